@@ -1,0 +1,103 @@
+package ticketsync
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Errors from connectors, stores and the Syncer match them
+// through errors.Is; the text around them says what to fix.
+var (
+	// ErrUnauthorized: the platform rejected the credentials (HTTP 401), or
+	// accepted the request only as an anonymous user.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the credentials are valid but lack a role or scope the
+	// sync needs (HTTP 403).
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: the account, subdomain, ticket or stored record does not
+	// exist (HTTP 404).
+	ErrNotFound = errors.New("not found")
+	// ErrRateLimited: the platform kept answering 429 after the retries.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrInvalidSignature: a webhook delivery's signature, secret or token is
+	// missing, wrong or too old.
+	ErrInvalidSignature = errors.New("invalid webhook signature")
+	// ErrUnknownConnector: no connector was added under that id.
+	ErrUnknownConnector = errors.New("unknown connector")
+	// ErrSyncInProgress: SyncNow was called while a run of that connector
+	// was already in progress.
+	ErrSyncInProgress = errors.New("sync already in progress")
+)
+
+// APIError is a platform's answer other than 2xx, after retries. It matches
+// ErrUnauthorized (401), ErrForbidden (403), ErrNotFound (404) and
+// ErrRateLimited (429) through errors.Is.
+type APIError struct {
+	Platform   string // "zendesk"
+	StatusCode int    // HTTP status
+	Method     string // HTTP method
+	// Path is the request path, without the query string, which may carry
+	// secrets on some platforms.
+	Path string
+	// Message is the platform's own error message when it sent one,
+	// else the HTTP status text.
+	Message string
+	// RetryAfter is how long the platform asked the caller to wait, from
+	// Retry-After or a rate-limit reset header; zero when it did not say.
+	RetryAfter time.Duration
+}
+
+// Error returns a message such as
+// `zendesk: GET /api/v2/users/me.json: 401 Unauthorized: Couldn't authenticate you`.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	if e.Platform != "" {
+		b.WriteString(e.Platform)
+		b.WriteString(": ")
+	}
+	if e.Method != "" || e.Path != "" {
+		b.WriteString(strings.TrimSpace(e.Method + " " + e.Path))
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" && e.Message != http.StatusText(e.StatusCode) {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrUnauthorized) and its siblings true for the
+// matching HTTP status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// Temporary reports whether retrying the same request later may succeed:
+// rate limits and server errors.
+func (e *APIError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// permanent reports whether err is one that retrying soon cannot fix: the
+// credentials, permissions or account are wrong. The scheduler retries other
+// errors with backoff and these only at the next interval.
+func permanent(err error) bool {
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound)
+}

@@ -1,0 +1,172 @@
+package ticketsync
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// errRunning is returned by a second concurrent call of Run.
+var errRunning = errors.New("ticketsync: Run is already running")
+
+// Run is the poll scheduler. It polls every connector added with ModePoll or
+// ModeBoth: a connector is due at once when added, then every
+// Options.Interval (spread by Options.Jitter) after its last run ended. A
+// failed run is retried after Options.RetryBase, doubling with each attempt
+// up to the interval, and recorded as RunRetrying with its NextRetryAt;
+// failures that retrying cannot fix (ErrUnauthorized, ErrForbidden,
+// ErrNotFound) are recorded as RunFailed and tried again at the next
+// interval. At most Options.MaxConcurrent runs are in progress at once, and
+// never two of one connector. Polls requested by webhook deliveries (for
+// events the connector cannot load by id) run here too.
+//
+// Run blocks until ctx ends, then cancels the runs in progress, waits for
+// them, and returns nil. It returns an error at once if Run is already
+// running on this Syncer.
+func (s *Syncer) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errRunning
+	}
+	s.running = true
+	s.mu.Unlock()
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+
+	for {
+		s.mu.Lock()
+		now := s.now()
+		for s.inflight < s.opts.MaxConcurrent && len(s.queue) > 0 && !s.queue[0].due.After(now) {
+			e := heap.Pop(&s.queue).(*entry)
+			if e.busy {
+				// A manual run is in progress; it does this run's work.
+				s.schedule(e, now.Add(s.jittered(s.opts.Interval)))
+				continue
+			}
+			rctx, rcancel := context.WithCancel(ctx)
+			e.busy, e.cancel = true, rcancel
+			s.inflight++
+			wg.Add(1)
+			go s.scheduledRun(rctx, rcancel, e, &wg)
+		}
+		var timer <-chan time.Time
+		stop := func() bool { return false }
+		if s.inflight < s.opts.MaxConcurrent && len(s.queue) > 0 {
+			timer, stop = s.after(s.queue[0].due.Sub(now))
+		}
+		s.mu.Unlock()
+
+		select {
+		case <-ctx.Done():
+			stop()
+			return nil
+		case <-s.wake:
+		case <-timer:
+		}
+		stop()
+	}
+}
+
+// scheduledRun runs one poll of e for Run and plans its next run.
+func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e *entry, wg *sync.WaitGroup) {
+	defer wg.Done()
+	defer cancel()
+	s.mu.Lock()
+	attempt := e.attempt
+	s.mu.Unlock()
+
+	run, err, leased := s.pollOnce(ctx, e, runSpec{trigger: TriggerPoll, attempt: attempt, retry: true})
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.busy, e.cancel = false, nil
+	s.inflight--
+	s.nudge()
+	now := s.now()
+	var next time.Time
+	switch {
+	case ctx.Err() != nil && !e.removed:
+		// Run is stopping: due at once when Run starts again.
+		next = now
+	case !leased:
+		// Another replica polls it; look again after an interval, when
+		// that replica may be gone.
+		next = now.Add(s.jittered(s.opts.Interval))
+	case err == nil:
+		e.attempt = 1
+		next = now.Add(s.jittered(s.opts.Interval))
+	case run.Status == RunRetrying:
+		e.attempt++
+		next = run.NextRetryAt
+	default:
+		e.attempt = 1
+		next = now.Add(s.jittered(s.opts.Interval))
+	}
+	if e.removed || (!e.mode.polls() && run.Status != RunRetrying) {
+		// A webhook-only connector polls only on request, and when such a
+		// poll is to be retried.
+		return
+	}
+	s.schedule(e, next)
+}
+
+// schedule queues e to run at due. s.mu must be held.
+func (s *Syncer) schedule(e *entry, due time.Time) {
+	e.due = due
+	if e.index >= 0 {
+		heap.Fix(&s.queue, e.index)
+	} else {
+		heap.Push(&s.queue, e)
+	}
+	s.nudge()
+}
+
+// requestPoll makes e due at once, for a webhook event the connector cannot
+// load by id. It reports false when e cannot poll.
+func (s *Syncer) requestPoll(e *entry) bool {
+	if e.poller == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.removed {
+		return false
+	}
+	s.schedule(e, s.now())
+	return true
+}
+
+// jittered spreads d by ±Options.Jitter at random.
+func (s *Syncer) jittered(d time.Duration) time.Duration {
+	j := s.opts.Jitter
+	if j == 0 {
+		return d
+	}
+	f := 1 + j*(2*rand.Float64()-1)
+	return time.Duration(float64(d) * f)
+}
+
+// backoff is the wait before retry number attempt (attempt 1 failed):
+// RetryBase doubled for each earlier failure, at most Interval, with jitter.
+func (s *Syncer) backoff(attempt int) time.Duration {
+	d := s.opts.RetryBase
+	for i := 1; i < attempt && d < s.opts.Interval; i++ {
+		d *= 2
+	}
+	if d > s.opts.Interval {
+		d = s.opts.Interval
+	}
+	return s.jittered(d)
+}

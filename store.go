@@ -1,0 +1,55 @@
+package ticketsync
+
+import (
+	"context"
+	"time"
+)
+
+// Store is where synced tickets, cursors and the sync history live. The host
+// application supplies it: memstore for tests and small services, sqlstore
+// for PostgreSQL and SQLite, or its own. ticketsynctest.RunStoreTests checks
+// an implementation against every rule below.
+//
+// All methods must be safe for concurrent use: poll runs of different
+// connectors and webhook deliveries call them at the same time.
+type Store interface {
+	// UpsertTickets stores tickets, keyed by (ConnectorID, ID). It is
+	// idempotent. A ticket never replaces a stored one whose UpdatedAt is
+	// newer; one with an equal or newer UpdatedAt replaces all its fields.
+	// Comments are merged by Comment.ID: the stored comments and the
+	// incoming ones are united, an incoming comment replaces the stored
+	// comment with the same ID (an edit), and a stored comment is never
+	// dropped, also when the rest of the incoming ticket is older and
+	// ignored. Comments are kept oldest first. The Store must not keep a
+	// reference to the slice or to the tickets' slices and maps. Either all
+	// tickets of the call are stored or an error is returned (a retry of the
+	// same call is harmless).
+	UpsertTickets(ctx context.Context, tickets []Ticket) error
+	// Ticket returns one stored ticket with all its comments, or an error
+	// matching ErrNotFound. The caller owns the result.
+	Ticket(ctx context.Context, connectorID, id string) (Ticket, error)
+	// Cursor returns the connector's saved cursor, "" when none was saved.
+	Cursor(ctx context.Context, connectorID string) (string, error)
+	// SetCursor saves the connector's cursor, replacing the previous one.
+	SetCursor(ctx context.Context, connectorID, cursor string) error
+	// SaveSyncRun inserts run, or updates the stored run with the same ID.
+	SaveSyncRun(ctx context.Context, run SyncRun) error
+	// SyncRuns returns the connector's runs, newest StartedAt first, at most
+	// limit of them (all when limit <= 0). A store may keep a bounded
+	// history, dropping the oldest runs.
+	SyncRuns(ctx context.Context, connectorID string, limit int) ([]SyncRun, error)
+}
+
+// Leaser is an optional interface of a Store shared by several replicas of a
+// host service. When the Store implements it, the Syncer polls a connector
+// only while it holds the connector's lease, so that each connector is polled
+// by one replica at a time. Webhook deliveries take no lease.
+type Leaser interface {
+	// AcquireLease takes or renews the lease on connectorID for holder,
+	// until ttl from now. It reports false, without error, when another
+	// holder has an unexpired lease.
+	AcquireLease(ctx context.Context, connectorID, holder string, ttl time.Duration) (bool, error)
+	// ReleaseLease gives up holder's lease on connectorID; it does nothing
+	// when holder does not hold it.
+	ReleaseLease(ctx context.Context, connectorID, holder string) error
+}

@@ -1,0 +1,220 @@
+package ticketsync
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// finishTimeout bounds the writes that record a run's end, which are made
+// even after the run's context has ended.
+const finishTimeout = 10 * time.Second
+
+// pollOnce runs one poll of e under its lease, when the Store is a Leaser.
+// leased is false when another replica holds the lease; nothing ran then.
+func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, err error, leased bool) {
+	if s.leaser != nil {
+		ok, err := s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
+		if err != nil {
+			// Without the lease we cannot know whether another replica
+			// runs; record the failure so that it shows in the history.
+			err = fmt.Errorf("acquire lease: %w", err)
+			return s.failEarly(ctx, e, spec, err), err, true
+		}
+		if !ok {
+			return SyncRun{}, nil, false
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		stop := s.keepLease(ctx, cancel, e.id)
+		defer func() {
+			stop()
+			cancel()
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			defer rcancel()
+			if err := s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder); err != nil {
+				s.log.Warn("ticketsync: release lease", "connector", e.id, "err", err)
+			}
+		}()
+	}
+	run, err = s.runPages(ctx, e, spec)
+	return run, err, true
+}
+
+// keepLease renews the lease on id every third of its TTL until stop is
+// called, and cancels the run when the lease is lost.
+func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelFunc, id string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(s.opts.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, s.opts.LeaseTTL)
+				if err == nil && !ok {
+					s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
+					cancel()
+					return
+				}
+				if err != nil {
+					s.log.Warn("ticketsync: renew lease", "connector", id, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// failEarly records a run that failed before it could start fetching.
+func (s *Syncer) failEarly(ctx context.Context, e *entry, spec runSpec, err error) SyncRun {
+	run := SyncRun{ID: newRunID(), ConnectorID: e.id, Trigger: spec.trigger, StartedAt: s.now(), Attempt: spec.attempt}
+	s.finish(ctx, e, spec, &run, err)
+	return run
+}
+
+// runPages is one sync run: load the cursor, then Fetch, store, save the
+// cursor, page after page until the connector is caught up. The cursor
+// moves only after its page's tickets are stored.
+func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun, error) {
+	run := SyncRun{
+		ID:          newRunID(),
+		ConnectorID: e.id,
+		Trigger:     spec.trigger,
+		Status:      RunRunning,
+		StartedAt:   s.now(),
+		Attempt:     spec.attempt,
+	}
+	log := s.log.With("connector", e.id, "run", run.ID)
+	if err := s.store.SaveSyncRun(ctx, run); err != nil {
+		err = fmt.Errorf("record run start: %w", err)
+		s.finish(ctx, e, spec, &run, err)
+		return run, err
+	}
+	log.Debug("ticketsync: sync started", "trigger", spec.trigger, "attempt", spec.attempt)
+
+	cursor, err := s.store.Cursor(ctx, e.id)
+	if err != nil {
+		err = fmt.Errorf("load cursor: %w", err)
+		s.finish(ctx, e, spec, &run, err)
+		return run, err
+	}
+	platform := e.conn.Platform()
+	for n := 1; ; n++ {
+		if err := ctx.Err(); err != nil {
+			err = fmt.Errorf("stopped before page %d: %w", n, err)
+			s.finish(ctx, e, spec, &run, err)
+			return run, err
+		}
+		page, err := safeFetch(ctx, e.poller, cursor)
+		if err != nil {
+			err = fmt.Errorf("fetch page %d: %w", n, err)
+			s.finish(ctx, e, spec, &run, err)
+			return run, err
+		}
+		if len(page.Tickets) > 0 {
+			for i := range page.Tickets {
+				page.Tickets[i].ConnectorID = e.id
+				page.Tickets[i].Platform = platform
+			}
+			if err := s.store.UpsertTickets(ctx, page.Tickets); err != nil {
+				err = fmt.Errorf("store page %d (%d tickets): %w", n, len(page.Tickets), err)
+				s.finish(ctx, e, spec, &run, err)
+				return run, err
+			}
+			run.Tickets += len(page.Tickets)
+			s.onTickets(ctx, e.id, page.Tickets)
+		}
+		if page.Cursor != "" && page.Cursor != cursor {
+			if err := s.store.SetCursor(ctx, e.id, page.Cursor); err != nil {
+				err = fmt.Errorf("save cursor after page %d: %w", n, err)
+				s.finish(ctx, e, spec, &run, err)
+				return run, err
+			}
+		}
+		if !page.More {
+			break
+		}
+		if page.Cursor == "" || page.Cursor == cursor {
+			// A connector that says "more" without moving would loop
+			// for ever; stop and say so.
+			err := fmt.Errorf("fetch page %d: %s connector reported more pages without a new cursor", n, platform)
+			s.finish(ctx, e, spec, &run, err)
+			return run, err
+		}
+		cursor = page.Cursor
+		if n%10 == 0 {
+			// Keep the history current during a long run.
+			if err := s.store.SaveSyncRun(ctx, run); err != nil {
+				log.Warn("ticketsync: record run progress", "err", err)
+			}
+		}
+	}
+	s.finish(ctx, e, spec, &run, nil)
+	log.Debug("ticketsync: sync finished", "tickets", run.Tickets)
+	return run, nil
+}
+
+// runSpec says why a run happens.
+type runSpec struct {
+	trigger string
+	attempt int
+	// retry: a failure is retried with backoff (runs started by Run). A
+	// failure that retrying cannot fix (credentials, permissions) is not.
+	retry bool
+}
+
+// finish records the end of run with err (nil for success). A failed run
+// that spec allows to retry is recorded as retrying, with NextRetryAt.
+func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRun, err error) {
+	run.FinishedAt = s.now()
+	switch {
+	case err == nil:
+		run.Status = RunSucceeded
+	case spec.retry && !permanent(err) && ctx.Err() == nil:
+		run.Status = RunRetrying
+		run.NextRetryAt = run.FinishedAt.Add(s.backoff(run.Attempt))
+	default:
+		run.Status = RunFailed
+	}
+	if err != nil {
+		run.Errors = append(run.Errors, err.Error())
+		s.log.Warn("ticketsync: sync failed", "connector", e.id, "run", run.ID,
+			"attempt", run.Attempt, "status", string(run.Status), "err", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	if serr := s.store.SaveSyncRun(sctx, *run); serr != nil {
+		s.log.Error("ticketsync: record run end", "connector", e.id, "run", run.ID, "err", serr)
+	}
+}
+
+// safeFetch calls p.Fetch, turning a panic into an error so that one broken
+// connector cannot take down the scheduler.
+func safeFetch(ctx context.Context, p Poller, cursor string) (page Page, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s connector panicked: %v", p.Platform(), r)
+		}
+	}()
+	return p.Fetch(ctx, cursor)
+}
+
+// onTickets calls Options.OnTickets, recovering a panic.
+func (s *Syncer) onTickets(ctx context.Context, id string, tickets []Ticket) {
+	if s.opts.OnTickets == nil {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("ticketsync: OnTickets panicked", "connector", id, "panic", fmt.Sprint(r))
+		}
+	}()
+	s.opts.OnTickets(ctx, id, tickets)
+}
