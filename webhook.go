@@ -1,0 +1,319 @@
+package ticketsync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// webhookRetryAfter is what a 503 asks the platform to wait before
+// delivering again. Some platforms retry only when it is under a minute.
+const webhookRetryAfter = 10 * time.Second
+
+// maxReasonLen bounds the error text a 400 answer shows the sender.
+const maxReasonLen = 200
+
+// WebhookHandler returns the http.Handler that receives the platforms'
+// webhooks. Mount it at any path; it routes each delivery by its
+// connectorId query parameter, as in /api/webhooks/tickets?connectorId=ID,
+// to a connector added with ModeWebhook or ModeBoth.
+//
+// For each delivery it reads the body (at most Options.MaxBodyBytes), has
+// the connector verify and parse it, loads tickets that the payload names
+// only by id through the connector's TicketGetter (all ids of the delivery in
+// one call), turns delete events into tombstones, stores the tickets, records
+// a SyncRun with trigger "webhook", calls Options.OnTickets, and only then
+// answers 200 with {"ok":true,"status":"received","connector":ID,"tickets":N}.
+// A delivery is never answered 2xx unless what it carried is stored, so the
+// platform delivers again after any failure.
+//
+// Its answers: 405 for a method other than POST; 400 without a connectorId
+// or for a payload the connector cannot parse (with a short reason); 404 for
+// an unknown connector or one added without a webhook mode (the body does not
+// say which ids exist); 413 for a body over the limit; 401 for a bad
+// signature; 503 with Retry-After when a ticket could not be loaded or
+// stored; 500 when the connector fails otherwise. Error bodies are
+// {"ok":false,"error":"..."}.
+//
+// An event carrying only an id, on a connector without TicketGetter, makes
+// the connector due for an immediate poll (run by Run) instead of being
+// dropped. Deliveries to one connector may run concurrently and arrive out
+// of order: the Store's newest-wins rule keeps the newest copy of each
+// ticket.
+//
+// The handler never logs secrets, signature headers or payloads: at debug
+// level it logs the connector id, the event count and the outcome.
+func (s *Syncer) WebhookHandler() http.Handler {
+	return &webhookHandler{s: s}
+}
+
+type webhookHandler struct{ s *Syncer }
+
+// webhookReply is the JSON body of every answer.
+type webhookReply struct {
+	OK        bool   `json:"ok"`
+	Status    string `json:"status,omitempty"`
+	Connector string `json:"connector,omitempty"`
+	Tickets   *int   `json:"tickets,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		replyError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
+		return
+	}
+	id := r.URL.Query().Get("connectorId")
+	if id == "" {
+		replyError(w, http.StatusBadRequest, "missing connectorId query parameter")
+		return
+	}
+	e, ok := s.lookup(id)
+	if !ok || !e.mode.receives() {
+		replyError(w, http.StatusNotFound, "unknown connector")
+		return
+	}
+	log := s.log.With("connector", id)
+	limit := s.opts.MaxBodyBytes
+	if r.ContentLength > limit {
+		log.Debug("ticketsync: webhook rejected", "outcome", "too large", "bytes", r.ContentLength)
+		replyError(w, http.StatusRequestEntityTooLarge, "body too large")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			log.Debug("ticketsync: webhook rejected", "outcome", "too large")
+			replyError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		log.Debug("ticketsync: webhook rejected", "outcome", "body read failed")
+		replyError(w, http.StatusBadRequest, "could not read body")
+		return
+	}
+
+	if err := safeVerify(e.receiver, r, body); err != nil {
+		if errors.Is(err, ErrInvalidSignature) {
+			log.Debug("ticketsync: webhook rejected", "outcome", "invalid signature")
+			replyError(w, http.StatusUnauthorized, "invalid signature")
+			return
+		}
+		log.Error("ticketsync: webhook verification failed", "err", err)
+		replyError(w, http.StatusInternalServerError, "could not verify the delivery")
+		return
+	}
+
+	run := SyncRun{
+		ID:          newRunID(),
+		ConnectorID: id,
+		Trigger:     TriggerWebhook,
+		Status:      RunRunning,
+		StartedAt:   s.now(),
+		Attempt:     1,
+	}
+	events, err := safeParse(e.receiver, body)
+	if err != nil {
+		reason := truncate(err.Error(), maxReasonLen)
+		s.recordWebhook(r.Context(), &run, fmt.Errorf("parse delivery: %s", reason))
+		log.Debug("ticketsync: webhook rejected", "outcome", "unparseable")
+		replyError(w, http.StatusBadRequest, "cannot parse payload: "+reason)
+		return
+	}
+
+	stored, polled, err := s.storeEvents(r.Context(), e, events)
+	if err != nil {
+		s.recordWebhook(r.Context(), &run, err)
+		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(int(webhookRetryAfter/time.Second)))
+		if errors.Is(err, errCannotLoad) {
+			replyError(w, http.StatusInternalServerError, "connector cannot load tickets by id")
+			return
+		}
+		replyError(w, http.StatusServiceUnavailable, "tickets not stored; deliver again")
+		return
+	}
+	run.Tickets = len(stored)
+	s.recordWebhook(r.Context(), &run, nil)
+	if len(stored) > 0 {
+		s.onTickets(r.Context(), id, stored)
+	}
+	log.Debug("ticketsync: webhook stored", "outcome", "stored", "events", len(events), "tickets", len(stored), "poll_requested", polled)
+	n := len(stored)
+	writeReply(w, http.StatusOK, webhookReply{OK: true, Status: "received", Connector: id, Tickets: &n})
+}
+
+// errCannotLoad: an id-only event on a connector that can neither load
+// tickets by id nor poll.
+var errCannotLoad = errors.New("connector can neither load tickets by id nor poll")
+
+// storeEvents turns events into tickets and stores them. It returns the
+// stored tickets and whether a poll was requested for id-only events.
+func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (stored []Ticket, polled bool, err error) {
+	var (
+		tickets []Ticket
+		need    []string
+		seen    map[string]bool
+	)
+	for _, ev := range events {
+		id := ev.TicketID
+		if id == "" && ev.Ticket != nil {
+			id = ev.Ticket.ID
+		}
+		if id == "" {
+			continue
+		}
+		switch {
+		case ev.Kind == EventDeleted:
+			t, err := s.tombstone(ctx, e.id, id, ev)
+			if err != nil {
+				return nil, false, err
+			}
+			tickets = append(tickets, t)
+		case ev.Ticket != nil:
+			t := *ev.Ticket
+			if t.ID == "" {
+				t.ID = id
+			}
+			tickets = append(tickets, t)
+		default:
+			if seen == nil {
+				seen = make(map[string]bool)
+			}
+			if !seen[id] {
+				seen[id] = true
+				need = append(need, id)
+			}
+		}
+	}
+	if len(need) > 0 {
+		switch {
+		case e.getter != nil:
+			loaded, err := safeGet(ctx, e.getter, need)
+			if err != nil {
+				return nil, false, fmt.Errorf("load %d tickets by id: %w", len(need), err)
+			}
+			tickets = append(tickets, loaded...)
+		case s.requestPoll(e):
+			polled = true
+		default:
+			return nil, false, errCannotLoad
+		}
+	}
+	if len(tickets) == 0 {
+		return nil, polled, nil
+	}
+	platform := e.conn.Platform()
+	for i := range tickets {
+		tickets[i].ConnectorID = e.id
+		tickets[i].Platform = platform
+	}
+	if err := s.store.UpsertTickets(ctx, tickets); err != nil {
+		return nil, polled, fmt.Errorf("store %d tickets: %w", len(tickets), err)
+	}
+	return tickets, polled, nil
+}
+
+// tombstone builds the deleted copy of ticket id: the stored ticket's fields
+// kept, Deleted set, UpdatedAt the event's time but later than the stored
+// copy's, so that a poll delivering an older copy cannot bring it back.
+func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event) (Ticket, error) {
+	at := ev.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	var t Ticket
+	stored, err := s.store.Ticket(ctx, connectorID, id)
+	switch {
+	case err == nil:
+		t = stored
+		t.Comments = nil // the Store keeps the stored ones
+		if !at.After(stored.UpdatedAt) {
+			at = stored.UpdatedAt.Add(time.Millisecond)
+		}
+	case errors.Is(err, ErrNotFound):
+		if ev.Ticket != nil {
+			t = *ev.Ticket
+		}
+	default:
+		return Ticket{}, fmt.Errorf("load ticket %q for its tombstone: %w", id, err)
+	}
+	if ev.Ticket != nil && err == nil && ev.Ticket.UpdatedAt.After(at) {
+		at = ev.Ticket.UpdatedAt
+	}
+	t.ID = id
+	t.Deleted = true
+	t.UpdatedAt = at
+	return t, nil
+}
+
+// recordWebhook saves the run of one delivery, finished with err.
+func (s *Syncer) recordWebhook(ctx context.Context, run *SyncRun, err error) {
+	run.FinishedAt = s.now()
+	run.Status = RunSucceeded
+	if err != nil {
+		run.Status = RunFailed
+		run.Errors = append(run.Errors, err.Error())
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	if serr := s.store.SaveSyncRun(sctx, *run); serr != nil {
+		s.log.Error("ticketsync: record webhook run", "connector", run.ConnectorID, "err", serr)
+	}
+}
+
+func safeVerify(rc WebhookReceiver, r *http.Request, body []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s connector panicked verifying a webhook: %v", rc.Platform(), p)
+		}
+	}()
+	return rc.VerifyWebhook(r, body)
+}
+
+func safeParse(rc WebhookReceiver, body []byte) (events []Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errors.New("connector failed to parse the payload")
+		}
+	}()
+	return rc.ParseWebhook(body)
+}
+
+func safeGet(ctx context.Context, g TicketGetter, ids []string) (tickets []Ticket, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("connector panicked loading tickets: %v", p)
+		}
+	}()
+	return g.GetTickets(ctx, ids)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut at a rune boundary.
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func replyError(w http.ResponseWriter, code int, msg string) {
+	writeReply(w, code, webhookReply{OK: false, Error: msg})
+}
+
+func writeReply(w http.ResponseWriter, code int, reply webhookReply) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(reply)
+}
