@@ -95,6 +95,12 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e 
 	s.inflight--
 	s.nudge()
 	now := s.now()
+	// Plan from when the run ended, not from now: the two differ when
+	// recording the run was slow.
+	ended := run.FinishedAt
+	if ended.IsZero() {
+		ended = now
+	}
 	var next time.Time
 	switch {
 	case ctx.Err() != nil && !e.removed:
@@ -106,13 +112,13 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e 
 		next = now.Add(s.jittered(s.opts.Interval))
 	case err == nil:
 		e.attempt = 1
-		next = now.Add(s.jittered(s.opts.Interval))
+		next = ended.Add(s.jittered(s.opts.Interval))
 	case run.Status == RunRetrying:
 		e.attempt++
 		next = run.NextRetryAt
 	default:
 		e.attempt = 1
-		next = now.Add(s.jittered(s.opts.Interval))
+		next = ended.Add(s.jittered(s.opts.Interval))
 	}
 	if e.removed || (!e.mode.polls() && run.Status != RunRetrying) {
 		// A webhook-only connector polls only on request, and when such a
