@@ -7,3 +7,10 @@ import "time"
 func SetAfter(s *Syncer, after func(d time.Duration) (<-chan time.Time, func() bool)) {
 	s.after = after
 }
+
+// Idle reports whether s has no run in progress and none due now.
+func Idle(s *Syncer) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inflight == 0 && (len(s.queue) == 0 || s.queue[0].due.After(s.now()))
+}

@@ -1,0 +1,52 @@
+// Package ticketsync pulls support tickets out of help desks — Zendesk,
+// Freshdesk, Jira Service Management, Intercom, HubSpot Service Hub, any
+// platform that can push JSON or export CSV — normalizes them into one
+// Ticket type, and hands them to a Store that the host application supplies.
+//
+// # Connectors
+//
+// Each platform package (zendesk, hubspot, webhookpush, ...) returns a
+// Connector configured for one account. A connector implements the small
+// interfaces its platform supports: Poller to be asked what changed,
+// WebhookReceiver to take pushed events, TicketGetter to load tickets by id.
+// Connector.Test is the "Test & Connect" check: one cheap call that says
+// whether the credentials work, and what to fix if not.
+//
+// # The Syncer
+//
+// A Syncer holds the connectors and the Store. Tickets arrive three ways:
+//
+//   - ModePoll: Run polls every connector at once when added, then every
+//     Options.Interval (15 minutes by default), spread by jitter, with at
+//     most Options.MaxConcurrent runs at a time. A failed run is retried
+//     with exponential backoff and recorded as RunRetrying.
+//   - ModeWebhook: WebhookHandler receives the platform's deliveries at
+//     /api/webhooks/tickets?connectorId=ID.
+//   - ModeBoth: webhooks for latency, polling as the safety net. Both write
+//     the same rows; Ticket.UpdatedAt decides which copy is newer.
+//
+// # Nothing lost
+//
+// A poll run repeats Fetch, UpsertTickets, SetCursor until the connector
+// is caught up, and the cursor moves only after its page is stored, so an
+// error or a crash at any point loses nothing and the next run resumes
+// where the last stored page ended. A webhook delivery is answered 2xx only
+// after its tickets are stored; otherwise the handler answers 503 and the
+// platform delivers again.
+//
+// # History and errors
+//
+// Every poll run, webhook delivery and import is recorded as a SyncRun: when
+// it ran, how many tickets it stored, its errors, and its retry status.
+// Errors match the sentinels of this package through errors.Is
+// (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
+// ErrInvalidSignature, ...); a platform's answer is an *APIError. No error,
+// log line or history entry holds a credential.
+//
+// # Stores
+//
+// memstore is an in-memory Store for tests and small services; sqlstore
+// keeps tickets in PostgreSQL or SQLite and lets several replicas share the
+// polling through leases (see Leaser). Any other Store can be checked
+// against the contract with ticketsynctest.RunStoreTests.
+package ticketsync
