@@ -134,8 +134,9 @@ type Report struct {
 	// RunID is the ID of the SyncRun that records the import; empty in a
 	// dry run.
 	RunID string
-	// Rows counts the data rows read (the header and blank lines are not
-	// rows).
+	// Rows counts the data rows handled (the header and blank lines are
+	// not rows). When an import stops early, rows after the one it stopped
+	// at are not counted, also when they were read ahead.
 	Rows int
 	// Imported counts the rows stored, duplicates included (the Store
 	// keeps the newest copy of each ticket).
@@ -463,7 +464,7 @@ func (im *importer) importAll(ctx context.Context) error {
 			break
 		}
 		if err != nil && !isParseError(err) {
-			return im.fatal(sample, err)
+			return im.fatal(err)
 		}
 		sample = append(sample, record{fields: append([]string(nil), rec...), line: line, err: err})
 		for _, f := range rec {
@@ -473,7 +474,7 @@ func (im *importer) importAll(ctx context.Context) error {
 	im.learnDates(sample)
 	for i, rec := range sample {
 		if err := im.row(ctx, rec.fields, rec.line, rec.err); err != nil {
-			return im.fatal(sample[i+1:], err)
+			return im.fatal(err)
 		}
 		sample[i] = record{}
 	}
@@ -483,10 +484,10 @@ func (im *importer) importAll(ctx context.Context) error {
 			break
 		}
 		if err != nil && !isParseError(err) {
-			return im.fatal(nil, err)
+			return im.fatal(err)
 		}
 		if err := im.row(ctx, rec, line, err); err != nil {
-			return im.fatal(nil, err)
+			return im.fatal(err)
 		}
 	}
 	return im.flush(ctx)
@@ -520,21 +521,15 @@ func isParseError(err error) bool {
 	return errors.As(err, &pe)
 }
 
-// fatal ends the import with err: the pending batch is not stored, so its
-// rows are skipped, with the rows read ahead and not yet handled.
-func (im *importer) fatal(pending []record, err error) error {
-	reason := "not imported: the import stopped: " + err.Error()
-	for i, line := range im.batchLines {
+// fatal ends the import with err. The pending batch is not stored, so its
+// rows are skipped; rows read ahead and not yet handled are not counted.
+func (im *importer) fatal(err error) error {
+	reason := "not stored: the import stopped: " + err.Error()
+	for _, line := range im.batchLines {
 		im.skipRow(RowError{Line: line, Reason: reason})
-		im.batchLines[i] = 0
 	}
+	clear(im.batch)
 	im.batch, im.batchLines = im.batch[:0], im.batchLines[:0]
-	for _, rec := range pending {
-		if rec.fields != nil || rec.err != nil {
-			im.report.Rows++
-			im.skipRow(RowError{Line: rec.line, Reason: reason})
-		}
-	}
 	return err
 }
 
