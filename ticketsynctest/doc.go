@@ -1,0 +1,28 @@
+// Package ticketsynctest holds conformance kits for the interfaces that
+// ticketsync users implement, in the manner of testing/slogtest and
+// testing/fstest.
+//
+// # Stores
+//
+// RunStoreTests checks a ticketsync.Store against each rule of the Store
+// contract (the doc comment of ticketsync.Store), one subtest per rule. A
+// failure names the rule it breaks:
+//
+//	--- FAIL: TestStore/OlderNeverReplacesNewer
+//	    store.go:347: rule: a ticket never replaces a stored one whose UpdatedAt is newer: ticket "older": Subject = "subject v1", want "subject v2"; ...
+//
+// A database-backed store runs it from its own tests:
+//
+//	func TestStore(t *testing.T) {
+//		ticketsynctest.RunStoreTests(t, func(t *testing.T) ticketsync.Store {
+//			return openTestStore(t) // empty, closed by t.Cleanup
+//		})
+//	}
+//
+// The kit uses only the Store interface, plus ticketsync.Leaser when the
+// store implements it (the lease subtests are skipped otherwise). Each subtest gets a fresh store from newStore and
+// names its connectors with a random suffix, so a store over a shared test
+// database works too. Times in the kit are in UTC at whole milliseconds, so
+// a store may keep times at millisecond precision; times are compared with
+// time.Time.Equal.
+package ticketsynctest
