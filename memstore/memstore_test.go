@@ -10,6 +10,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/memstore"
+	"github.com/ticketsync/ticketsync/ticketsynctest"
 )
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -226,4 +227,8 @@ func BenchmarkUpsert(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*pageSize/b.Elapsed().Seconds(), "tickets/s")
+}
+
+func TestStoreContract(t *testing.T) {
+	ticketsynctest.RunStoreTests(t, func(t *testing.T) ticketsync.Store { return memstore.New() })
 }
