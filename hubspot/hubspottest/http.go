@@ -1,0 +1,826 @@
+package hubspottest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// handler is the fake's HTTP entry point: faults, counting, auth, rate
+// limits and scopes, then the endpoint.
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /account-info/v3/details", s.accountDetails)
+	mux.HandleFunc("POST /crm/v3/objects/{type}/search", s.searchObjects)
+	mux.HandleFunc("GET /crm/v3/objects/{type}", s.listObjects)
+	mux.HandleFunc("GET /crm/v3/objects/{type}/{id}", s.readObject)
+	mux.HandleFunc("POST /crm/v3/objects/{type}/batch/read", s.batchRead)
+	mux.HandleFunc("POST /crm/v4/associations/{from}/{to}/batch/read", s.batchAssociations)
+	mux.HandleFunc("GET /crm/v3/pipelines/{type}", s.listPipelines)
+	mux.HandleFunc("GET /crm/v3/owners", s.listOwners)
+	mux.HandleFunc("GET /crm/v3/owners/{id}", s.readOwner)
+
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
+		endpoint := pattern
+		if endpoint == "" {
+			endpoint = r.Method + " " + r.URL.Path
+		}
+		endpoint = expandType(endpoint, r)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			s.mu.Lock()
+			s.counts.ByStatus[rec.status]++
+			if rec.status == http.StatusTooManyRequests {
+				s.counts.RateLimited++
+			}
+			s.mu.Unlock()
+		}()
+
+		s.mu.Lock()
+		s.counts.Total++
+		s.counts.ByEndpoint[endpoint]++
+		fault := s.takeFault(r)
+		s.mu.Unlock()
+
+		if fault != nil && fault.Delay > 0 {
+			t := time.NewTimer(fault.Delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
+		}
+		if fault != nil && fault.Status != 0 {
+			if fault.Status == http.StatusTooManyRequests {
+				if fault.RetryAfter > 0 {
+					rec.Header().Set("Retry-After", strconv.Itoa(int(fault.RetryAfter.Seconds())))
+				}
+				writeRateLimited(rec, fault.Policy)
+				return
+			}
+			writeError(rec, fault.Status, "internal error", "INTERNAL_ERROR", nil)
+			return
+		}
+
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		scopes, known := s.tokens[token]
+		if !ok || !known {
+			s.mu.Unlock()
+			msg := "Authentication credentials not found. This API supports OAuth 2.0 authentication."
+			if ok {
+				msg = "The access token provided is invalid or has expired."
+			}
+			writeError(rec, http.StatusUnauthorized, msg, "INVALID_AUTHENTICATION", nil)
+			return
+		}
+		isSearch := strings.HasSuffix(r.URL.Path, "/search")
+		policy := s.allow(isSearch)
+		if !isSearch {
+			s.rateHeaders(rec.Header())
+		}
+		s.mu.Unlock()
+		if policy != "" {
+			writeRateLimited(rec, policy)
+			return
+		}
+		if need := requiredScopes(r); len(need) > 0 && !hasAny(scopes, need) {
+			writeMissingScopes(rec, need)
+			return
+		}
+		if fault != nil && fault.Truncate {
+			tw := &truncatingWriter{ResponseWriter: rec}
+			mux.ServeHTTP(tw, r)
+			tw.flush()
+			return
+		}
+		mux.ServeHTTP(rec, r)
+	})
+}
+
+// expandType names an endpoint with its object type filled in, so that
+// counts tell tickets from contacts: "POST /crm/v3/objects/tickets/search".
+func expandType(pattern string, r *http.Request) string {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	p := strings.Split(pattern, "/")
+	if len(p) != len(parts)+1 {
+		return pattern
+	}
+	for i := 1; i < len(p); i++ {
+		switch p[i] {
+		case "{type}", "{from}", "{to}":
+			p[i] = parts[i-1]
+		}
+	}
+	return strings.Join(p, "/")
+}
+
+// requiredScopes returns the scopes of which a request needs one.
+func requiredScopes(r *http.Request) []string {
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/account-info/"):
+		return nil
+	case strings.HasPrefix(path, "/crm/v3/owners"):
+		return []string{ScopeOwnersRead}
+	case strings.HasPrefix(path, "/crm/v3/pipelines/"):
+		return []string{ScopeTickets}
+	case strings.HasPrefix(path, "/crm/v4/associations/"):
+		return []string{ScopeTickets}
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	typ := ""
+	if len(parts) >= 4 && parts[0] == "crm" && parts[2] == "objects" {
+		typ = objectType(parts[3])
+	}
+	switch typ {
+	case typeContacts:
+		return []string{ScopeContactsRead}
+	case typeEmails:
+		return []string{ScopeContactsRead, ScopeEmailsRead}
+	case typeNotes:
+		return []string{ScopeContactsRead}
+	}
+	return []string{ScopeTickets}
+}
+
+func hasAny(have, need []string) bool {
+	for _, n := range need {
+		if slices.Contains(have, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectType normalizes an object type in a path: a name, singular or
+// plural, or an object type id.
+func objectType(t string) string {
+	switch strings.ToLower(t) {
+	case "tickets", "ticket", "0-5":
+		return typeTickets
+	case "contacts", "contact", "0-1":
+		return typeContacts
+	case "emails", "email", "0-49":
+		return typeEmails
+	case "notes", "note", "0-46":
+		return typeNotes
+	}
+	return ""
+}
+
+func correlationID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// apiError is HubSpot's error JSON.
+type apiError struct {
+	Status        string            `json:"status"`
+	Message       string            `json:"message"`
+	CorrelationID string            `json:"correlationId"`
+	Category      string            `json:"category,omitempty"`
+	SubCategory   string            `json:"subCategory,omitempty"`
+	Errors        []errorDetail     `json:"errors,omitempty"`
+	Links         map[string]string `json:"links,omitempty"`
+	Context       map[string]any    `json:"context,omitempty"`
+}
+
+type errorDetail struct {
+	Message string         `json:"message"`
+	Code    string         `json:"code,omitempty"`
+	Context map[string]any `json:"context,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, msg, category string, ctx map[string]any) {
+	writeJSON(w, status, apiError{Status: "error", Message: msg, CorrelationID: correlationID(), Category: category, Context: ctx})
+}
+
+// writeRateLimited answers 429 as HubSpot does: errorType RATE_LIMIT and the
+// policy that was exceeded.
+func writeRateLimited(w http.ResponseWriter, policy string) {
+	if policy == "" {
+		policy = "TEN_SECONDLY_ROLLING"
+	}
+	writeJSON(w, http.StatusTooManyRequests, map[string]string{
+		"status":        "error",
+		"message":       "You have reached your " + strings.ToLower(policy) + " limit.",
+		"errorType":     "RATE_LIMIT",
+		"correlationId": correlationID(),
+		"policyName":    policy,
+		"requestId":     correlationID(),
+	})
+}
+
+// writeMissingScopes answers 403 as HubSpot does for a token without a
+// needed scope.
+func writeMissingScopes(w http.ResponseWriter, need []string) {
+	writeJSON(w, http.StatusForbidden, apiError{
+		Status:        "error",
+		Message:       "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+		CorrelationID: correlationID(),
+		Category:      "MISSING_SCOPES",
+		Errors: []errorDetail{{
+			Message: "One or more of the following scopes are required.",
+			Context: map[string]any{"requiredScopes": need},
+		}},
+		Links: map[string]string{"scopes": "https://developers.hubspot.com/scopes"},
+	})
+}
+
+func badRequest(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, msg, "VALIDATION_ERROR", nil)
+}
+
+func (s *Server) accountDetails(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"portalId":              s.opts.PortalID,
+		"accountType":           "STANDARD",
+		"timeZone":              "US/Eastern",
+		"companyCurrency":       "USD",
+		"additionalCurrencies":  []string{},
+		"utcOffset":             "-05:00",
+		"utcOffsetMilliseconds": -18000000,
+		"uiDomain":              "app.hubspot.com",
+		"dataHostingLocation":   "na1",
+	})
+}
+
+// publicObject is HubSpot's SimplePublicObject (WithAssociations).
+type publicObject struct {
+	ID           string                     `json:"id"`
+	Properties   map[string]*string         `json:"properties"`
+	CreatedAt    string                     `json:"createdAt"`
+	UpdatedAt    string                     `json:"updatedAt"`
+	Archived     bool                       `json:"archived"`
+	ArchivedAt   *string                    `json:"archivedAt,omitempty"`
+	Associations map[string]associationList `json:"associations,omitempty"`
+	URL          string                     `json:"url,omitempty"`
+}
+
+type associationList struct {
+	Results []associationRef `json:"results"`
+}
+
+type associationRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+type paging struct {
+	Next *nextPage `json:"next,omitempty"`
+}
+
+type nextPage struct {
+	After string `json:"after"`
+	Link  string `json:"link,omitempty"`
+}
+
+// defaultProps are the properties returned when a request names none.
+var defaultProps = map[string][]string{
+	typeTickets:  {"subject", "content", "createdate", "hs_lastmodifieddate", "hs_object_id", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_category", "hs_ticket_priority"},
+	typeContacts: {"createdate", "email", "firstname", "lastmodifieddate", "lastname", "hs_object_id"},
+	typeEmails:   {"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+	typeNotes:    {"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+}
+
+// knownProps are properties that exist in the fake's schema: requested but
+// unset, they come back as null; unknown names are ignored.
+var knownProps = map[string][]string{
+	typeTickets: {"subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "hs_ticket_category",
+		"hubspot_owner_id", "source_type", "closed_date", "hs_resolution", "time_to_close", "hs_all_owner_ids"},
+	typeContacts: {"email", "firstname", "lastname", "phone", "company"},
+	typeEmails: {"hs_timestamp", "hs_email_direction", "hs_email_subject", "hs_email_text", "hs_email_html",
+		"hs_email_from_email", "hs_email_from_firstname", "hs_email_from_lastname", "hubspot_owner_id", "hs_email_headers"},
+	typeNotes: {"hs_timestamp", "hs_note_body", "hubspot_owner_id"},
+}
+
+// derived returns the properties the fake computes for an object.
+func (s *Server) derived(typ string, id int64, created, updated time.Time) map[string]*string {
+	m := map[string]*string{"hs_object_id": ptr(idString(id))}
+	switch typ {
+	case typeTickets:
+		m["createdate"] = ptr(s.formatDate(created))
+		m["hs_lastmodifieddate"] = ptr(s.formatDate(updated))
+	case typeContacts:
+		m["createdate"] = ptr(s.formatDate(created))
+		m["lastmodifieddate"] = ptr(s.formatDate(updated))
+	default:
+		m["hs_createdate"] = ptr(s.formatDate(created))
+		m["hs_lastmodifieddate"] = ptr(s.formatDate(updated))
+	}
+	return m
+}
+
+// allProps returns every property of o, derived ones included.
+func (s *Server) allProps(o *object) map[string]*string {
+	m := s.derived(o.typ, o.id, o.createdAt, o.updatedAt)
+	for k, v := range o.props {
+		m[k] = v
+	}
+	return m
+}
+
+// selectProps picks the requested properties (the defaults when none are
+// requested) out of all. hs_object_id and the two dates are always there.
+func selectProps(typ string, all map[string]*string, requested []string) map[string]*string {
+	if len(requested) == 0 {
+		requested = defaultProps[typ]
+	}
+	out := map[string]*string{}
+	for k, v := range all {
+		if k == "hs_object_id" || k == "createdate" || k == "hs_createdate" || k == "hs_lastmodifieddate" || k == "lastmodifieddate" {
+			out[k] = v
+		}
+	}
+	for _, name := range requested {
+		if v, ok := all[name]; ok {
+			out[name] = v
+		} else if slices.Contains(knownProps[typ], name) {
+			out[name] = nil
+		}
+	}
+	return out
+}
+
+func (s *Server) render(o *object, props map[string]*string, updated time.Time, archived bool, requested []string) publicObject {
+	all := s.derived(o.typ, o.id, o.createdAt, updated)
+	for k, v := range props {
+		all[k] = v
+	}
+	p := publicObject{
+		ID:         idString(o.id),
+		Properties: selectProps(o.typ, all, requested),
+		CreatedAt:  o.createdAt.UTC().Format(isoMillis),
+		UpdatedAt:  updated.UTC().Format(isoMillis),
+		Archived:   archived,
+	}
+	if archived {
+		p.ArchivedAt = ptr(o.archivedAt.UTC().Format(isoMillis))
+	}
+	return p
+}
+
+// splitList reads a query parameter that may be repeated or comma-separated.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func parseBool(s string) (bool, error) {
+	if s == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+// listObjects serves GET /crm/v3/objects/{type}: ascending ids, an opaque
+// after token, limit at most 100.
+func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
+	typ := objectType(r.PathValue("type"))
+	if typ == "" {
+		writeError(w, http.StatusNotFound, "Unable to infer object type from: "+r.PathValue("type"), "OBJECT_NOT_FOUND", nil)
+		return
+	}
+	q := r.URL.Query()
+	limit := 10
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			badRequest(w, "limit must be between 1 and 100")
+			return
+		}
+		limit = n
+	}
+	archived, err := parseBool(q.Get("archived"))
+	if err != nil {
+		badRequest(w, "archived must be true or false")
+		return
+	}
+	var after int64
+	if v := q.Get("after"); v != "" {
+		if after, err = decodeAfter(v); err != nil {
+			badRequest(w, "invalid after token")
+			return
+		}
+	}
+	requested := splitList(q["properties"])
+	assocTypes := splitList(q["associations"])
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for id, o := range s.objects[typ] {
+		if id > after && o.archived == archived {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	more := len(ids) > limit
+	if more {
+		ids = ids[:limit]
+	}
+	results := make([]publicObject, 0, len(ids))
+	for _, id := range ids {
+		o := s.objects[typ][id]
+		p := s.render(o, o.props, o.updatedAt, o.archived, requested)
+		if typ == typeTickets {
+			p.Associations = s.inlineAssociations(id, assocTypes)
+		}
+		results = append(results, p)
+	}
+	resp := map[string]any{"results": results}
+	if more {
+		tok := encodeAfter(ids[len(ids)-1])
+		resp["paging"] = paging{Next: &nextPage{After: tok, Link: "?after=" + tok}}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) inlineAssociations(id int64, types []string) map[string]associationList {
+	if len(types) == 0 {
+		return nil
+	}
+	out := map[string]associationList{}
+	for _, t := range types {
+		to := objectType(t)
+		if to == "" {
+			continue
+		}
+		refs := []associationRef{}
+		for _, tid := range s.liveAssociations(id, to) {
+			refs = append(refs, associationRef{ID: idString(tid), Type: "ticket_to_" + strings.TrimSuffix(to, "s")})
+		}
+		if len(refs) > 0 {
+			out[to] = associationList{Results: refs}
+		}
+	}
+	return out
+}
+
+// liveAssociations returns the ids associated with ticket id, leaving out
+// archived records, ascending.
+func (s *Server) liveAssociations(id int64, to string) []int64 {
+	var out []int64
+	for _, tid := range s.assoc[typeTickets+"/"+to][id] {
+		if o, ok := s.objects[to][tid]; ok && !o.archived {
+			out = append(out, tid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// encodeAfter makes an opaque list cursor, in the style of HubSpot's.
+func encodeAfter(id int64) string {
+	return base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10) + "\n"))
+}
+
+func decodeAfter(tok string) (int64, error) {
+	b, err := base64.StdEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+}
+
+// readObject serves GET /crm/v3/objects/{type}/{id}.
+func (s *Server) readObject(w http.ResponseWriter, r *http.Request) {
+	typ := objectType(r.PathValue("type"))
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	archived, berr := parseBool(r.URL.Query().Get("archived"))
+	if typ == "" || err != nil || berr != nil {
+		badRequest(w, "invalid object type, id or archived flag")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.objects[typ][id]
+	if !ok || o.archived != archived {
+		writeJSON(w, http.StatusNotFound, apiError{Status: "error", Message: "Object not found.  objectId are usually numeric.", CorrelationID: correlationID(), Category: "OBJECT_NOT_FOUND"})
+		return
+	}
+	p := s.render(o, o.props, o.updatedAt, o.archived, splitList(r.URL.Query()["properties"]))
+	if typ == typeTickets {
+		p.Associations = s.inlineAssociations(id, splitList(r.URL.Query()["associations"]))
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+type batchReadRequest struct {
+	Inputs []struct {
+		ID string `json:"id"`
+	} `json:"inputs"`
+	Properties            []string `json:"properties"`
+	PropertiesWithHistory []string `json:"propertiesWithHistory"`
+	IDProperty            string   `json:"idProperty"`
+}
+
+// batchRead serves POST /crm/v3/objects/{type}/batch/read: at most 100 ids;
+// ids not found (or not in the archived state asked for) make a 207 with
+// errors.
+func (s *Server) batchRead(w http.ResponseWriter, r *http.Request) {
+	typ := objectType(r.PathValue("type"))
+	if typ == "" {
+		writeError(w, http.StatusNotFound, "Unable to infer object type from: "+r.PathValue("type"), "OBJECT_NOT_FOUND", nil)
+		return
+	}
+	archived, err := parseBool(r.URL.Query().Get("archived"))
+	if err != nil {
+		badRequest(w, "archived must be true or false")
+		return
+	}
+	var req batchReadRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Invalid input JSON on line 1")
+		return
+	}
+	if len(req.Inputs) > 100 {
+		badRequest(w, fmt.Sprintf("Batch input size %d exceeds the limit of 100", len(req.Inputs)))
+		return
+	}
+	if req.IDProperty != "" && req.IDProperty != "hs_object_id" {
+		badRequest(w, "unsupported idProperty")
+		return
+	}
+	started := time.Now().UTC().Format(isoMillis)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	results := []publicObject{}
+	var missing []string
+	seen := map[int64]bool{}
+	for _, in := range req.Inputs {
+		id, err := strconv.ParseInt(in.ID, 10, 64)
+		o, ok := s.objects[typ][id]
+		if err != nil || !ok || o.archived != archived {
+			missing = append(missing, in.ID)
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		results = append(results, s.render(o, o.props, o.updatedAt, o.archived, req.Properties))
+	}
+	resp := map[string]any{
+		"status": "COMPLETE", "results": results,
+		"startedAt": started, "completedAt": time.Now().UTC().Format(isoMillis),
+	}
+	status := http.StatusOK
+	if len(missing) > 0 {
+		status = http.StatusMultiStatus
+		resp["numErrors"] = 1
+		resp["errors"] = []apiError{{
+			Status:   "error",
+			Category: "OBJECT_NOT_FOUND",
+			Message:  fmt.Sprintf("Could not get some %s objects, they may be deleted or not exist. Check that ids are valid.", strings.ToUpper(strings.TrimSuffix(typ, "s"))),
+			Context:  map[string]any{"ids": missing},
+		}}
+	}
+	writeJSON(w, status, resp)
+}
+
+// associationTypeIDs are HUBSPOT_DEFINED association type ids from tickets.
+var associationTypeIDs = map[string]int{typeContacts: 16, typeEmails: 224, typeNotes: 228}
+
+// batchAssociations serves POST /crm/v4/associations/{from}/{to}/batch/read
+// from tickets: at most 1,000 inputs, each paged by AssociationPageSize.
+func (s *Server) batchAssociations(w http.ResponseWriter, r *http.Request) {
+	from, to := objectType(r.PathValue("from")), objectType(r.PathValue("to"))
+	if from != typeTickets || to == "" || to == typeTickets {
+		badRequest(w, "unsupported association types")
+		return
+	}
+	var req struct {
+		Inputs []struct {
+			ID    string `json:"id"`
+			After string `json:"after"`
+		} `json:"inputs"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Invalid input JSON on line 1")
+		return
+	}
+	if len(req.Inputs) > 1000 {
+		badRequest(w, fmt.Sprintf("Batch input size %d exceeds the limit of 1000", len(req.Inputs)))
+		return
+	}
+	started := time.Now().UTC().Format(isoMillis)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type assocType struct {
+		Category string  `json:"category"`
+		TypeID   int     `json:"typeId"`
+		Label    *string `json:"label"`
+	}
+	type toObj struct {
+		ToObjectID       int64       `json:"toObjectId"`
+		AssociationTypes []assocType `json:"associationTypes"`
+	}
+	type result struct {
+		From   map[string]string `json:"from"`
+		To     []toObj           `json:"to"`
+		Paging *paging           `json:"paging,omitempty"`
+	}
+	results := []result{}
+	var errs []apiError
+	for _, in := range req.Inputs {
+		id, err := strconv.ParseInt(in.ID, 10, 64)
+		o, ok := s.objects[typeTickets][id]
+		if err != nil || !ok || o.archived {
+			errs = append(errs, apiError{Status: "error", Category: "OBJECT_NOT_FOUND", Message: "Object not found: " + in.ID, Context: map[string]any{"ids": []string{in.ID}}})
+			continue
+		}
+		ids := s.liveAssociations(id, to)
+		if len(ids) == 0 {
+			errs = append(errs, apiError{Status: "error", Category: "OBJECT_NOT_FOUND", SubCategory: "crm.associations.NO_ASSOCIATIONS_FOUND",
+				Message: fmt.Sprintf("No %s is associated with %s %s.", strings.TrimSuffix(to, "s"), "ticket", in.ID), Context: map[string]any{"fromObjectId": []string{in.ID}}})
+			continue
+		}
+		start := 0
+		if in.After != "" {
+			n, err := decodeAfter(in.After)
+			if err != nil || n < 0 || int(n) > len(ids) {
+				badRequest(w, "invalid after token")
+				return
+			}
+			start = int(n)
+		}
+		end := min(start+s.opts.AssociationPageSize, len(ids))
+		res := result{From: map[string]string{"id": in.ID}, To: []toObj{}}
+		for _, tid := range ids[start:end] {
+			res.To = append(res.To, toObj{ToObjectID: tid, AssociationTypes: []assocType{{Category: "HUBSPOT_DEFINED", TypeID: associationTypeIDs[to]}}})
+		}
+		if end < len(ids) {
+			tok := encodeAfter(int64(end))
+			res.Paging = &paging{Next: &nextPage{After: tok, Link: ""}}
+		}
+		results = append(results, res)
+	}
+	resp := map[string]any{"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": time.Now().UTC().Format(isoMillis)}
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusMultiStatus
+		resp["numErrors"] = len(errs)
+		resp["errors"] = errs
+	}
+	writeJSON(w, status, resp)
+}
+
+func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
+	if objectType(r.PathValue("type")) != typeTickets {
+		badRequest(w, "the fake has ticket pipelines only")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	created := s.opts.Start.UTC().Format(isoMillis)
+	type stage struct {
+		ID               string            `json:"id"`
+		Label            string            `json:"label"`
+		DisplayOrder     int               `json:"displayOrder"`
+		Metadata         map[string]string `json:"metadata"`
+		Archived         bool              `json:"archived"`
+		CreatedAt        string            `json:"createdAt"`
+		UpdatedAt        string            `json:"updatedAt"`
+		WritePermissions string            `json:"writePermissions"`
+	}
+	type pipeline struct {
+		ID           string  `json:"id"`
+		Label        string  `json:"label"`
+		DisplayOrder int     `json:"displayOrder"`
+		Archived     bool    `json:"archived"`
+		CreatedAt    string  `json:"createdAt"`
+		UpdatedAt    string  `json:"updatedAt"`
+		Stages       []stage `json:"stages"`
+	}
+	out := []pipeline{}
+	for _, p := range s.pipes {
+		pp := pipeline{ID: p.ID, Label: p.Label, DisplayOrder: p.DisplayOrder, CreatedAt: created, UpdatedAt: created, Stages: []stage{}}
+		for _, st := range p.Stages {
+			meta := map[string]string{}
+			if st.TicketState != "" {
+				meta["ticketState"] = st.TicketState
+			}
+			pp.Stages = append(pp.Stages, stage{ID: st.ID, Label: st.Label, DisplayOrder: st.DisplayOrder, Metadata: meta,
+				CreatedAt: created, UpdatedAt: created, WritePermissions: "CRM_PERMISSIONS_ENFORCEMENT"})
+		}
+		out = append(out, pp)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": out})
+}
+
+type publicOwner struct {
+	ID        string `json:"id"`
+	Email     string `json:"email,omitempty"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	UserID    int64  `json:"userId,omitempty"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+	Archived  bool   `json:"archived"`
+	Teams     []any  `json:"teams"`
+}
+
+func (s *Server) renderOwner(o *Owner) publicOwner {
+	at := s.opts.Start.UTC().Format(isoMillis)
+	return publicOwner{ID: o.ID, Email: o.Email, FirstName: o.FirstName, LastName: o.LastName, UserID: o.UserID,
+		Type: "PERSON", CreatedAt: at, UpdatedAt: at, Archived: o.Archived, Teams: []any{}}
+}
+
+// listOwners serves GET /crm/v3/owners: limit at most 500 (100 by default),
+// after, email and archived.
+func (s *Server) listOwners(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			badRequest(w, "limit must be between 1 and 500")
+			return
+		}
+		limit = n
+	}
+	archived, err := parseBool(q.Get("archived"))
+	if err != nil {
+		badRequest(w, "archived must be true or false")
+		return
+	}
+	var after int64
+	if v := q.Get("after"); v != "" {
+		if after, err = decodeAfter(v); err != nil {
+			badRequest(w, "invalid after token")
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []int64
+	for _, o := range s.owners {
+		id, _ := strconv.ParseInt(o.ID, 10, 64)
+		if id > after && o.Archived == archived && (q.Get("email") == "" || strings.EqualFold(q.Get("email"), o.Email)) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	more := len(ids) > limit
+	if more {
+		ids = ids[:limit]
+	}
+	results := []publicOwner{}
+	for _, id := range ids {
+		results = append(results, s.renderOwner(s.owners[idString(id)]))
+	}
+	resp := map[string]any{"results": results}
+	if more {
+		tok := encodeAfter(ids[len(ids)-1])
+		resp["paging"] = paging{Next: &nextPage{After: tok, Link: "?after=" + tok}}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) readOwner(w http.ResponseWriter, r *http.Request) {
+	if _, err := strconv.ParseInt(r.PathValue("id"), 10, 32); err != nil {
+		badRequest(w, "ownerId must be an integer")
+		return
+	}
+	archived, err := parseBool(r.URL.Query().Get("archived"))
+	if err != nil {
+		badRequest(w, "archived must be true or false")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.owners[r.PathValue("id")]
+	if !ok || o.Archived != archived {
+		writeError(w, http.StatusNotFound, "Resource not found", "OBJECT_NOT_FOUND", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.renderOwner(o))
+}
