@@ -254,20 +254,23 @@ func quoted(key []byte) []byte {
 	return append(q, '"')
 }
 
-// lookup returns the value of the member name of obj. With fold, a member
-// whose name differs only in ASCII case is taken when none matches exactly.
+// lookup returns the value of the member name of obj; the last one, as
+// encoding/json does, when a name is repeated. With fold, a member whose
+// name differs only in ASCII case is taken when none matches exactly.
 func (d *doc) lookup(obj []byte, name string, fold bool) ([]byte, bool) {
 	if len(obj) == 0 || obj[0] != '{' {
 		return nil, false
 	}
-	var folded []byte
+	var exact, folded []byte
 	for _, m := range d.members(obj) {
 		if keyIs(m.key, name, false) {
-			return m.val, true
-		}
-		if fold && folded == nil && keyIs(m.key, name, true) {
+			exact = m.val
+		} else if fold && folded == nil && keyIs(m.key, name, true) {
 			folded = m.val
 		}
+	}
+	if exact != nil {
+		return exact, true
 	}
 	return folded, folded != nil
 }
