@@ -20,9 +20,14 @@
 //	}
 //
 // The kit uses only the Store interface, plus ticketsync.Leaser when the
-// store implements it (the lease subtests are skipped otherwise). Each subtest gets a fresh store from newStore and
-// names its connectors with a random suffix, so a store over a shared test
-// database works too. Times in the kit are in UTC at whole milliseconds, so
-// a store may keep times at millisecond precision; times are compared with
-// time.Time.Equal.
+// store implements it (the lease subtests are skipped otherwise). Each
+// subtest gets a fresh store from newStore and names its connectors with a
+// random suffix, so a store over a shared test database works too. Times in
+// the kit are in UTC at whole milliseconds, so a store may keep times at
+// millisecond precision; times are compared with time.Time.Equal.
+//
+// Where the contract is silent the kit checks nothing: the order of Tags,
+// whether a comment carried by an older copy of a ticket replaces the stored
+// comment with its ID, and which of a tombstone and a live copy with the same
+// UpdatedAt is kept.
 package ticketsynctest
