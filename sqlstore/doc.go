@@ -1,0 +1,62 @@
+// Package sqlstore is a ticketsync.Store over a SQL database, PostgreSQL or
+// SQLite, through database/sql: the host opens the *sql.DB with the driver
+// it already uses (github.com/jackc/pgx/v5/stdlib, github.com/lib/pq,
+// modernc.org/sqlite, ...) and hands it to New. It also implements
+// ticketsync.Leaser, so that several replicas of a host service can share
+// one database and each connector is polled by one replica at a time.
+//
+// # Tables
+//
+// New creates these tables (names start with Options.TablePrefix,
+// "ticketsync_" by default) and records the schema version in
+// <prefix>schema_migrations, so that later releases migrate existing
+// databases in place:
+//
+//   - tickets: one row per (connector_id, id), with the ticket's fields;
+//     tags (a JSON array) and fields (a JSON object) are JSONB on PostgreSQL
+//     and JSON text on SQLite, so a host can query them (tags ? 'vip',
+//     fields->>'plan' on PostgreSQL; json_each(tags) on SQLite).
+//   - comments: one row per (connector_id, ticket_id, comment_id).
+//   - cursors: one row per connector.
+//   - sync_runs: the sync history, the newest Options.HistoryLimit runs per
+//     connector.
+//   - leases: which replica polls which connector, until when.
+//
+// Times are stored in UTC with microsecond precision: timestamptz on
+// PostgreSQL, fixed-width RFC 3339 text on SQLite (which sorts and compares
+// correctly and which SQLite's date functions read).
+//
+// # What is atomic
+//
+//   - UpsertTickets: the whole call. Newest-wins is decided inside the
+//     statement (INSERT ... ON CONFLICT ... DO UPDATE ... WHERE
+//     excluded.updated_at >= updated_at), never by reading first, so
+//     concurrent writers on any number of replicas are safe. On PostgreSQL
+//     a call of up to 2,000 tickets is a single statement (one round trip)
+//     that writes tickets and comments together; on SQLite, one
+//     transaction.
+//   - StorePage: a page's tickets and the cursor after it, together.
+//   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease: one statement
+//     each. SaveSyncRun trims the history in a second statement.
+//   - Ticket reads the ticket and its comments in two statements: a
+//     concurrent write may add a comment between them, never remove one.
+//
+// The Syncer stores a page with UpsertTickets and then saves the cursor with
+// SetCursor: a crash between the two re-fetches that page on the next run,
+// which the newest-wins rule makes harmless.
+//
+// # Many replicas
+//
+// Give every replica the same database and the same TablePrefix; each
+// replica's Syncer then polls a connector only while it holds the
+// connector's lease, renewing it while a run lasts. A replica that dies
+// leaves leases that expire after ticketsync.Options.LeaseTTL, and the
+// others take its connectors over. Webhook deliveries take no lease.
+//
+// # SQLite
+//
+// Open the database with a busy timeout, so that writers wait for each other
+// instead of failing, and preferably in WAL mode. With modernc.org/sqlite:
+//
+//	db, err := sql.Open("sqlite", "file:tickets.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate")
+package sqlstore

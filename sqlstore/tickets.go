@@ -1,0 +1,422 @@
+package sqlstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+// Batches larger than these are written in several statements of one
+// transaction, to bound the size of one statement's parameters.
+const (
+	chunkTickets  = 2000
+	chunkComments = 8000
+)
+
+// ticketRow is a ticket as the upsert statements read it from JSON; the
+// short names keep the document small.
+type ticketRow struct {
+	C   string            `json:"c"`
+	I   string            `json:"i"`
+	Pf  string            `json:"pf"`
+	URL string            `json:"url"`
+	Sub string            `json:"sub"`
+	Des string            `json:"des"`
+	St  string            `json:"st"`
+	Rst string            `json:"rst"`
+	Pr  string            `json:"pr"`
+	Rpr string            `json:"rpr"`
+	Ch  string            `json:"ch"`
+	Ri  string            `json:"ri"`
+	Rn  string            `json:"rn"`
+	Re  string            `json:"re"`
+	Ai  string            `json:"ai"`
+	An  string            `json:"an"`
+	Ae  string            `json:"ae"`
+	G   []string          `json:"g"`
+	F   map[string]string `json:"f"`
+	Ca  *string           `json:"ca"`
+	Ua  string            `json:"ua"`
+	D   bool              `json:"d"`
+
+	updated time.Time // UpdatedAt as stored, for deduplication
+}
+
+// commentRow is a comment as the upsert statements read it from JSON.
+type commentRow struct {
+	C  string `json:"c"`
+	T  string `json:"t"`
+	I  string `json:"i"`
+	Ai string `json:"ai"`
+	An string `json:"an"`
+	Ae string `json:"ae"`
+	B  string `json:"b"`
+	P  bool   `json:"p"`
+	Ca string `json:"ca"`
+}
+
+// batch is one UpsertTickets call made ready for the database: one row per
+// ticket key (the newest copy) and per comment key (the last copy), in key
+// order so that concurrent writers lock rows in the same order.
+type batch struct {
+	tickets  []ticketRow
+	comments []commentRow
+}
+
+// UpsertTickets stores tickets as the ticketsync.Store contract says. The
+// whole call is atomic: on PostgreSQL a call of up to 2,000 tickets and
+// 8,000 comments is one statement, larger ones one transaction; on SQLite it
+// is one transaction. Newest-wins is decided by the database inside the
+// statement (ON CONFLICT ... DO UPDATE ... WHERE excluded.updated_at >=
+// updated_at), so concurrent writers, also on other replicas, never let an
+// older copy replace a newer one. Within one call, when a ticket appears
+// twice, the copy with the newer UpdatedAt counts (the later one on a tie),
+// and a comment that appears twice counts as its later copy.
+//
+// Times are stored in UTC with microsecond precision. Text is stored as
+// UTF-8 (invalid bytes become U+FFFD); on PostgreSQL, which cannot store
+// it, the NUL character is dropped. A ticket without ConnectorID or ID, or a
+// comment without ID, fails the call before anything is written.
+func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) error {
+	if len(tickets) == 0 {
+		return nil
+	}
+	b, err := s.prepare(tickets)
+	if err != nil {
+		return err
+	}
+	if err := s.writeBatch(ctx, b, "", "", false); err != nil {
+		return fmt.Errorf("sqlstore: upsert %d tickets: %w", len(tickets), err)
+	}
+	return nil
+}
+
+// StorePage stores one poll page and the cursor after it in one transaction
+// (on PostgreSQL, one statement, for pages of up to 2,000 tickets): either
+// both the tickets and the cursor are stored, or neither. The tickets are
+// stored as by UpsertTickets; the cursor as by SetCursor(ctx, connectorID,
+// cursor). A sync loop that uses it instead of UpsertTickets followed by
+// SetCursor never re-fetches a stored page after a crash.
+func (s *Store) StorePage(ctx context.Context, connectorID string, tickets []ticketsync.Ticket, cursor string) error {
+	if connectorID == "" {
+		return errors.New("sqlstore: store page: empty connector id")
+	}
+	b, err := s.prepare(tickets)
+	if err != nil {
+		return err
+	}
+	if err := s.writeBatch(ctx, b, connectorID, cursor, true); err != nil {
+		return fmt.Errorf("sqlstore: store page of %d tickets for connector %q: %w", len(tickets), connectorID, err)
+	}
+	return nil
+}
+
+// prepare validates tickets and turns them into a batch, sharing nothing
+// with the caller's slices and maps.
+func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
+	clean := func(v string) string { return v }
+	if s.dialect == Postgres {
+		clean = dropNUL
+	}
+	var b batch
+	b.tickets = make([]ticketRow, 0, len(tickets))
+	b.comments = make([]commentRow, 0, 4*len(tickets)) // encoded as [], never null
+	byKey := make(map[[2]string]int, len(tickets))
+	type commentKey struct{ c, t, i string }
+	commentAt := make(map[commentKey]int)
+	for n := range tickets {
+		t := &tickets[n]
+		if t.ConnectorID == "" || t.ID == "" {
+			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d has an empty ConnectorID or ID (%q, %q)", n+1, len(tickets), t.ConnectorID, t.ID)
+		}
+		r := ticketRow{
+			C: clean(t.ConnectorID), I: clean(t.ID), Pf: clean(t.Platform), URL: clean(t.URL),
+			Sub: clean(t.Subject), Des: clean(t.Description),
+			St: clean(string(t.Status)), Rst: clean(t.RawStatus),
+			Pr: clean(string(t.Priority)), Rpr: clean(t.RawPriority), Ch: clean(t.Channel),
+			Ri: clean(t.Requester.ID), Rn: clean(t.Requester.Name), Re: clean(t.Requester.Email),
+			Ai: clean(t.Assignee.ID), An: clean(t.Assignee.Name), Ae: clean(t.Assignee.Email),
+			Ua: dbTime(t.UpdatedAt), D: t.Deleted,
+			updated: t.UpdatedAt.Truncate(time.Microsecond),
+		}
+		if t.Tags != nil {
+			r.G = make([]string, len(t.Tags))
+			for i, tag := range t.Tags {
+				r.G[i] = clean(tag)
+			}
+		}
+		if t.Fields != nil {
+			r.F = make(map[string]string, len(t.Fields))
+			for k, v := range t.Fields {
+				r.F[clean(k)] = clean(v)
+			}
+		}
+		if !t.CreatedAt.IsZero() {
+			ca := dbTime(t.CreatedAt)
+			r.Ca = &ca
+		}
+		key := [2]string{r.C, r.I}
+		if at, ok := byKey[key]; ok {
+			if !r.updated.Before(b.tickets[at].updated) {
+				b.tickets[at] = r
+			}
+		} else {
+			byKey[key] = len(b.tickets)
+			b.tickets = append(b.tickets, r)
+		}
+		for _, c := range t.Comments {
+			if c.ID == "" {
+				return batch{}, fmt.Errorf("sqlstore: upsert tickets: a comment of ticket %q has an empty ID", t.ID)
+			}
+			cr := commentRow{
+				C: r.C, T: r.I, I: clean(c.ID),
+				Ai: clean(c.Author.ID), An: clean(c.Author.Name), Ae: clean(c.Author.Email),
+				B: clean(c.Body), P: c.Public, Ca: dbTime(c.CreatedAt),
+			}
+			k := commentKey{cr.C, cr.T, cr.I}
+			if at, ok := commentAt[k]; ok {
+				b.comments[at] = cr
+			} else {
+				commentAt[k] = len(b.comments)
+				b.comments = append(b.comments, cr)
+			}
+		}
+	}
+	slices.SortFunc(b.tickets, func(x, y ticketRow) int {
+		return cmp.Or(strings.Compare(x.C, y.C), strings.Compare(x.I, y.I))
+	})
+	// Stable: a ticket's comments keep their order of arrival, which
+	// breaks ties between equal CreatedAt when they are read back.
+	slices.SortStableFunc(b.comments, func(x, y commentRow) int {
+		return cmp.Or(strings.Compare(x.C, y.C), strings.Compare(x.T, y.T))
+	})
+	return b, nil
+}
+
+// dropNUL removes the NUL characters that PostgreSQL's text cannot hold.
+func dropNUL(v string) string {
+	if strings.IndexByte(v, 0) < 0 {
+		return v
+	}
+	return strings.ReplaceAll(v, "\x00", "")
+}
+
+// writeBatch writes b and, when withCursor, the connector's cursor,
+// atomically.
+func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
+	nt := (len(b.tickets) + chunkTickets - 1) / chunkTickets
+	nc := (len(b.comments) + chunkComments - 1) / chunkComments
+	if s.dialect == Postgres && nt <= 1 && nc <= 1 {
+		tj, err := encodeJSON(b.tickets)
+		if err != nil {
+			return err
+		}
+		cj, err := encodeJSON(b.comments)
+		if err != nil {
+			return err
+		}
+		return retry(ctx, func() error {
+			var err error
+			if withCursor {
+				_, err = s.db.ExecContext(ctx, s.q.upsertPageCursor, tj, cj, connectorID, cursor, dbTime(time.Now()))
+			} else {
+				_, err = s.db.ExecContext(ctx, s.q.upsertPage, tj, cj)
+			}
+			return err
+		})
+	}
+	var tdocs, cdocs []string
+	for i := 0; i < len(b.tickets); i += chunkTickets {
+		j, err := encodeJSON(b.tickets[i:min(i+chunkTickets, len(b.tickets))])
+		if err != nil {
+			return err
+		}
+		tdocs = append(tdocs, j)
+	}
+	for i := 0; i < len(b.comments); i += chunkComments {
+		j, err := encodeJSON(b.comments[i:min(i+chunkComments, len(b.comments))])
+		if err != nil {
+			return err
+		}
+		cdocs = append(cdocs, j)
+	}
+	return retry(ctx, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, j := range tdocs {
+				if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
+					return err
+				}
+			}
+			for _, j := range cdocs {
+				if _, err := tx.ExecContext(ctx, s.q.upsertComments, j); err != nil {
+					return err
+				}
+			}
+			if withCursor {
+				if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}
+
+func encodeJSON(v any) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
+// inTx runs f in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// retry runs f again, a few times, when the database reports a deadlock or
+// a serialization failure, which concurrent writers of the same tickets may
+// meet on PostgreSQL; f must be safe to repeat.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = f()
+		if err == nil || !transient(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// transient reports a PostgreSQL deadlock (40P01) or serialization failure
+// (40001), through the SQLState method that pgx's and lib/pq's errors have.
+func transient(err error) bool {
+	var e interface{ SQLState() string }
+	if errors.As(err, &e) {
+		switch e.SQLState() {
+		case "40P01", "40001":
+			return true
+		}
+	}
+	return false
+}
+
+// Ticket returns one stored ticket with all its comments, oldest first (by
+// CreatedAt, then by order of arrival), or an error matching
+// ticketsync.ErrNotFound.
+func (s *Store) Ticket(ctx context.Context, connectorID, id string) (ticketsync.Ticket, error) {
+	t, err := scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
+	}
+	if err != nil {
+		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, err)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+	if err != nil {
+		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ticketID string
+		c, err := scanComment(rows, &ticketID)
+		if err != nil {
+			return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
+		}
+		t.Comments = append(t.Comments, c)
+	}
+	if err := rows.Err(); err != nil {
+		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
+	}
+	return t, nil
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanTicket(r scanner) (ticketsync.Ticket, error) {
+	var t ticketsync.Ticket
+	var status, priority string
+	err := r.Scan(&t.ConnectorID, &t.ID, &t.Platform, &t.URL, &t.Subject, &t.Description,
+		&status, &t.RawStatus, &priority, &t.RawPriority, &t.Channel,
+		&t.Requester.ID, &t.Requester.Name, &t.Requester.Email,
+		&t.Assignee.ID, &t.Assignee.Name, &t.Assignee.Email,
+		jsonValue{&t.Tags}, jsonValue{&t.Fields}, timeValue{&t.CreatedAt}, timeValue{&t.UpdatedAt}, &t.Deleted)
+	t.Status, t.Priority = ticketsync.Status(status), ticketsync.Priority(priority)
+	return t, err
+}
+
+func scanComment(r scanner, ticketID *string) (ticketsync.Comment, error) {
+	var c ticketsync.Comment
+	err := r.Scan(ticketID, &c.ID, &c.Author.ID, &c.Author.Name, &c.Author.Email, &c.Body, &c.Public, timeValue{&c.CreatedAt})
+	return c, err
+}
+
+// timeValue scans a time column: time.Time from PostgreSQL, text from
+// SQLite, NULL as the zero time. Times come back in UTC.
+type timeValue struct{ t *time.Time }
+
+func (v timeValue) Scan(src any) error {
+	switch x := src.(type) {
+	case nil:
+		*v.t = time.Time{}
+	case time.Time:
+		*v.t = x.UTC()
+	case string:
+		return v.parse(x)
+	case []byte:
+		return v.parse(string(x))
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+func (v timeValue) parse(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("bad stored time %q: %w", s, err)
+	}
+	*v.t = t.UTC()
+	return nil
+}
+
+// jsonValue scans a JSON column into dst, leaving it nil for NULL.
+type jsonValue struct{ dst any }
+
+func (v jsonValue) Scan(src any) error {
+	switch x := src.(type) {
+	case nil:
+		return nil
+	case string:
+		return json.Unmarshal([]byte(x), v.dst)
+	case []byte:
+		return json.Unmarshal(x, v.dst)
+	}
+	return fmt.Errorf("cannot scan %T as JSON", src)
+}
