@@ -88,6 +88,12 @@ func (d *dates) parse(s string, line int) (time.Time, error) {
 			return t, nil
 		}
 	}
+	if t, zoned, ok := parseISO(s, d.loc); ok {
+		if !zoned {
+			d.unzoned = true
+		}
+		return t, nil
+	}
 	if t, ok := d.tryLayout(d.last, s); ok {
 		return t, nil
 	}
@@ -285,4 +291,102 @@ func scanNumeric(s string) (numericDate, bool) {
 		return n, false
 	}
 	return n, true
+}
+
+// parseISO reads the ISO 8601 forms that exports write, without allocating:
+// 2006-01-02, then optionally ' ' or 'T' and 15:04, 15:04:05 or
+// 15:04:05.999999999, then optionally (after an optional space) Z, UTC,
+// -0700 or -07:00. Values without an offset are read in loc.
+func parseISO(s string, loc *time.Location) (t time.Time, zoned, ok bool) {
+	digits := func(i, n int) (int, bool) {
+		if i+n > len(s) {
+			return 0, false
+		}
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return
+	}
+	year, ok1 := digits(0, 4)
+	month, ok2 := digits(5, 2)
+	day, ok3 := digits(8, 2)
+	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 {
+		return
+	}
+	var hour, min, sec, nsec int
+	i := 10
+	if i < len(s) && (s[i] == ' ' || s[i] == 'T') && i+6 <= len(s) && s[i+3] == ':' {
+		var okh, okm bool
+		hour, okh = digits(i+1, 2)
+		min, okm = digits(i+4, 2)
+		if !okh || !okm || hour > 23 || min > 59 {
+			return
+		}
+		i += 6
+		if i < len(s) && s[i] == ':' {
+			var oks bool
+			if sec, oks = digits(i+1, 2); !oks || sec > 59 {
+				return
+			}
+			i += 3
+			if i < len(s) && (s[i] == '.' || s[i] == ',') {
+				i++
+				start := i
+				for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+					if i-start < 9 {
+						nsec = nsec*10 + int(s[i]-'0')
+					}
+					i++
+				}
+				if i == start {
+					return
+				}
+				for k := i - start; k < 9; k++ {
+					nsec *= 10
+				}
+			}
+		}
+	}
+	offset := 0
+	rest := s[i:]
+	if len(rest) > 0 && i > 10 && rest[0] == ' ' {
+		rest = rest[1:]
+	}
+	switch {
+	case rest == "":
+	case rest == "Z" || rest == "UTC" || rest == "GMT":
+		zoned = true
+	case len(rest) == 5 || len(rest) == 6 && rest[3] == ':':
+		if rest[0] != '+' && rest[0] != '-' {
+			return
+		}
+		h, okh := digits(len(s)-len(rest)+1, 2)
+		m, okm := digits(len(s)-len(rest)+len(rest)-2, 2)
+		if !okh || !okm || h > 23 || m > 59 {
+			return
+		}
+		offset = (h*60 + m) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+		zoned = true
+	default:
+		return
+	}
+	if zoned {
+		t = time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC).Add(-time.Duration(offset) * time.Second)
+	} else {
+		t = time.Date(year, time.Month(month), day, hour, min, sec, nsec, loc)
+	}
+	if t2 := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC); t2.Day() != day {
+		return time.Time{}, false, false
+	}
+	return t, zoned, true
 }

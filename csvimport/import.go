@@ -292,6 +292,7 @@ type importer struct {
 
 	status   map[string]statusWord
 	priority map[string]priorityWord
+	channel  map[string]string
 	seen     map[uint64]uint32 // hash of ID to first line
 	seenFull bool
 
@@ -356,6 +357,7 @@ func newImporter(r io.Reader, store ticketsync.Store, opts Options) *importer {
 	im.src = &countReader{r: r, max: int64(im.opts.MaxRowBytes)}
 	im.status = make(map[string]statusWord)
 	im.priority = make(map[string]priorityWord)
+	im.channel = make(map[string]string)
 	im.seen = make(map[uint64]uint32)
 	return im
 }
@@ -497,6 +499,10 @@ func (im *importer) importAll(ctx context.Context) error {
 func (im *importer) read(cr *csv.Reader) ([]string, int, error) {
 	rec, err := cr.Read()
 	im.src.mark()
+	if err == nil {
+		line, _ := cr.FieldPos(0)
+		return rec, line, nil
+	}
 	if err == io.EOF {
 		return nil, 0, io.EOF
 	}
@@ -762,7 +768,7 @@ func (im *importer) ticket(rec []string, line int) (RowError, bool) {
 		Description: im.cell(rec, fDescription),
 		RawStatus:   im.cell(rec, fStatus),
 		RawPriority: im.cell(rec, fPriority),
-		Channel:     strings.ToLower(im.cell(rec, fChannel)),
+		Channel:     im.channelOf(im.cell(rec, fChannel)),
 		Requester:   im.person(rec, fRequesterName, fRequesterEmail, fRequesterID),
 		Assignee:    im.person(rec, fAssigneeName, fAssigneeEmail, fAssigneeID),
 		CreatedAt:   created,
@@ -835,6 +841,18 @@ func (im *importer) person(rec []string, name, email, id field) ticketsync.Perso
 		p.Email = p.Name
 	}
 	return p
+}
+
+// channelOf lowers word, remembering the distinct words.
+func (im *importer) channelOf(word string) string {
+	if c, ok := im.channel[word]; ok {
+		return c
+	}
+	c := strings.ToLower(word)
+	if len(im.channel) < maxWords {
+		im.channel[word] = c
+	}
+	return c
 }
 
 // statusOf maps word through ticketsync.ParseStatus; an unknown word reads as

@@ -133,3 +133,33 @@ func TestIsExponent(t *testing.T) {
 		}
 	}
 }
+
+func TestParseISO(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"2024-03-05":                      time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC),
+		"2024-03-05 14:22":                time.Date(2024, 3, 5, 14, 22, 0, 0, time.UTC),
+		"2024-03-05T14:22:10":             time.Date(2024, 3, 5, 14, 22, 10, 0, time.UTC),
+		"2024-03-05T14:22:10.5Z":          time.Date(2024, 3, 5, 14, 22, 10, 5e8, time.UTC),
+		"2024-03-05 14:22:10 +0100":       time.Date(2024, 3, 5, 13, 22, 10, 0, time.UTC),
+		"2024-03-05T14:22:10-05:30":       time.Date(2024, 3, 5, 19, 52, 10, 0, time.UTC),
+		"2024-03-05 14:22:10 UTC":         time.Date(2024, 3, 5, 14, 22, 10, 0, time.UTC),
+		"2024-03-05T14:22:10.123456789Z":  time.Date(2024, 3, 5, 14, 22, 10, 123456789, time.UTC),
+		"2024-03-05T14:22:10.1234567891Z": time.Date(2024, 3, 5, 14, 22, 10, 123456789, time.UTC),
+	} {
+		got, _, ok := parseISO(in, time.UTC)
+		if !ok || !got.Equal(want) {
+			t.Errorf("parseISO(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+		// time.Parse agrees wherever it reads the value.
+		for _, l := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04", "2006-01-02"} {
+			if std, err := time.Parse(l, in); err == nil && !std.Equal(got) {
+				t.Errorf("parseISO(%q) = %v, time.Parse says %v", in, got, std)
+			}
+		}
+	}
+	for _, in := range []string{"2024-02-30", "2024-13-01", "2024-03-05 25:00", "2024-03-05 14:22 +01", "2024-03-05x", "2024-03-05 14:22:10 CET", "2024-3-5"} {
+		if got, _, ok := parseISO(in, time.UTC); ok {
+			t.Errorf("parseISO(%q) = %v, want failure", in, got)
+		}
+	}
+}
