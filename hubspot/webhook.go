@@ -1,0 +1,279 @@
+package hubspot
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+// Webhook headers.
+const (
+	HeaderSignatureV3      = "X-HubSpot-Signature-v3"
+	HeaderTimestamp        = "X-HubSpot-Request-Timestamp"
+	HeaderSignature        = "X-HubSpot-Signature"
+	HeaderSignatureVersion = "X-HubSpot-Signature-Version"
+)
+
+// Sign returns HubSpot's v3 signature of a webhook request, as it goes in
+// X-HubSpot-Signature-v3 with timestamp in X-HubSpot-Request-Timestamp (unix
+// milliseconds): the base64 HMAC-SHA256, keyed with the app's client secret,
+// of method + uri + body + timestamp. uri is the full URL HubSpot calls,
+// scheme and query included; the escapes HubSpot decodes before signing
+// (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B, in either case) are
+// decoded here, so uri may be given as sent.
+func Sign(secret, method, uri string, body []byte, timestamp time.Time) string {
+	return signV3(secret, method, uri, body, strconv.FormatInt(timestamp.UnixMilli(), 10))
+}
+
+func signV3(secret, method, uri string, body []byte, ts string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(method))
+	mac.Write([]byte(decodeURI(uri)))
+	mac.Write(body)
+	mac.Write([]byte(ts))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// decodeURI decodes the percent-escapes that HubSpot's v3 signature
+// expects decoded; every other escape stays as it is.
+func decodeURI(uri string) string {
+	if !strings.Contains(uri, "%") {
+		return uri
+	}
+	var b strings.Builder
+	b.Grow(len(uri))
+	for i := 0; i < len(uri); i++ {
+		if uri[i] == '%' && i+2 < len(uri) {
+			switch strings.ToUpper(uri[i+1 : i+3]) {
+			case "3A":
+				b.WriteByte(':')
+			case "2F":
+				b.WriteByte('/')
+			case "3F":
+				b.WriteByte('?')
+			case "40":
+				b.WriteByte('@')
+			case "21":
+				b.WriteByte('!')
+			case "24":
+				b.WriteByte('$')
+			case "27":
+				b.WriteByte('\'')
+			case "28":
+				b.WriteByte('(')
+			case "29":
+				b.WriteByte(')')
+			case "2A":
+				b.WriteByte('*')
+			case "2C":
+				b.WriteByte(',')
+			case "3B":
+				b.WriteByte(';')
+			default:
+				b.WriteByte('%')
+				continue
+			}
+			i += 2
+			continue
+		}
+		b.WriteByte(uri[i])
+	}
+	return b.String()
+}
+
+// requestURI returns the URL HubSpot called: Config.WebhookURL (with the
+// delivery's query when it has none), else the request's scheme, host and
+// raw path and query.
+func (c *Connector) requestURI(r *http.Request) string {
+	raw := r.RequestURI
+	if raw == "" || !strings.HasPrefix(raw, "/") {
+		raw = r.URL.RequestURI()
+	}
+	if c.cfg.WebhookURL != "" {
+		if strings.Contains(c.cfg.WebhookURL, "?") {
+			return c.cfg.WebhookURL
+		}
+		if _, q, ok := strings.Cut(raw, "?"); ok {
+			return c.cfg.WebhookURL + "?" + q
+		}
+		return c.cfg.WebhookURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	} else if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	return scheme + "://" + host + raw
+}
+
+// VerifyWebhook checks a delivery's X-HubSpot-Signature-v3 against the
+// client secrets, and that its X-HubSpot-Request-Timestamp is within
+// WebhookTolerance of now. With AllowLegacySignatures a delivery without a
+// v3 signature may instead carry a v1 or v2 X-HubSpot-Signature. It returns
+// an error matching ticketsync.ErrInvalidSignature otherwise; the error
+// holds no secret or signature.
+func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
+	secrets := c.cfg.secrets()
+	if len(secrets) == 0 {
+		return fmt.Errorf("hubspot: no ClientSecret configured to verify webhooks: %w", ticketsync.ErrInvalidSignature)
+	}
+	if sig := r.Header.Get(HeaderSignatureV3); sig != "" {
+		ts := r.Header.Get(HeaderTimestamp)
+		ms, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+		if err != nil {
+			return fmt.Errorf("hubspot: webhook without a valid %s: %w", HeaderTimestamp, ticketsync.ErrInvalidSignature)
+		}
+		if age := c.now().Sub(time.UnixMilli(ms)); age > WebhookTolerance || age < -WebhookTolerance {
+			return fmt.Errorf("hubspot: webhook timestamp is %s away from now, more than %s: %w", age.Round(time.Second), WebhookTolerance, ticketsync.ErrInvalidSignature)
+		}
+		got, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(sig), "sha256="))
+		if err != nil {
+			return fmt.Errorf("hubspot: webhook signature is not base64: %w", ticketsync.ErrInvalidSignature)
+		}
+		uri := c.requestURI(r)
+		for _, s := range secrets {
+			want, _ := base64.StdEncoding.DecodeString(signV3(s, r.Method, uri, body, ts))
+			if hmac.Equal(got, want) {
+				return nil
+			}
+		}
+		return fmt.Errorf("hubspot: webhook v3 signature does not match (check ClientSecret and WebhookURL): %w", ticketsync.ErrInvalidSignature)
+	}
+	sig := strings.TrimSpace(r.Header.Get(HeaderSignature))
+	if !c.cfg.AllowLegacySignatures || sig == "" {
+		return fmt.Errorf("hubspot: webhook without %s: %w", HeaderSignatureV3, ticketsync.ErrInvalidSignature)
+	}
+	got, err := hex.DecodeString(sig)
+	if err != nil {
+		return fmt.Errorf("hubspot: webhook signature is not hex: %w", ticketsync.ErrInvalidSignature)
+	}
+	version := strings.ToLower(r.Header.Get(HeaderSignatureVersion))
+	for _, s := range secrets {
+		h := sha256.New()
+		switch version {
+		case "v1", "":
+			h.Write([]byte(s))
+		case "v2":
+			h.Write([]byte(s + r.Method + c.requestURI(r)))
+		default:
+			return fmt.Errorf("hubspot: unknown webhook signature version: %w", ticketsync.ErrInvalidSignature)
+		}
+		h.Write(body)
+		if hmac.Equal(got, h.Sum(nil)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("hubspot: webhook %s signature does not match: %w", version, ticketsync.ErrInvalidSignature)
+}
+
+// webhookEvent is one event of a delivery, as far as the connector reads it.
+type webhookEvent struct {
+	EventID          json.Number `json:"eventId"`
+	PortalID         json.Number `json:"portalId"`
+	OccurredAt       json.Number `json:"occurredAt"`
+	SubscriptionType string      `json:"subscriptionType"`
+	ObjectID         flexID      `json:"objectId"`
+	ObjectTypeID     string      `json:"objectTypeId"`
+	AssociationType  string      `json:"associationType"`
+	FromObjectID     flexID      `json:"fromObjectId"`
+	ToObjectID       flexID      `json:"toObjectId"`
+	PrimaryObjectID  flexID      `json:"primaryObjectId"`
+	MergedObjectIDs  []flexID    `json:"mergedObjectIds"`
+}
+
+// ParseWebhook turns a delivery, a JSON array of events, into id-only
+// events: ticket creation, property changes, restores and association
+// changes become EventUpdated (EventCommented for an email or note
+// associated), deletions EventDeleted, and a merge updates the primary
+// ticket and deletes the merged ones. The legacy ticket.* subscriptions
+// and the generic object.* ones with objectTypeId "0-5" are read; other
+// objects' events, and events of another account when the portal id is
+// known, are skipped. Events repeated in one delivery (same eventId) count
+// once.
+func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, nil
+	}
+	var raw []webhookEvent
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return nil, errors.New("hubspot: webhook body is not a JSON array of events")
+	}
+	portal := c.PortalID()
+	seen := map[string]bool{}
+	var out []ticketsync.Event
+	for _, e := range raw {
+		if id := e.EventID.String(); id != "" {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+		}
+		if portal != 0 && e.PortalID != "" && e.PortalID.String() != strconv.FormatInt(portal, 10) {
+			continue
+		}
+		object, action, ok := strings.Cut(e.SubscriptionType, ".")
+		if !ok || !(object == "ticket" || object == "object" && e.ObjectTypeID == ticketTypeID) {
+			continue
+		}
+		var at time.Time
+		if ms, err := e.OccurredAt.Int64(); err == nil && ms > 0 {
+			at = time.UnixMilli(ms).UTC()
+		}
+		add := func(kind ticketsync.EventKind, id flexID) {
+			if id != "" && id != "0" {
+				out = append(out, ticketsync.Event{Kind: kind, TicketID: string(id), At: at})
+			}
+		}
+		switch action {
+		case "creation", "propertyChange", "restore":
+			add(ticketsync.EventUpdated, e.ObjectID)
+		case "deletion", "privacyDeletion":
+			add(ticketsync.EventDeleted, e.ObjectID)
+		case "associationChange":
+			kind := ticketsync.EventUpdated
+			at := strings.ToUpper(e.AssociationType)
+			if strings.Contains(at, "EMAIL") || strings.Contains(at, "NOTE") {
+				kind = ticketsync.EventCommented
+			}
+			switch {
+			case e.ObjectID != "" && e.ObjectID != "0":
+				add(kind, e.ObjectID)
+			case strings.HasPrefix(at, "TICKET_TO_") || at == "":
+				add(kind, e.FromObjectID)
+			default:
+				add(kind, e.ToObjectID)
+			}
+		case "merge":
+			primary := e.PrimaryObjectID
+			if primary == "" {
+				primary = e.ObjectID
+			}
+			add(ticketsync.EventUpdated, primary)
+			for _, m := range e.MergedObjectIDs {
+				if m != primary {
+					add(ticketsync.EventDeleted, m)
+				}
+			}
+		}
+	}
+	return out, nil
+}
