@@ -5,13 +5,17 @@ import "strings"
 // queries holds the Store's statements, with the table prefix and the
 // dialect's placeholders in place.
 type queries struct {
-	upsertTickets  string // $1: JSON array of ticketRow
-	upsertComments string // $1: JSON array of commentRow
-	// upsertPage is, on PostgreSQL, tickets, comments and optionally the
-	// cursor in one statement: $1 tickets, $2 comments, $3 connector, $4
-	// cursor, $5 time.
+	// upsertPage, on PostgreSQL, writes tickets ($1, a JSON array of
+	// ticketRow) and comments ($2, of commentRow) in one statement;
+	// upsertPageCursor also sets the cursor of $3 to $4 at time $5.
 	upsertPage       string
 	upsertPageCursor string
+	// In a transaction, on both dialects: upsertTickets ($1: JSON array of
+	// ticketRow), then replaceComments and addComments (each $1: JSON
+	// array of commentRow).
+	upsertTickets   string
+	replaceComments string
+	addComments     string
 
 	ticket         string
 	comments       string
@@ -44,7 +48,16 @@ const ticketUpdate = `platform = excluded.platform, url = excluded.url, subject 
 	tags = excluded.tags, fields = excluded.fields, created_at = excluded.created_at,
 	updated_at = excluded.updated_at, deleted = excluded.deleted`
 
-const commentCols = `connector_id, ticket_id, comment_id, author_id, author_name, author_email, body, public, created_at`
+// ticketNewer is the newest-wins rule: an incoming copy replaces the stored
+// one when it is newer, or as new unless that would turn a tombstone back
+// into a live ticket.
+const ticketNewer = `excluded.updated_at > s.updated_at
+	OR (excluded.updated_at = s.updated_at AND (excluded.deleted OR NOT s.deleted))`
+
+const commentCols = `connector_id, ticket_id, comment_id, content_key, author_id, author_name, author_email,
+	body, public, created_at`
+
+const commentConflict = `ON CONFLICT (connector_id, ticket_id, comment_id, content_key)`
 
 const commentUpdate = `author_id = excluded.author_id, author_name = excluded.author_name,
 	author_email = excluded.author_email, body = excluded.body, public = excluded.public,
@@ -63,6 +76,10 @@ const ticketSelect = `connector_id, id, platform, url, subject, description, sta
 
 const commentSelect = `ticket_id, comment_id, author_id, author_name, author_email, body, public, created_at`
 
+// Comments are read oldest first, then by ID, then in order of arrival.
+const pgCommentOrder = `created_at, comment_id, seq`
+const sqliteCommentOrder = `created_at, comment_id, rowid`
+
 func buildQueries(d Dialect, prefix string) queries {
 	var q queries
 	switch d {
@@ -73,26 +90,45 @@ func buildQueries(d Dialect, prefix string) queries {
 				st text, rst text, pr text, rpr text, ch text, ri text, rn text, re text, ai text, an text,
 				ae text, g jsonb, f jsonb, ca timestamptz, ua timestamptz, d boolean)
 			ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketUpdate + `
-			WHERE excluded.updated_at >= s.updated_at`
-		pgComments := `INSERT INTO {p}comments AS s (` + commentCols + `)
-			SELECT c, t, i, ai, an, ae, b, p, ca
-			FROM json_to_recordset($2::json) AS x(c text, t text, i text, ai text, an text, ae text,
-				b text, p boolean, ca timestamptz)
-			ON CONFLICT (connector_id, ticket_id, comment_id) DO UPDATE SET ` + commentUpdate + `
-			WHERE ` + commentChanged
+			WHERE ` + ticketNewer
+		pgCommentSrc := `SELECT * FROM json_to_recordset($2::json) AS x(c text, t text, i text, k text,
+				ai text, an text, ae text, b text, p boolean, ca timestamptz, u timestamptz, d boolean)`
+		// The tickets the statement inserted or replaced (RETURNING leaves
+		// out those whose stored copy is newer) take their incoming
+		// comments as edits; the others only add comments the store lacks.
+		// The two comment inserts touch disjoint rows.
+		pgPage := `WITH up AS (` + pgTickets + ` RETURNING connector_id, id),
+			cm AS (` + pgCommentSrc + `),
+			cr AS (INSERT INTO {p}comments AS s (` + commentCols + `)
+				SELECT c, t, i, k, ai, an, ae, b, p, ca FROM cm WHERE (c, t) IN (SELECT connector_id, id FROM up)
+				` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged + `)`
+		pgAdd := `INSERT INTO {p}comments AS s (` + commentCols + `)
+				SELECT c, t, i, k, ai, an, ae, b, p, ca FROM cm WHERE (c, t) NOT IN (SELECT connector_id, id FROM up)
+				` + commentConflict + ` DO NOTHING`
 		// A data-modifying CTE runs to completion whether or not it is
 		// referenced, and the whole statement is one atomic unit.
-		q.upsertPage = `WITH t AS (` + pgTickets + `) ` + pgComments
-		q.upsertPageCursor = `WITH t AS (` + pgTickets + `), cm AS (` + pgComments + `)
+		q.upsertPage = pgPage + ` ` + pgAdd
+		q.upsertPageCursor = pgPage + `, ad AS (` + pgAdd + `)
 			INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($3, $4, $5)
 			ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
 		q.upsertTickets = pgTickets
-		q.upsertComments = strings.Replace(pgComments, "$2::json", "$1::json", 1)
+		txSrc := `json_to_recordset($1::json) AS x(c text, t text, i text, k text,
+				ai text, an text, ae text, b text, p boolean, ca timestamptz, u timestamptz, d boolean)`
+		// After upsertTickets in the same transaction, a ticket whose
+		// stored copy is the incoming one (same UpdatedAt and Deleted)
+		// was replaced by it.
+		q.replaceComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
+			SELECT x.c, x.t, x.i, x.k, x.ai, x.an, x.ae, x.b, x.p, x.ca FROM ` + txSrc + `
+			JOIN {p}tickets AS tk ON tk.connector_id = x.c AND tk.id = x.t AND tk.updated_at = x.u AND tk.deleted = x.d
+			` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged
+		q.addComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
+			SELECT c, t, i, k, ai, an, ae, b, p, ca FROM ` + txSrc + `
+			` + commentConflict + ` DO NOTHING`
 		q.listComments = `SELECT ` + commentSelect + ` FROM {p}comments
 			WHERE connector_id = $1 AND ticket_id IN (SELECT json_array_elements_text($2::json))
-			ORDER BY ticket_id, created_at, seq`
+			ORDER BY ticket_id, ` + pgCommentOrder
 		q.comments = `SELECT ` + commentSelect + ` FROM {p}comments
-			WHERE connector_id = $1 AND ticket_id = $2 ORDER BY created_at, seq`
+			WHERE connector_id = $1 AND ticket_id = $2 ORDER BY ` + pgCommentOrder
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2::timestamptz, $3::text)
 			ORDER BY updated_at, id LIMIT $4`
@@ -108,6 +144,8 @@ func buildQueries(d Dialect, prefix string) queries {
 				expires_at = excluded.expires_at
 			WHERE l.holder = excluded.holder OR l.expires_at <= clock_timestamp()`
 	case SQLite:
+		// "WHERE true" tells SQLite's parser that ON CONFLICT starts the
+		// upsert clause, not a join constraint.
 		q.upsertTickets = `INSERT INTO {p}tickets AS s (` + ticketCols + `)
 			SELECT value->>'c', value->>'i', value->>'pf', value->>'url', value->>'sub', value->>'des',
 				value->>'st', value->>'rst', value->>'pr', value->>'rpr', value->>'ch', value->>'ri',
@@ -115,18 +153,22 @@ func buildQueries(d Dialect, prefix string) queries {
 				value->>'f', value->>'ca', value->>'ua', value->>'d'
 			FROM json_each($1) WHERE true
 			ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketUpdate + `
-			WHERE excluded.updated_at >= s.updated_at`
-		q.upsertComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
-			SELECT value->>'c', value->>'t', value->>'i', value->>'ai', value->>'an', value->>'ae',
-				value->>'b', value->>'p', value->>'ca'
-			FROM json_each($1) WHERE true
-			ON CONFLICT (connector_id, ticket_id, comment_id) DO UPDATE SET ` + commentUpdate + `
-			WHERE ` + commentChanged
+			WHERE ` + ticketNewer
+		cols := `j.value->>'c', j.value->>'t', j.value->>'i', j.value->>'k', j.value->>'ai', j.value->>'an',
+				j.value->>'ae', j.value->>'b', j.value->>'p', j.value->>'ca'`
+		q.replaceComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
+			SELECT ` + cols + ` FROM json_each($1) AS j
+			JOIN {p}tickets AS tk ON tk.connector_id = j.value->>'c' AND tk.id = j.value->>'t'
+			WHERE tk.updated_at = j.value->>'u' AND tk.deleted = j.value->>'d'
+			` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged
+		q.addComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
+			SELECT ` + cols + ` FROM json_each($1) AS j WHERE true
+			` + commentConflict + ` DO NOTHING`
 		q.listComments = `SELECT ` + commentSelect + ` FROM {p}comments
 			WHERE connector_id = $1 AND ticket_id IN (SELECT value FROM json_each($2))
-			ORDER BY ticket_id, created_at, rowid`
+			ORDER BY ticket_id, ` + sqliteCommentOrder
 		q.comments = `SELECT ` + commentSelect + ` FROM {p}comments
-			WHERE connector_id = $1 AND ticket_id = $2 ORDER BY created_at, rowid`
+			WHERE connector_id = $1 AND ticket_id = $2 ORDER BY ` + sqliteCommentOrder
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2, $3)
 			ORDER BY updated_at, id LIMIT $4`
@@ -164,7 +206,7 @@ func buildQueries(d Dialect, prefix string) queries {
 		*s = rebind(d, strings.ReplaceAll(*s, "{p}", prefix))
 	}
 	for _, s := range []*string{
-		&q.upsertTickets, &q.upsertComments, &q.upsertPage, &q.upsertPageCursor,
+		&q.upsertTickets, &q.replaceComments, &q.addComments, &q.upsertPage, &q.upsertPageCursor,
 		&q.ticket, &q.comments, &q.listTickets, &q.listComments, &q.countStatus, &q.countStatusAll,
 		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.acquireLease, &q.releaseLease,
 	} {

@@ -55,23 +55,24 @@ func TestNewestWins(t *testing.T) {
 		s := newStore(t, d, nil)
 		mustUpsert(t, s, ticket("1", 10, comment("a", "a1", 1), comment("b", "b1", 2)))
 
-		// An older copy changes nothing but brings its new comment and
-		// its edit of comment b.
-		mustUpsert(t, s, ticket("1", 5, comment("b", "b2", 2), comment("c", "c1", 3)))
+		// An older copy changes nothing but adds its new comment; its
+		// stale copy of comment b does not replace the stored one.
+		mustUpsert(t, s, ticket("1", 5, comment("b", "b-stale", 2), comment("c", "c1", 3)))
 		got := mustTicket(t, s, "c1", "1")
 		if got.Subject != "v10" || !got.UpdatedAt.Equal(at(10)) {
 			t.Errorf("after older copy: subject %q updated %v, want v10 at %v", got.Subject, got.UpdatedAt, at(10))
 		}
-		if g, w := commentBodies(got.Comments), "a=a1 b=b2 c=c1"; g != w {
+		if g, w := commentBodies(got.Comments), "a=a1 b=b1 c=c1"; g != w {
 			t.Errorf("after older copy: comments %q, want %q", g, w)
 		}
 
-		// An equal UpdatedAt replaces the fields.
-		eq := ticket("1", 10)
+		// An equal UpdatedAt replaces the fields, and its comments edit.
+		eq := ticket("1", 10, comment("b", "b2", 2))
 		eq.Subject = "same time"
 		mustUpsert(t, s, eq)
-		if got := mustTicket(t, s, "c1", "1"); got.Subject != "same time" || len(got.Comments) != 3 {
-			t.Errorf("after equal copy: subject %q with %d comments, want %q with 3", got.Subject, len(got.Comments), "same time")
+		got = mustTicket(t, s, "c1", "1")
+		if got.Subject != "same time" || commentBodies(got.Comments) != "a=a1 b=b2 c=c1" {
+			t.Errorf("after equal copy: %q %q, want %q %q", got.Subject, commentBodies(got.Comments), "same time", "a=a1 b=b2 c=c1")
 		}
 
 		// A newer copy without comments keeps the stored ones.
@@ -100,8 +101,8 @@ func TestCommentsOldestFirst(t *testing.T) {
 		for _, c := range got.Comments {
 			ids = append(ids, c.ID)
 		}
-		// Oldest first; among equal times, in order of arrival.
-		want := []string{"early", "z", "tie1", "tie0", "late"}
+		// Oldest first; among equal times, by ID.
+		want := []string{"early", "tie0", "tie1", "z", "late"}
 		if !reflect.DeepEqual(ids, want) {
 			t.Errorf("comment order %v, want %v", ids, want)
 		}
@@ -119,8 +120,10 @@ func TestDuplicatesInOneCall(t *testing.T) {
 			ticket("2", 3, comment("c", "c1", 1)),
 		)
 		got := mustTicket(t, s, "c1", "1")
-		if got.Subject != "v9" || commentBodies(got.Comments) != "a=a2 b=b1" {
-			t.Errorf("ticket 1: %q %q, want v9 %q", got.Subject, commentBodies(got.Comments), "a=a2 b=b1")
+		// As if applied in order: v7 is older than v9, so its copy of
+		// comment a does not replace v5's.
+		if got.Subject != "v9" || commentBodies(got.Comments) != "a=a1 b=b1" {
+			t.Errorf("ticket 1: %q %q, want v9 %q", got.Subject, commentBodies(got.Comments), "a=a1 b=b1")
 		}
 		if got := mustTicket(t, s, "c1", "2"); commentBodies(got.Comments) != "c=c1" {
 			t.Errorf("ticket 2 comments %q", commentBodies(got.Comments))
@@ -132,14 +135,50 @@ func TestInvalidCallStoresNothing(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
 		s := newStore(t, d, nil)
 		noID := ticket("", 1)
-		noComment := ticket("3", 1, ticketsync.Comment{Body: "no id"})
-		for _, bad := range []ticketsync.Ticket{noID, noComment} {
+		noConnector := ticket("2", 1)
+		noConnector.ConnectorID = ""
+		for _, bad := range []ticketsync.Ticket{noID, noConnector} {
 			if err := s.UpsertTickets(context.Background(), []ticketsync.Ticket{ticket("1", 1), bad}); err == nil {
 				t.Errorf("upsert with %#v: no error", bad)
 			}
 		}
 		if _, err := s.Ticket(context.Background(), "c1", "1"); !errors.Is(err, ticketsync.ErrNotFound) {
 			t.Errorf("ticket of a failed call: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestCommentsWithoutID(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		s := newStore(t, d, nil)
+		a, b := comment("", "first", 1), comment("", "second", 1)
+		mustUpsert(t, s, ticket("1", 1, a, b))
+		mustUpsert(t, s, ticket("1", 2, a, b), ticket("1", 1, b))
+		edited := a
+		edited.Body = "first, edited"
+		mustUpsert(t, s, ticket("1", 3, edited))
+		got := mustTicket(t, s, "c1", "1")
+		if g, w := commentBodies(got.Comments), "=first =second =first, edited"; g != w {
+			t.Errorf("comments %q, want %q", g, w)
+		}
+	})
+}
+
+func TestTombstoneWinsTie(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		s := newStore(t, d, nil)
+		live := ticket("1", 5)
+		tomb := ticket("1", 5)
+		tomb.Deleted = true
+		mustUpsert(t, s, live)
+		mustUpsert(t, s, tomb)
+		mustUpsert(t, s, live)
+		if got := mustTicket(t, s, "c1", "1"); !got.Deleted {
+			t.Error("a live copy with the tombstone's UpdatedAt brought the ticket back")
+		}
+		mustUpsert(t, s, ticket("1", 6))
+		if got := mustTicket(t, s, "c1", "1"); got.Deleted {
+			t.Error("a newer live copy did not replace the tombstone")
 		}
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -51,22 +53,26 @@ type ticketRow struct {
 	updated time.Time // UpdatedAt as stored, for deduplication
 }
 
-// commentRow is a comment as the upsert statements read it from JSON.
+// commentRow is a comment as the upsert statements read it from JSON. U
+// and D are the UpdatedAt and Deleted of the ticket copy it came with.
 type commentRow struct {
 	C  string `json:"c"`
 	T  string `json:"t"`
 	I  string `json:"i"`
+	K  string `json:"k"`
 	Ai string `json:"ai"`
 	An string `json:"an"`
 	Ae string `json:"ae"`
 	B  string `json:"b"`
 	P  bool   `json:"p"`
 	Ca string `json:"ca"`
+	U  string `json:"u"`
+	D  bool   `json:"d"`
 }
 
 // batch is one UpsertTickets call made ready for the database: one row per
-// ticket key (the newest copy) and per comment key (the last copy), in key
-// order so that concurrent writers lock rows in the same order.
+// ticket key and per comment key, in key order so that concurrent writers
+// lock rows in the same order.
 type batch struct {
 	tickets  []ticketRow
 	comments []commentRow
@@ -76,16 +82,28 @@ type batch struct {
 // whole call is atomic: on PostgreSQL a call of up to 2,000 tickets and
 // 8,000 comments is one statement, larger ones one transaction; on SQLite it
 // is one transaction. Newest-wins is decided by the database inside the
-// statement (ON CONFLICT ... DO UPDATE ... WHERE excluded.updated_at >=
-// updated_at), so concurrent writers, also on other replicas, never let an
-// older copy replace a newer one. Within one call, when a ticket appears
-// twice, the copy with the newer UpdatedAt counts (the later one on a tie),
-// and a comment that appears twice counts as its later copy.
+// statement (ON CONFLICT ... DO UPDATE ... WHERE excluded.updated_at >
+// updated_at ...), so concurrent writers, also on other replicas, never let
+// an older copy replace a newer one.
 //
-// Times are stored in UTC with microsecond precision. Text is stored as
-// UTF-8 (invalid bytes become U+FFFD); on PostgreSQL, which cannot store
-// it, the NUL character is dropped. A ticket without ConnectorID or ID, or a
-// comment without ID, fails the call before anything is written.
+// The details the contract leaves open are settled as memstore settles
+// them, so that both stores keep the same data:
+//
+//   - A copy with the same UpdatedAt as the stored one replaces it, unless
+//     that would turn a tombstone (Deleted) back into a live ticket.
+//   - The comments of a copy that replaces the stored ticket replace the
+//     stored comments with the same ID (edits); the comments of an older
+//     copy only add the comments the store lacks.
+//   - A comment without an ID is identified by its author's ID, CreatedAt
+//     and Body: delivered twice, it is stored once.
+//   - A call that holds a ticket several times counts as those copies
+//     applied in order.
+//
+// Comments are read back oldest first, then by ID. Times are stored in UTC
+// with microsecond precision. Text is stored as UTF-8 (invalid bytes become
+// U+FFFD); on PostgreSQL, which cannot store it, the NUL character is
+// dropped. A ticket without ConnectorID or ID fails the call before
+// anything is written.
 func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) error {
 	if len(tickets) == 0 {
 		return nil
@@ -100,12 +118,12 @@ func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) 
 	return nil
 }
 
-// StorePage stores one poll page and the cursor after it in one transaction
-// (on PostgreSQL, one statement, for pages of up to 2,000 tickets): either
+// StorePage stores one poll page and the cursor after it atomically (on
+// PostgreSQL in one statement, for pages of up to 2,000 tickets): either
 // both the tickets and the cursor are stored, or neither. The tickets are
-// stored as by UpsertTickets; the cursor as by SetCursor(ctx, connectorID,
+// stored as by UpsertTickets, the cursor as by SetCursor(ctx, connectorID,
 // cursor). A sync loop that uses it instead of UpsertTickets followed by
-// SetCursor never re-fetches a stored page after a crash.
+// SetCursor never fetches a stored page again after a crash.
 func (s *Store) StorePage(ctx context.Context, connectorID string, tickets []ticketsync.Ticket, cursor string) error {
 	if connectorID == "" {
 		return errors.New("sqlstore: store page: empty connector id")
@@ -114,10 +132,21 @@ func (s *Store) StorePage(ctx context.Context, connectorID string, tickets []tic
 	if err != nil {
 		return err
 	}
+	if s.dialect == Postgres {
+		connectorID, cursor = dropNUL(connectorID), dropNUL(cursor)
+	}
 	if err := s.writeBatch(ctx, b, connectorID, cursor, true); err != nil {
 		return fmt.Errorf("sqlstore: store page of %d tickets for connector %q: %w", len(tickets), connectorID, err)
 	}
 	return nil
+}
+
+// pendingTicket is the copy of one ticket key that a call keeps, and the
+// comments the call brings for it.
+type pendingTicket struct {
+	row      ticketRow
+	comments []commentRow
+	at       map[[2]string]int // comment key (ID, content key) -> index in comments
 }
 
 // prepare validates tickets and turns them into a batch, sharing nothing
@@ -127,12 +156,9 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 	if s.dialect == Postgres {
 		clean = dropNUL
 	}
-	var b batch
-	b.tickets = make([]ticketRow, 0, len(tickets))
-	b.comments = make([]commentRow, 0, 4*len(tickets)) // encoded as [], never null
-	byKey := make(map[[2]string]int, len(tickets))
-	type commentKey struct{ c, t, i string }
-	commentAt := make(map[commentKey]int)
+	var pending []*pendingTicket
+	byKey := make(map[[2]string]*pendingTicket, len(tickets))
+	ncomments := 0
 	for n := range tickets {
 		t := &tickets[n]
 		if t.ConnectorID == "" || t.ID == "" {
@@ -165,41 +191,77 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 			r.Ca = &ca
 		}
 		key := [2]string{r.C, r.I}
-		if at, ok := byKey[key]; ok {
-			if !r.updated.Before(b.tickets[at].updated) {
-				b.tickets[at] = r
-			}
-		} else {
-			byKey[key] = len(b.tickets)
-			b.tickets = append(b.tickets, r)
+		p, seen := byKey[key]
+		replaces := true
+		if !seen {
+			p = &pendingTicket{row: r, at: make(map[[2]string]int, len(t.Comments))}
+			byKey[key] = p
+			pending = append(pending, p)
+		} else if replaces = newer(&r, &p.row); replaces {
+			p.row = r
 		}
 		for _, c := range t.Comments {
-			if c.ID == "" {
-				return batch{}, fmt.Errorf("sqlstore: upsert tickets: a comment of ticket %q has an empty ID", t.ID)
-			}
 			cr := commentRow{
 				C: r.C, T: r.I, I: clean(c.ID),
 				Ai: clean(c.Author.ID), An: clean(c.Author.Name), Ae: clean(c.Author.Email),
 				B: clean(c.Body), P: c.Public, Ca: dbTime(c.CreatedAt),
 			}
-			k := commentKey{cr.C, cr.T, cr.I}
-			if at, ok := commentAt[k]; ok {
-				b.comments[at] = cr
-			} else {
-				commentAt[k] = len(b.comments)
-				b.comments = append(b.comments, cr)
+			if cr.I == "" {
+				cr.K = contentKey(&cr)
 			}
+			ck := [2]string{cr.I, cr.K}
+			if i, ok := p.at[ck]; ok {
+				if replaces {
+					p.comments[i] = cr
+				}
+				continue
+			}
+			p.at[ck] = len(p.comments)
+			p.comments = append(p.comments, cr)
+			ncomments++
 		}
 	}
-	slices.SortFunc(b.tickets, func(x, y ticketRow) int {
-		return cmp.Or(strings.Compare(x.C, y.C), strings.Compare(x.I, y.I))
+	slices.SortFunc(pending, func(x, y *pendingTicket) int {
+		return cmp.Or(strings.Compare(x.row.C, y.row.C), strings.Compare(x.row.I, y.row.I))
 	})
-	// Stable: a ticket's comments keep their order of arrival, which
-	// breaks ties between equal CreatedAt when they are read back.
-	slices.SortStableFunc(b.comments, func(x, y commentRow) int {
-		return cmp.Or(strings.Compare(x.C, y.C), strings.Compare(x.T, y.T))
-	})
+	b := batch{
+		tickets:  make([]ticketRow, 0, len(pending)),
+		comments: make([]commentRow, 0, ncomments), // encoded as [], never null
+	}
+	for _, p := range pending {
+		b.tickets = append(b.tickets, p.row)
+		// A ticket's comments count as coming with the copy the call
+		// keeps; they stay in order of arrival.
+		for _, c := range p.comments {
+			c.U, c.D = p.row.Ua, p.row.D
+			b.comments = append(b.comments, c)
+		}
+	}
 	return b, nil
+}
+
+// newer reports whether copy in replaces copy kept of the same ticket: the
+// same rule as the statements' ON CONFLICT ... WHERE.
+func newer(in, kept *ticketRow) bool {
+	switch in.updated.Compare(kept.updated) {
+	case 1:
+		return true
+	case 0:
+		return in.D || !kept.D
+	}
+	return false
+}
+
+// contentKey identifies a comment without an ID by its author's ID, time
+// and body.
+func contentKey(c *commentRow) string {
+	h := sha256.New()
+	h.Write([]byte(c.Ai))
+	h.Write([]byte{0})
+	h.Write([]byte(c.Ca))
+	h.Write([]byte{0})
+	h.Write([]byte(c.B))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // dropNUL removes the NUL characters that PostgreSQL's text cannot hold.
@@ -257,7 +319,10 @@ func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor str
 				}
 			}
 			for _, j := range cdocs {
-				if _, err := tx.ExecContext(ctx, s.q.upsertComments, j); err != nil {
+				if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
 					return err
 				}
 			}
