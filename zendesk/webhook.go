@@ -1,0 +1,277 @@
+package zendesk
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+// Headers of a webhook delivery.
+const (
+	SignatureHeader          = "X-Zendesk-Webhook-Signature"
+	SignatureTimestampHeader = "X-Zendesk-Webhook-Signature-Timestamp"
+)
+
+// RecommendedTriggerTemplate is the JSON body to give a trigger's "Notify
+// by webhook" action. Only ticket_id is needed: the connector loads the
+// ticket through the API. "event" is optional ("created", "updated",
+// "commented" or "deleted"; "updated" when absent); updated_at lets the
+// Syncer order deliveries.
+const RecommendedTriggerTemplate = `{
+  "ticket_id": "{{ticket.id}}",
+  "event": "updated",
+  "updated_at": "{{ticket.updated_at_with_timestamp}}"
+}`
+
+// Sign returns the signature Zendesk sends in X-Zendesk-Webhook-Signature:
+// the base64 of the HMAC-SHA256, keyed with the webhook's signing secret, of
+// the X-Zendesk-Webhook-Signature-Timestamp value followed directly by the
+// raw body. Tests and senders use it to sign deliveries.
+func Sign(secret, timestamp string, body []byte) string {
+	return base64.StdEncoding.EncodeToString(mac(secret, timestamp, body))
+}
+
+func mac(secret, timestamp string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// invalid is a delivery that is not authentic.
+func invalid(why string) error {
+	return fmt.Errorf("zendesk: verify webhook: %s: %w", why, ticketsync.ErrInvalidSignature)
+}
+
+// VerifyWebhook checks the delivery's X-Zendesk-Webhook-Signature against
+// every configured secret, in constant time, and that its signed
+// X-Zendesk-Webhook-Signature-Timestamp is within Config.WebhookTolerance
+// of the clock. It returns an error matching ticketsync.ErrInvalidSignature
+// when the signature is missing, malformed, wrong or too old, and also
+// when no secret is configured. It does not read r.Body.
+func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
+	sig := strings.TrimSpace(r.Header.Get(SignatureHeader))
+	ts := strings.TrimSpace(r.Header.Get(SignatureTimestampHeader))
+	if len(c.cfg.secrets) == 0 {
+		return invalid("no webhook signing secret is configured (Config.WebhookSecret)")
+	}
+	if sig == "" || ts == "" {
+		return invalid("the delivery is not signed (no " + SignatureHeader + " or " + SignatureTimestampHeader + " header)")
+	}
+	at, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		return invalid("the signature timestamp is not an ISO 8601 time")
+	}
+	if d := c.now().Sub(at); d > c.cfg.WebhookTolerance || d < -c.cfg.WebhookTolerance {
+		return invalid(fmt.Sprintf("the signature timestamp is %s away from the clock, more than the tolerance of %s",
+			d.Abs().Round(time.Second), c.cfg.WebhookTolerance))
+	}
+	got, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(got) != sha256.Size {
+		return invalid("the signature is not a base64 HMAC-SHA256")
+	}
+	ok := false
+	for _, secret := range c.cfg.secrets {
+		// Check every secret, so that the time taken does not say which
+		// one matched.
+		if hmac.Equal(got, mac(secret, ts, body)) {
+			ok = true
+		}
+	}
+	if !ok {
+		return invalid("the signature does not match the body with any configured secret")
+	}
+	return nil
+}
+
+// eventTypePrefix starts the type of an event-subscription delivery.
+const eventTypePrefix = "zen:event-type:"
+
+// ParseWebhook parses a delivery of either kind of Zendesk webhook into
+// id-only events, which the Syncer completes through GetTickets:
+//
+//   - Event subscriptions (a "type" of "zen:event-type:ticket.…"): the
+//     detail object lacks the requester's and assignee's names, the custom
+//     fields and the comments, so the ticket is loaded rather than taken
+//     from it. ticket.created is EventCreated; ticket.soft_deleted and
+//     ticket.permanently_deleted are EventDeleted; ticket.comment_added is
+//     EventCommented; every other ticket event is EventUpdated. Events about
+//     users, organizations and other objects give no events.
+//   - Trigger and automation webhooks, whose body the admin writes (see
+//     RecommendedTriggerTemplate): JSON or form-encoded, read leniently; the
+//     ticket id is taken from "ticket_id", "ticketId", "id" or
+//     "ticket": {"id"}, as text or a number.
+//
+// A delivery that names no ticket, such as a test from the webhook builder
+// whose placeholders are not filled in, gives no events and no error.
+func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, nil
+	}
+	if body[0] != '{' {
+		return parseForm(body)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, errors.New("zendesk: parse webhook: the body is not a JSON object")
+	}
+	if typ := jsonString(m["type"]); strings.HasPrefix(typ, eventTypePrefix) {
+		return parseEvent(typ, m)
+	}
+	return parseTrigger(m)
+}
+
+// parseEvent reads an event-subscription delivery.
+func parseEvent(typ string, m map[string]json.RawMessage) ([]ticketsync.Event, error) {
+	name, isTicket := strings.CutPrefix(strings.TrimPrefix(typ, eventTypePrefix), "ticket.")
+	if !isTicket {
+		return nil, nil
+	}
+	var detail struct {
+		ID flexString `json:"id"`
+	}
+	if raw := m["detail"]; len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &detail); err != nil {
+			return nil, errors.New("zendesk: parse webhook: detail is not a ticket object")
+		}
+	}
+	id := string(detail.ID)
+	if id == "" {
+		id, _ = strings.CutPrefix(jsonString(m["subject"]), "zen:ticket:")
+	}
+	if id == "" {
+		return nil, nil
+	}
+	id, err := ticketID(id)
+	if err != nil {
+		return nil, err
+	}
+	kind := ticketsync.EventUpdated
+	switch name {
+	case "created":
+		kind = ticketsync.EventCreated
+	case "soft_deleted", "permanently_deleted", "deleted":
+		kind = ticketsync.EventDeleted
+	case "comment_added":
+		kind = ticketsync.EventCommented
+	}
+	at, _ := time.Parse(time.RFC3339Nano, jsonString(m["time"]))
+	return []ticketsync.Event{{Kind: kind, TicketID: id, At: at.UTC()}}, nil
+}
+
+// parseTrigger reads a trigger webhook's JSON body.
+func parseTrigger(m map[string]json.RawMessage) ([]ticketsync.Event, error) {
+	var raw string
+	for _, k := range []string{"ticket_id", "ticketId", "ticketID", "id"} {
+		if v, ok := m[k]; ok {
+			raw = jsonScalar(v)
+			break
+		}
+	}
+	if raw == "" {
+		if obj, ok := m["ticket"]; ok {
+			var t map[string]json.RawMessage
+			if json.Unmarshal(obj, &t) == nil {
+				raw = jsonScalar(t["id"])
+			}
+		}
+	}
+	kind := ""
+	for _, k := range []string{"event", "kind", "action"} {
+		if v := jsonString(m[k]); v != "" {
+			kind = v
+			break
+		}
+	}
+	return triggerEvent(raw, kind, jsonString(m["updated_at"]))
+}
+
+// parseForm reads a trigger webhook sent form-encoded.
+func parseForm(body []byte) ([]ticketsync.Event, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errors.New("zendesk: parse webhook: the body is neither JSON nor form-encoded")
+	}
+	raw := v.Get("ticket_id")
+	if raw == "" {
+		raw = v.Get("id")
+	}
+	kind := v.Get("event")
+	return triggerEvent(raw, kind, v.Get("updated_at"))
+}
+
+func triggerEvent(raw, kind, updated string) ([]ticketsync.Event, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || strings.Contains(raw, "{{") {
+		return nil, nil // a test delivery, or a template without the id
+	}
+	id, err := ticketID(raw)
+	if err != nil {
+		return nil, err
+	}
+	ev := ticketsync.Event{Kind: ticketsync.EventUpdated, TicketID: id, At: parseLooseTime(updated)}
+	switch strings.ToLower(strings.TrimSpace(kind)) {
+	case "created", "create", "new", "ticket.created":
+		ev.Kind = ticketsync.EventCreated
+	case "deleted", "delete", "ticket.deleted", "ticket.soft_deleted":
+		ev.Kind = ticketsync.EventDeleted
+	case "commented", "comment", "comment_added", "ticket.comment_added":
+		ev.Kind = ticketsync.EventCommented
+	}
+	return []ticketsync.Event{ev}, nil
+}
+
+// ticketID checks that raw is a Zendesk ticket id and returns it in its
+// canonical form. The error does not repeat raw, which the sender wrote.
+func ticketID(raw string) (string, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || n <= 0 {
+		return "", errors.New("zendesk: parse webhook: the ticket id is not a positive whole number")
+	}
+	return strconv.FormatInt(n, 10), nil
+}
+
+// parseLooseTime reads the times a trigger placeholder may render; the zero
+// time when it cannot.
+func parseLooseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST", "January 2, 2006 15:04", "Jan 2, 2006 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// jsonString returns raw as a string when it is a JSON string, else "".
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// jsonScalar returns a JSON string or number as text, else "".
+func jsonScalar(raw json.RawMessage) string {
+	if s := jsonString(raw); s != "" {
+		return s
+	}
+	var n json.Number
+	if len(raw) > 0 && json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
