@@ -436,7 +436,7 @@ func (c *Client) send(rreq *retryablehttp.Request, opts []RequestOption) (*http.
 	rreq.SetResponseHandler(cl.readBody)
 	resp, err := rc.Do(rreq)
 	if err != nil {
-		if ctx.Err() == nil && isTimeout(err) {
+		if err = sanitize(err); ctx.Err() == nil && isTimeout(err) {
 			err = fmt.Errorf("no complete answer within %s: %w", c.timeout, err)
 		}
 		return nil, nil, c.requestError(cl.method, cl.path, err)

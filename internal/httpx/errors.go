@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,15 +64,55 @@ func (c *Client) requestError(method, path string, err error) error {
 // RequestError instead.
 func sanitize(err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
+	if !errors.As(err, &ue) || ue.Err == nil {
+		return err
+	}
+	if ue == err {
 		return ue.Err
 	}
-	return err
+	// Wrapped: keep the wrapper's words around the cause.
+	return &unwrapped{msg: strings.ReplaceAll(err.Error(), ue.Error(), ue.Err.Error()), cause: ue.Err}
 }
+
+// unwrapped is an error whose *url.Error was replaced by its cause.
+type unwrapped struct {
+	msg   string
+	cause error
+}
+
+func (e *unwrapped) Error() string { return e.msg }
+func (e *unwrapped) Unwrap() error { return e.cause }
 
 // scrub replaces the Client's credentials in s.
 func (c *Client) scrub(s string) string {
-	for _, secret := range c.secrets {
+	return scrubAll(s, c.secrets)
+}
+
+// sentCredentials returns the credentials a request carried in its
+// Authorization header, as the innermost transport saw it: a platform may
+// echo a token in its error message, also one the Client never saw
+// (a TokenSource, a caller's authenticating transport).
+func sentCredentials(r *http.Request) []string {
+	if r == nil {
+		return nil
+	}
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok {
+		return nil
+	}
+	cred = strings.TrimSpace(cred)
+	out := []string{cred}
+	if strings.EqualFold(scheme, "Basic") {
+		if raw, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			user, pass, _ := strings.Cut(string(raw), ":")
+			out = append(out, user, pass)
+		}
+	}
+	return out
+}
+
+func scrubAll(s string, secrets []string) string {
+	for _, secret := range secrets {
 		if len(secret) >= minSecret {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}
@@ -115,7 +156,7 @@ func (c *Client) apiError(method, path string, resp *http.Response, body []byte)
 	if msg == "" && resp.StatusCode == http.StatusNotFound && isHTML(mt, body) {
 		msg = "the platform answered with an HTML page: check the subdomain or base URL"
 	}
-	e.Message = truncate(c.scrub(msg), maxMessage)
+	e.Message = truncate(scrubAll(c.scrub(msg), sentCredentials(resp.Request)), maxMessage)
 	if d, ok := c.serverWait(resp); ok {
 		e.RetryAfter = d
 	}
