@@ -8,6 +8,7 @@ import (
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/hubspot/hubspottest"
+	"github.com/ticketsync/ticketsync/memstore"
 )
 
 // noSleep makes retries and limiter waits instant; tests that check pacing
@@ -120,3 +121,5 @@ func merge(old, in ticketsync.Ticket) ticketsync.Ticket {
 	}
 	return keep
 }
+
+func newMemStore() *memstore.Store { return memstore.New() }

@@ -1,0 +1,104 @@
+package hubspot_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync/hubspot"
+	"github.com/ticketsync/ticketsync/hubspot/hubspottest"
+)
+
+// seedFull creates n tickets, each with a requester, an email and a note,
+// one second apart.
+func seedFull(fake *hubspottest.Server, n int) {
+	owner := fake.AddOwner(hubspottest.Owner{Email: "agent@example.com", FirstName: "Agent"})
+	for i := range n {
+		id := fake.CreateTicket(map[string]string{"subject": fmt.Sprint("ticket ", i), "hubspot_owner_id": owner, "hs_ticket_priority": "HIGH"})
+		fake.AssociateContact(id, fake.AddContact(hubspottest.Contact{Email: fmt.Sprintf("c%d@example.com", i)}))
+		fake.AddEmail(id, hubspottest.Email{Direction: "INCOMING_EMAIL", Text: "help", FromEmail: fmt.Sprintf("c%d@example.com", i)})
+		fake.AddNote(id, hubspottest.Note{Body: "note", OwnerID: owner})
+		fake.Advance(time.Second)
+	}
+}
+
+// minimumPer1000 is the fewest requests HubSpot's API allows for 1,000
+// changed tickets with one requester, one email and one note each: 5
+// searches of 200; 3 association reads (up to 1,000 tickets each); 10
+// batch reads each of contacts, emails and notes (100 ids each).
+const minimumPer1000 = 5 + 3 + 10 + 10 + 10
+
+func benchSync(b *testing.B, fake *hubspottest.Server, n int, mod func(*hubspot.Config)) {
+	var requests, tickets int
+	for b.Loop() {
+		c := newConnector(b, fake, mod)
+		before := fake.Counts().Total
+		r := drain(b, c, "")
+		requests += fake.Counts().Total - before
+		tickets += len(r.tickets)
+		if len(r.tickets) != n {
+			b.Fatalf("synced %d distinct tickets, want %d", len(r.tickets), n)
+		}
+	}
+	b.ReportMetric(float64(requests)*1000/float64(tickets), "requests/1000tickets")
+}
+
+// BenchmarkSync10k syncs 10,000 tickets with requester and comments from
+// scratch and reports the requests it took per 1,000 tickets, against the
+// minimum the API allows.
+func BenchmarkSync10k(b *testing.B) {
+	fake := hubspottest.New(fastLimits())
+	defer fake.Close()
+	seedFull(fake, 10000)
+	benchSync(b, fake, 10000, nil)
+	b.ReportMetric(minimumPer1000, "minimum-requests/1000tickets")
+}
+
+// BenchmarkSync25kThroughCap syncs 25,000 tickets changed since the
+// checkpoint, past HubSpot's 10,000-result search cap, and fails if one is
+// missing.
+func BenchmarkSync25kThroughCap(b *testing.B) {
+	fake := hubspottest.New(fastLimits())
+	defer fake.Close()
+	for i := range 25000 {
+		fake.CreateTicket(map[string]string{"subject": "bulk"})
+		if i%3 != 0 {
+			fake.Advance(time.Millisecond)
+		}
+	}
+	benchSync(b, fake, 25000, func(cfg *hubspot.Config) { cfg.MaxCommentsPerTicket = -1 })
+	if fake.Counts().ByStatus[400] != 0 {
+		b.Fatal("a search went past the cap")
+	}
+}
+
+// TestNoRateLimitedInSteadyState syncs under the fake's enforced limits
+// (HubSpot's numbers on a one-second window instead of ten, and search's 5
+// per second) with the real clock, and expects not one 429.
+func TestNoRateLimitedInSteadyState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("paced by the real clock")
+	}
+	fake := hubspottest.New(&hubspottest.Options{RateLimit: 100, RateWindow: time.Second, SearchRateLimit: 5, SearchRateWindow: time.Second})
+	defer fake.Close()
+	seedFull(fake, 1500)
+	c, err := hubspot.New(hubspot.Config{
+		PrivateAppToken: hubspottest.DefaultToken, BaseURL: fake.URL, HTTPClient: fake.Client(),
+		RateLimit: 100, RateWindow: time.Second, SearchRateLimit: 5, SearchRateWindow: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := drain(t, c, "")
+	if len(r.tickets) != 1500 {
+		t.Fatalf("synced %d tickets", len(r.tickets))
+	}
+	fake.Advance(time.Minute)
+	for i := range 20 {
+		fake.UpdateTicket(fake.TicketIDs(false)[i*7], map[string]string{"subject": "again"})
+	}
+	drain(t, c, r.cursor)
+	if n := fake.Counts().RateLimited; n != 0 {
+		t.Errorf("%d answers were 429 with the connector pacing itself to the same limits", n)
+	}
+}
