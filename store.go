@@ -15,15 +15,23 @@ import (
 type Store interface {
 	// UpsertTickets stores tickets, keyed by (ConnectorID, ID). It is
 	// idempotent. A ticket never replaces a stored one whose UpdatedAt is
-	// newer; one with an equal or newer UpdatedAt replaces all its fields.
+	// newer; one with a newer UpdatedAt replaces all its fields, and so
+	// does one with an equal UpdatedAt, except that a live copy never
+	// replaces a tombstone (Deleted) of the same time, so a re-delivered
+	// page cannot bring a deleted ticket back.
+	//
 	// Comments are merged by Comment.ID: the stored comments and the
-	// incoming ones are united, an incoming comment replaces the stored
-	// comment with the same ID (an edit), and a stored comment is never
-	// dropped, also when the rest of the incoming ticket is older and
-	// ignored. Comments are kept oldest first. The Store must not keep a
-	// reference to the slice or to the tickets' slices and maps. Either all
-	// tickets of the call are stored or an error is returned (a retry of the
-	// same call is harmless).
+	// incoming ones are united, and a stored comment is never dropped, also
+	// when the rest of the incoming ticket is older and ignored. An incoming
+	// comment replaces the stored comment with the same ID (an edit) when
+	// its ticket is not older than the stored one; a late, older copy adds
+	// its new comments but cannot undo an edit. Comments without an ID are
+	// the same comment when their author's ID, CreatedAt and Body are equal.
+	// Comments are kept oldest first (CreatedAt, then ID).
+	//
+	// The Store must not keep a reference to the slice or to the tickets'
+	// slices and maps. Either all tickets of the call are stored or an error
+	// is returned (a retry of the same call is harmless).
 	UpsertTickets(ctx context.Context, tickets []Ticket) error
 	// Ticket returns one stored ticket with all its comments, or an error
 	// matching ErrNotFound. The caller owns the result.

@@ -46,7 +46,8 @@ var statusWords = map[string]Status{
 	"active": StatusOpen, "assigned": StatusOpen, "escalated": StatusOpen, "investigating": StatusOpen,
 	"waitingforsupport": StatusOpen, "waitingonus": StatusOpen, "waitingonsupport": StatusOpen,
 	"waitingonagent": StatusOpen, "workinprogress": StatusOpen, "inreview": StatusOpen,
-	"underreview": StatusOpen, "acknowledged": StatusOpen,
+	"underreview": StatusOpen, "acknowledged": StatusOpen, "awaitingimplementation": StatusOpen,
+	"implementing": StatusOpen, "planning": StatusOpen,
 	// pending: waiting on the requester
 	"pending": StatusPending, "waitingoncustomer": StatusPending, "waitingforcustomer": StatusPending,
 	"waitingoncontact": StatusPending, "waitingforcontact": StatusPending, "waitingonrequester": StatusPending,
@@ -54,10 +55,13 @@ var statusWords = map[string]Status{
 	"awaitingresponse": StatusPending, "waitingforreply": StatusPending, "waitingonreply": StatusPending,
 	"waitingforresponse": StatusPending, "waitingonuser": StatusPending, "pendingcustomer": StatusPending,
 	"waitingforinfo": StatusPending, "needsinfo": StatusPending, "moreinforequired": StatusPending,
+	"awaitingcustomerresponse": StatusPending, "waitingoncustomerresponse": StatusPending,
+	"waitingforcustomerresponse": StatusPending, "pendingclosure": StatusPending,
 	// on hold: waiting on a third party, or put aside
 	"hold": StatusOnHold, "onhold": StatusOnHold, "snoozed": StatusOnHold, "paused": StatusOnHold,
 	"blocked": StatusOnHold, "waitingonthirdparty": StatusOnHold, "waitingforthirdparty": StatusOnHold,
 	"waitingforvendor": StatusOnHold, "waitingonvendor": StatusOnHold, "waitingforapproval": StatusOnHold,
+	"awaitingapproval": StatusOnHold,
 	"deferred": StatusOnHold,
 	// solved
 	"solved": StatusSolved, "resolved": StatusSolved, "done": StatusSolved, "fixed": StatusSolved,
@@ -75,12 +79,12 @@ var statusWords = map[string]Status{
 var priorityWords = map[string]Priority{
 	"": PriorityNone, "none": PriorityNone, "nopriority": PriorityNone, "unset": PriorityNone,
 	"notset": PriorityNone, "notprioritized": PriorityNone, "notpriority": PriorityNone,
-	"low": PriorityLow, "lowest": PriorityLow, "minor": PriorityLow, "trivial": PriorityLow,
+	"low": PriorityLow, "lowest": PriorityLow, "verylow": PriorityLow, "minor": PriorityLow, "trivial": PriorityLow,
 	"p4": PriorityLow, "p5": PriorityLow, "sev4": PriorityLow,
 	"normal": PriorityNormal, "medium": PriorityNormal, "moderate": PriorityNormal, "standard": PriorityNormal,
 	"p3": PriorityNormal, "sev3": PriorityNormal,
 	"high": PriorityHigh, "priority": PriorityHigh, "major": PriorityHigh, "important": PriorityHigh, "p2": PriorityHigh, "sev2": PriorityHigh,
-	"urgent": PriorityUrgent, "highest": PriorityUrgent, "critical": PriorityUrgent, "blocker": PriorityUrgent,
+	"urgent": PriorityUrgent, "highest": PriorityUrgent, "veryhigh": PriorityUrgent, "critical": PriorityUrgent, "blocker": PriorityUrgent,
 	"emergency": PriorityUrgent, "p1": PriorityUrgent, "p0": PriorityUrgent,
 	"sev1": PriorityUrgent, "sev0": PriorityUrgent,
 	// Freshdesk's numeric priority codes, as its API writes them.
@@ -105,7 +109,8 @@ func foldWord(word string) string {
 // ParseStatus maps a person's or a platform's word for a ticket state to a
 // Status: "Solved", "Resolved", "Waiting on Customer", "On-hold", "hold",
 // "Done", "In Progress", "snoozed", Freshdesk's codes "2" to "5", and so on.
-// Case, spaces, hyphens and underscores are ignored. It reports false for a
+// Case, spaces, hyphens and underscores are ignored, and so is a trailing
+// note in parentheses ("Closed (no response)"). It reports false for a
 // word it does not know; callers keep such words in Ticket.RawStatus and
 // choose a fallback (usually StatusOpen).
 //
@@ -113,7 +118,21 @@ func foldWord(word string) string {
 // packages' webhook templates use it rather than keeping their own.
 func ParseStatus(word string) (Status, bool) {
 	s, ok := statusWords[foldWord(word)]
+	if !ok {
+		if w := withoutNote(word); w != "" {
+			s, ok = statusWords[foldWord(w)]
+		}
+	}
 	return s, ok
+}
+
+// withoutNote drops a trailing parenthesized note, as in "Closed (no
+// response)", or returns "" when there is none.
+func withoutNote(word string) string {
+	if i := strings.IndexByte(word, '('); i > 0 && strings.HasSuffix(strings.TrimSpace(word), ")") {
+		return word[:i]
+	}
+	return ""
 }
 
 // ParsePriority maps a word for a ticket's urgency to a Priority: "Low",
@@ -122,6 +141,11 @@ func ParseStatus(word string) (Status, bool) {
 // or "none" is PriorityNone. It reports false for a word it does not know.
 func ParsePriority(word string) (Priority, bool) {
 	p, ok := priorityWords[foldWord(word)]
+	if !ok {
+		if w := withoutNote(word); w != "" {
+			p, ok = priorityWords[foldWord(w)]
+		}
+	}
 	return p, ok
 }
 

@@ -29,6 +29,9 @@ func TestParseStatus(t *testing.T) {
 		{"New", StatusNew}, {"Waiting on contact", StatusPending}, {"Waiting on us", StatusOpen}, {"Closed", StatusClosed},
 		// spacing and punctuation are ignored
 		{"  waiting-on_customer ", StatusPending}, {"ON_HOLD", StatusOnHold},
+		// service-desk workflow words, and a trailing note
+		{"Awaiting approval", StatusOnHold}, {"Implementing", StatusOpen}, {"Pending closure", StatusPending},
+		{"Closed (no response)", StatusClosed}, {"Resolved (auto)", StatusSolved},
 	}
 	for _, tt := range tests {
 		got, ok := ParseStatus(tt.word)
@@ -36,7 +39,7 @@ func TestParseStatus(t *testing.T) {
 			t.Errorf("ParseStatus(%q) = %q, %v; want %q, true", tt.word, got, ok, tt.want)
 		}
 	}
-	for _, word := range []string{"", "banana", "6", "open sesame"} {
+	for _, word := range []string{"", "banana", "6", "open sesame", "(closed)", "banana (closed)"} {
 		if got, ok := ParseStatus(word); ok {
 			t.Errorf("ParseStatus(%q) = %q, true; want false", word, got)
 		}
@@ -53,7 +56,7 @@ func TestParsePriority(t *testing.T) {
 		{"medium", PriorityNormal}, {"Normal", PriorityNormal}, {"MEDIUM", PriorityNormal}, {"p3", PriorityNormal},
 		{"high", PriorityHigh}, {"High", PriorityHigh}, {"P2", PriorityHigh}, {"priority", PriorityHigh},
 		{"urgent", PriorityUrgent}, {"URGENT", PriorityUrgent}, {"Highest", PriorityUrgent}, {"P1", PriorityUrgent},
-		{"Critical", PriorityUrgent},
+		{"Critical", PriorityUrgent}, {"Very high", PriorityUrgent}, {"Very low", PriorityLow}, {"High (P2)", PriorityHigh},
 		// Freshdesk's numeric codes
 		{"1", PriorityLow}, {"2", PriorityNormal}, {"3", PriorityHigh}, {"4", PriorityUrgent},
 	}
