@@ -62,7 +62,7 @@ var statusWords = map[string]Status{
 	"blocked": StatusOnHold, "waitingonthirdparty": StatusOnHold, "waitingforthirdparty": StatusOnHold,
 	"waitingforvendor": StatusOnHold, "waitingonvendor": StatusOnHold, "waitingforapproval": StatusOnHold,
 	"awaitingapproval": StatusOnHold,
-	"deferred": StatusOnHold,
+	"deferred":         StatusOnHold,
 	// solved
 	"solved": StatusSolved, "resolved": StatusSolved, "done": StatusSolved, "fixed": StatusSolved,
 	"completed": StatusSolved, "complete": StatusSolved, "answered": StatusSolved,
