@@ -120,7 +120,13 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 	if len(body) == 0 {
 		return nil, nil
 	}
-	if body[0] != '{' {
+	switch body[0] {
+	case '{':
+	case '[', '"':
+		return nil, errors.New("zendesk: parse webhook: the body is not a JSON object")
+	case '<':
+		return nil, errors.New("zendesk: parse webhook: XML bodies are not supported: set the webhook's request format to JSON")
+	default:
 		return parseForm(body)
 	}
 	var m map[string]json.RawMessage
@@ -201,7 +207,7 @@ func parseTrigger(m map[string]json.RawMessage) ([]ticketsync.Event, error) {
 // parseForm reads a trigger webhook sent form-encoded.
 func parseForm(body []byte) ([]ticketsync.Event, error) {
 	v, err := url.ParseQuery(string(body))
-	if err != nil {
+	if err != nil || !bytes.Contains(body, []byte("=")) {
 		return nil, errors.New("zendesk: parse webhook: the body is neither JSON nor form-encoded")
 	}
 	raw := v.Get("ticket_id")

@@ -1,0 +1,417 @@
+package ticketsynctest
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+// TestRunConnectorTests runs the kit against a small, correct platform.
+func TestRunConnectorTests(t *testing.T) {
+	RunConnectorTests(t, toyHarness{})
+}
+
+// TestConnectorKitCatchesBrokenConnectors runs every rule against
+// connectors that each break the contract in one known way, and checks that
+// exactly the rules they break fail, each with a message naming its rule.
+func TestConnectorKitCatchesBrokenConnectors(t *testing.T) {
+	cases := []struct {
+		name string
+		flaw toyFlaw
+		fail []string
+	}{
+		{"correct", toyCorrect, nil},
+		{"skipsPageBoundary", toySkipsBoundary,
+			[]string{"FullSync", "IncrementalSync", "SurvivesFaults", "ResumeFromEveryPage", "DeletesSeen", "CommentsArrive"}},
+		{"acceptsTampered", toyAcceptsTampered, []string{"WebhookTamperedRejected"}},
+		{"blanksOnComment", toyBlanksOnComment, []string{"IncrementalSync", "CommentsArrive"}},
+		{"leaksToken", toyLeaksToken, []string{"BadCredentials"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := toyHarness{flaw: tc.flaw}
+			caps := h.Capabilities()
+			var failed []string
+			for _, r := range connectorRules() {
+				rec := runConnRecorded(t, r, h.NewAccount(t, accountSize(caps)), caps)
+				for _, m := range rec.errors {
+					if !strings.HasPrefix(m, "rule: "+r.rule+": ") {
+						t.Errorf("%s: failure message %q does not start with %q", r.name, m, "rule: "+r.rule+": ")
+					}
+				}
+				if rec.skipped {
+					t.Errorf("%s was skipped", r.name)
+				}
+				if len(rec.errors) > 0 {
+					failed = append(failed, r.name)
+					t.Logf("%s reported:\n\t%s", r.name, strings.Join(rec.errors, "\n\t"))
+				}
+			}
+			slices.Sort(failed)
+			want := slices.Sorted(slices.Values(tc.fail))
+			if !slices.Equal(failed, want) {
+				t.Errorf("failed rules = %q\nwant %q", failed, want)
+			}
+		})
+	}
+}
+
+// TestConnectorRuleNames checks that rules have distinct names and texts.
+func TestConnectorRuleNames(t *testing.T) {
+	names, texts := map[string]bool{}, map[string]bool{}
+	for _, r := range connectorRules() {
+		if r.name == "" || r.rule == "" || names[r.name] || texts[r.rule] {
+			t.Errorf("rule %q (%q): empty or repeated name or text", r.name, r.rule)
+		}
+		names[r.name], texts[r.rule] = true, true
+	}
+}
+
+// connRecorder is a connT that records what a rule reports. Fatalf and
+// Skipf end the calling goroutine, as they do for a *testing.T.
+type connRecorder struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	errors  []string
+	skipped bool
+}
+
+func (r *connRecorder) Helper()                  {}
+func (r *connRecorder) Context() context.Context { return r.ctx }
+func (r *connRecorder) Logf(string, ...any)      {}
+
+func (r *connRecorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *connRecorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (r *connRecorder) Skipf(string, ...any) {
+	r.mu.Lock()
+	r.skipped = true
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+
+func runConnRecorded(t *testing.T, r connRule, acct Account, caps Capabilities) *connRecorder {
+	rec := &connRecorder{ctx: t.Context()}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.run(rec, acct, caps)
+	}()
+	<-done
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec
+}
+
+// toyFlaw is a way in which the toy connector breaks the contracts.
+type toyFlaw int
+
+const (
+	toyCorrect         toyFlaw = iota
+	toySkipsBoundary           // drops the first ticket of every page after the first
+	toyAcceptsTampered         // VerifyWebhook accepts anything
+	toyBlanksOnComment         // a ticket changed by a comment comes with only its comments, as newest
+	toyLeaksToken              // its errors quote the token
+)
+
+const (
+	toyPageSize = 5
+	toyToken    = "toy-token-0123456789"
+	toyBadToken = "toy-wrong-token-9876543210"
+	toySecret   = "toy-webhook-secret"
+	toySigHead  = "X-Toy-Signature"
+)
+
+// toyHarness is a Harness over toyAccount, a platform kept in memory.
+type toyHarness struct{ flaw toyFlaw }
+
+func (h toyHarness) Capabilities() Capabilities {
+	return Capabilities{Platform: "toy", PageSize: toyPageSize,
+		Fields: []string{"Subject", "Status", "UpdatedAt"}, Webhooks: true, DeletesByPoll: true}
+}
+
+func (h toyHarness) NewAccount(tb testing.TB, n int) Account {
+	a := &toyAccount{flaw: h.flaw, tickets: map[int]*toyTicket{}}
+	for range n {
+		if _, err := a.CreateTicket(); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return a
+}
+
+type toyTicket struct {
+	id       int
+	subject  string
+	status   ticketsync.Status
+	updated  int // logical clock
+	deleted  bool
+	comments []ticketsync.Comment
+	byNote   bool // last change was a comment
+}
+
+// toyAccount is the toy platform: tickets changed at a logical clock.
+type toyAccount struct {
+	flaw toyFlaw
+
+	mu      sync.Mutex
+	clock   int
+	nextID  int
+	tickets map[int]*toyTicket
+	faults  []int
+}
+
+var toyEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (a *toyAccount) tick() int { a.clock++; return a.clock }
+
+func (a *toyAccount) NewConnector(valid bool) (ticketsync.Connector, error) {
+	token := toyToken
+	if !valid {
+		token = toyBadToken
+	}
+	return &toyConn{a: a, token: token}, nil
+}
+
+func (a *toyAccount) CreateTicket() (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.nextID++
+	t := &toyTicket{id: a.nextID, subject: fmt.Sprintf("ticket %d", a.nextID), status: ticketsync.StatusOpen, updated: a.tick()}
+	t.comments = []ticketsync.Comment{{ID: fmt.Sprintf("c%d-1", t.id), Body: "first", Public: true, CreatedAt: toyEpoch.Add(time.Duration(t.updated) * time.Second)}}
+	a.tickets[t.id] = t
+	return strconv.Itoa(t.id), nil
+}
+
+func (a *toyAccount) get(id string) (*toyTicket, error) {
+	n, _ := strconv.Atoi(id)
+	t, ok := a.tickets[n]
+	if !ok || t.deleted {
+		return nil, fmt.Errorf("toy: ticket %s: %w", id, ticketsync.ErrNotFound)
+	}
+	return t, nil
+}
+
+func (a *toyAccount) UpdateTicket(id string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, err := a.get(id)
+	if err != nil {
+		return err
+	}
+	t.subject += " (updated)"
+	t.status = ticketsync.StatusPending
+	t.updated, t.byNote = a.tick(), false
+	return nil
+}
+
+func (a *toyAccount) DeleteTicket(id string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, err := a.get(id)
+	if err != nil {
+		return err
+	}
+	t.deleted, t.updated, t.byNote = true, a.tick(), false
+	return nil
+}
+
+func (a *toyAccount) AddComment(id string) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, err := a.get(id)
+	if err != nil {
+		return "", err
+	}
+	t.updated, t.byNote = a.tick(), true
+	c := ticketsync.Comment{ID: fmt.Sprintf("c%d-%d", t.id, len(t.comments)+1), Body: "more", Public: true,
+		CreatedAt: toyEpoch.Add(time.Duration(t.updated) * time.Second)}
+	t.comments = append(t.comments, c)
+	return c.ID, nil
+}
+
+func (a *toyAccount) Settle() {}
+
+func (a *toyAccount) InjectFault(status, n int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for range n {
+		a.faults = append(a.faults, status)
+	}
+}
+
+func (a *toyAccount) Secrets() []string { return []string{toyToken, toyBadToken, toySecret} }
+
+func (t *toyTicket) ticket() ticketsync.Ticket {
+	return ticketsync.Ticket{Platform: "toy", ID: strconv.Itoa(t.id), Subject: t.subject, Status: t.status,
+		UpdatedAt: toyEpoch.Add(time.Duration(t.updated) * time.Second), Deleted: t.deleted, Comments: slices.Clone(t.comments)}
+}
+
+func (a *toyAccount) Want() ([]ticketsync.Ticket, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []ticketsync.Ticket
+	for _, t := range a.tickets {
+		out = append(out, t.ticket())
+	}
+	sort.Slice(out, func(i, j int) bool { n, _ := strconv.Atoi(out[i].ID); m, _ := strconv.Atoi(out[j].ID); return n < m })
+	return out, nil
+}
+
+func toySign(body []byte) string {
+	m := hmac.New(sha256.New, []byte(toySecret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (a *toyAccount) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
+	body, _ := json.Marshal(map[string]string{"id": id, "kind": string(kind)})
+	sig := toySign(body)
+	if tampered {
+		body = bytes.Replace(body, []byte(id), []byte(id+"0"), 1)
+	}
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set(toySigHead, sig)
+	return req, nil
+}
+
+// toyConn is the toy platform's connector: pages ordered by (updated, id).
+type toyConn struct {
+	a     *toyAccount
+	token string
+}
+
+func (c *toyConn) Platform() string { return "toy" }
+
+// String keeps the token out of prints, unless the connector leaks it.
+func (c *toyConn) String() string {
+	if c.a.flaw == toyLeaksToken {
+		return "toyConn{token: " + c.token + "}"
+	}
+	return "toyConn{}"
+}
+
+// GoString is String, for %#v.
+func (c *toyConn) GoString() string { return c.String() }
+
+// call is one request: it fails with an injected fault or wrong credentials.
+func (c *toyConn) call(what string) error {
+	c.a.mu.Lock()
+	defer c.a.mu.Unlock()
+	if len(c.a.faults) > 0 {
+		status := c.a.faults[0]
+		c.a.faults = c.a.faults[1:]
+		return &ticketsync.APIError{Platform: "toy", StatusCode: status, Path: what}
+	}
+	if c.token != toyToken {
+		err := &ticketsync.APIError{Platform: "toy", StatusCode: http.StatusUnauthorized, Path: what}
+		if c.a.flaw == toyLeaksToken {
+			return fmt.Errorf("toy: %s with token %s: %w", what, c.token, err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (c *toyConn) Test(ctx context.Context) error { return c.call("/me") }
+
+func (c *toyConn) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
+	if err := c.call("/tickets"); err != nil {
+		return ticketsync.Page{}, err
+	}
+	var afterU, afterID int
+	if cursor != "" {
+		if _, err := fmt.Sscanf(cursor, "%d:%d", &afterU, &afterID); err != nil {
+			return ticketsync.Page{}, fmt.Errorf("toy: bad cursor")
+		}
+	}
+	a := c.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var list []*toyTicket
+	for _, t := range a.tickets {
+		if t.updated > afterU || t.updated == afterU && t.id > afterID {
+			list = append(list, t)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		return list[i].updated < list[j].updated || list[i].updated == list[j].updated && list[i].id < list[j].id
+	})
+	more := len(list) > toyPageSize
+	list = list[:min(len(list), toyPageSize)]
+	page := ticketsync.Page{Cursor: cursor, More: more}
+	for i, t := range list {
+		page.Cursor = fmt.Sprintf("%d:%d", t.updated, t.id)
+		if i == 0 && cursor != "" && a.flaw == toySkipsBoundary {
+			continue
+		}
+		tk := t.ticket()
+		if t.byNote && a.flaw == toyBlanksOnComment {
+			tk = ticketsync.Ticket{ID: tk.ID, UpdatedAt: tk.UpdatedAt, Comments: tk.Comments[len(tk.Comments)-1:]}
+		}
+		page.Tickets = append(page.Tickets, tk)
+	}
+	if page.Cursor == "" {
+		page.Cursor = "0:0"
+	}
+	return page, nil
+}
+
+func (c *toyConn) VerifyWebhook(r *http.Request, body []byte) error {
+	if c.a.flaw == toyAcceptsTampered {
+		return nil
+	}
+	if !hmac.Equal([]byte(r.Header.Get(toySigHead)), []byte(toySign(body))) {
+		return fmt.Errorf("toy: %w", ticketsync.ErrInvalidSignature)
+	}
+	return nil
+}
+
+func (c *toyConn) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
+	var m map[string]string
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("toy: not JSON")
+	}
+	return []ticketsync.Event{{Kind: ticketsync.EventKind(m["kind"]), TicketID: m["id"]}}, nil
+}
+
+func (c *toyConn) GetTickets(ctx context.Context, ids []string) ([]ticketsync.Ticket, error) {
+	if err := c.call("/tickets/show"); err != nil {
+		return nil, err
+	}
+	c.a.mu.Lock()
+	defer c.a.mu.Unlock()
+	var out []ticketsync.Ticket
+	for _, id := range ids {
+		if t, err := c.a.get(id); err == nil {
+			out = append(out, t.ticket())
+		}
+	}
+	return out, nil
+}

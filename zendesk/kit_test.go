@@ -1,0 +1,184 @@
+package zendesk_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/ticketsynctest"
+	"github.com/ticketsync/ticketsync/zendesk"
+	"github.com/ticketsync/ticketsync/zendesk/zendesktest"
+)
+
+// TestConnectorKit runs the conformance kit against the fake.
+func TestConnectorKit(t *testing.T) {
+	ticketsynctest.RunConnectorTests(t, harness{})
+}
+
+// harness is the Zendesk ticketsynctest.Harness over zendesktest.
+type harness struct{}
+
+const (
+	kitPageSize  = 100
+	kitSecret    = "kit-webhook-signing-secret"
+	kitBadToken  = "wrong-api-token-0123456789"
+	kitSubdomain = "acme"
+)
+
+func (harness) Capabilities() ticketsynctest.Capabilities {
+	return ticketsynctest.Capabilities{
+		Platform: "zendesk",
+		PageSize: kitPageSize,
+		Fields: []string{"URL", "Subject", "Description", "Status", "RawStatus", "Priority", "RawPriority",
+			"Channel", "Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
+		Webhooks:      true,
+		DeletesByPoll: true,
+	}
+}
+
+func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
+	f := newFake(tb, &zendesktest.Options{Subdomain: kitSubdomain})
+	f.Seed(n)
+	return &account{f: f}
+}
+
+type account struct{ f *zendesktest.Server }
+
+func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
+	token := a.f.Token
+	if !valid {
+		token = kitBadToken
+	}
+	return zendesk.New(zendesk.Config{
+		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: a.f.Email, APIToken: token,
+		PageSize: kitPageSize, RequestsPerMinute: -1, ExportRequestsPerMinute: -1,
+		WebhookSecret: kitSecret, Now: a.f.Now,
+	})
+}
+
+func parseID(id string) (int64, error) { return strconv.ParseInt(id, 10, 64) }
+
+func (a *account) CreateTicket() (string, error) {
+	t, err := a.f.CreateTicket(zendesktest.Ticket{Subject: "Created by the kit", Description: "A new ticket.", Status: "open", Priority: "high", Tags: []string{"kit"}})
+	return strconv.FormatInt(t.ID, 10), err
+}
+
+func (a *account) UpdateTicket(id string) error {
+	n, err := parseID(id)
+	if err != nil {
+		return err
+	}
+	_, err = a.f.UpdateTicket(n, func(t *zendesktest.Ticket) { t.Subject += " (updated)"; t.Status = "pending" })
+	return err
+}
+
+func (a *account) DeleteTicket(id string) error {
+	n, err := parseID(id)
+	if err != nil {
+		return err
+	}
+	return a.f.DeleteTicket(n)
+}
+
+func (a *account) AddComment(id string) (string, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return "", err
+	}
+	c, err := a.f.AddComment(n, zendesktest.Comment{Body: "A comment from the kit.", Public: true})
+	return strconv.FormatInt(c.ID, 10), err
+}
+
+// Settle moves the fake's clock past the exports' one-minute hold-back.
+func (a *account) Settle() { a.f.Advance(zendesktest.HoldBack + time.Second) }
+
+func (a *account) InjectFault(status, n int) {
+	f := zendesktest.Fault{Status: status, Count: n}
+	if status == http.StatusTooManyRequests {
+		f.RetryAfter = 1
+	}
+	a.f.InjectFault(f)
+}
+
+func (a *account) Secrets() []string { return []string{a.f.Token, kitBadToken, kitSecret} }
+
+var eventTypes = map[ticketsync.EventKind]string{
+	ticketsync.EventCreated:   "ticket.created",
+	ticketsync.EventUpdated:   "ticket.subject_changed",
+	ticketsync.EventCommented: "ticket.comment_added",
+	ticketsync.EventDeleted:   "ticket.soft_deleted",
+}
+
+func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	body, err := a.f.EventPayload(eventTypes[kind], n)
+	if err != nil {
+		return nil, err
+	}
+	req, err := a.f.SignedWebhook(target, kitSecret, body)
+	if err != nil {
+		return nil, err
+	}
+	if tampered {
+		// The same delivery about another ticket, under the original
+		// signature.
+		forged := bytes.Replace(body, []byte(`"id":"`+id+`"`), []byte(`"id":"1`+id+`"`), 1)
+		req.Body = io.NopCloser(bytes.NewReader(forged))
+		req.ContentLength = int64(len(forged))
+	}
+	return req, nil
+}
+
+// Want maps the fake's state to tickets on its own, from the Zendesk
+// documentation's meanings, not through the connector's code.
+func (a *account) Want() ([]ticketsync.Ticket, error) {
+	var out []ticketsync.Ticket
+	person := func(id int64) ticketsync.Person {
+		if id == 0 {
+			return ticketsync.Person{}
+		}
+		u, ok := a.f.User(id)
+		if !ok {
+			return ticketsync.Person{ID: strconv.FormatInt(id, 10)}
+		}
+		return ticketsync.Person{ID: strconv.FormatInt(u.ID, 10), Name: u.Name, Email: u.Email}
+	}
+	statuses := map[string]ticketsync.Status{"new": "new", "open": "open", "pending": "pending", "hold": "on_hold",
+		"solved": "solved", "closed": "closed", "deleted": "closed"}
+	for _, t := range a.f.Tickets() {
+		id := strconv.FormatInt(t.ID, 10)
+		w := ticketsync.Ticket{
+			Platform: "zendesk", ID: id, URL: "https://" + kitSubdomain + ".zendesk.com/agent/tickets/" + id,
+			Subject: t.Subject, Description: t.Description,
+			Status: statuses[t.Status], RawStatus: t.Status,
+			Priority: ticketsync.Priority(t.Priority), RawPriority: t.Priority,
+			Channel: t.Channel, Requester: person(t.RequesterID), Assignee: person(t.AssigneeID),
+			Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Deleted: t.Status == "deleted",
+		}
+		for _, f := range t.CustomFields {
+			if f.Value == nil {
+				continue
+			}
+			if w.Fields == nil {
+				w.Fields = map[string]string{}
+			}
+			w.Fields[strconv.FormatInt(f.ID, 10)] = fmt.Sprint(f.Value)
+		}
+		for _, c := range a.f.Comments(t.ID) {
+			w.Comments = append(w.Comments, ticketsync.Comment{
+				ID: strconv.FormatInt(c.ID, 10), Author: ticketsync.Person{ID: strconv.FormatInt(c.AuthorID, 10)},
+				Body: c.Body, Public: c.Public, CreatedAt: c.CreatedAt.UTC(),
+			})
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
