@@ -1,95 +1,175 @@
-// Command quickstart syncs tickets from a small in-process help desk into an
-// in-memory store and prints what it synced and the sync history. It needs
-// no credentials and no network:
+// Command quickstart syncs a Zendesk account into an in-memory store, by
+// polling and by webhooks at once, and prints what it synced and the sync
+// history. The account is the zendesktest fake, started in-process with a
+// few hundred tickets, so the program needs no credentials and no network:
 //
 //	go run ./examples/quickstart
+//
+// It starts a Syncer in ModeBoth with memstore, lets the first poll run,
+// changes two tickets on the fake, sends the webhooks Zendesk would send for
+// those changes to the Syncer's webhook handler over HTTP, and prints the
+// result. It finishes on its own in a few seconds. examples/zendesk does
+// the same against a real account.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/memstore"
+	"github.com/ticketsync/ticketsync/zendesk"
+	"github.com/ticketsync/ticketsync/zendesk/zendesktest"
 )
 
-// desk is an in-process help desk with 250 tickets, served 100 per page.
-// Its cursor is the offset of the next page.
-type desk struct{ tickets []ticketsync.Ticket }
-
-func newDesk(n int) *desk {
-	d := &desk{}
-	start := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
-	statuses := []ticketsync.Status{ticketsync.StatusNew, ticketsync.StatusOpen, ticketsync.StatusPending, ticketsync.StatusSolved}
-	for i := 1; i <= n; i++ {
-		d.tickets = append(d.tickets, ticketsync.Ticket{
-			ID:        strconv.Itoa(i),
-			Subject:   "Ticket number " + strconv.Itoa(i),
-			Status:    statuses[i%len(statuses)],
-			Requester: ticketsync.Person{Email: fmt.Sprintf("customer%d@example.com", i)},
-			CreatedAt: start.Add(time.Duration(i) * time.Minute),
-			UpdatedAt: start.Add(time.Duration(i) * time.Minute),
-		})
-	}
-	return d
-}
-
-func (d *desk) Platform() string           { return "quickstart" }
-func (d *desk) Test(context.Context) error { return nil }
-
-func (d *desk) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
-	offset := 0
-	if cursor != "" {
-		var err error
-		if offset, err = strconv.Atoi(cursor); err != nil {
-			return ticketsync.Page{}, fmt.Errorf("quickstart: bad cursor %q", cursor)
-		}
-	}
-	end := min(offset+100, len(d.tickets))
-	if offset > end {
-		offset = end
-	}
-	return ticketsync.Page{
-		Tickets: append([]ticketsync.Ticket(nil), d.tickets[offset:end]...),
-		Cursor:  strconv.Itoa(end),
-		More:    end < len(d.tickets),
-	}, nil
-}
+const (
+	connectorID   = "acme-zendesk"
+	webhookSecret = "demo-webhook-signing-secret"
+	seedTickets   = 300
+)
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run() error {
-	ctx := context.Background()
-	store := memstore.New()
-	syncer := ticketsync.NewSyncer(store, nil)
-	if err := syncer.Add("acme", newDesk(250), ticketsync.ModePoll); err != nil {
-		return err
-	}
-	if _, err := syncer.SyncNow(ctx, "acme"); err != nil {
-		return err
-	}
+func run(ctx context.Context, out io.Writer) error {
+	// A fake Zendesk account. Its export budget is raised from Zendesk's 10
+	// requests a minute so that the demo does not wait between pages.
+	fake := zendesktest.New(&zendesktest.Options{Subdomain: "acme", ExportRateLimit: 120})
+	defer fake.Close()
+	fake.Seed(seedTickets)
 
-	tickets := store.Tickets("acme")
-	fmt.Printf("synced %d tickets; the first three:\n", len(tickets))
-	for _, t := range tickets[:3] {
-		fmt.Printf("  #%s %-8s %s <%s>\n", t.ID, t.Status, t.Subject, t.Requester.Email)
-	}
-	runs, err := store.SyncRuns(ctx, "acme", 10)
+	zd, err := zendesk.New(zendesk.Config{
+		Subdomain:               "acme",
+		BaseURL:                 fake.URL, // leave empty for https://acme.zendesk.com
+		Email:                   fake.Email,
+		APIToken:                fake.Token,
+		ExportRequestsPerMinute: 120,
+		WebhookSecret:           webhookSecret,
+	})
 	if err != nil {
 		return err
 	}
-	fmt.Println("sync history:")
+	if err := zd.Test(ctx); err != nil {
+		return err
+	}
+
+	store := memstore.New()
+	syncer := ticketsync.NewSyncer(store, nil)
+	if err := syncer.Add(connectorID, zd, ticketsync.ModeBoth); err != nil {
+		return err
+	}
+	hooks := httptest.NewServer(syncer.WebhookHandler())
+	defer hooks.Close()
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- syncer.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+
+	if err := waitForPoll(ctx, store); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "first poll: %d tickets in the store, %d requests to Zendesk\n", store.Len(connectorID), fake.RequestCount(""))
+
+	// Two changes on Zendesk, pushed by webhooks a poll would see only in
+	// 15 minutes.
+	first, second := int64(1), int64(2)
+	if _, err := fake.UpdateTicket(first, func(t *zendesktest.Ticket) {
+		t.Subject = "Printer on fire (escalated)"
+		t.Status, t.Priority = "open", "urgent"
+	}); err != nil {
+		return err
+	}
+	if _, err := fake.AddComment(second, zendesktest.Comment{Body: "It works again, thanks!", Public: true}); err != nil {
+		return err
+	}
+	for _, ev := range []struct {
+		typ string
+		id  int64
+	}{{"ticket.priority_changed", first}, {"ticket.comment_added", second}} {
+		body, err := fake.EventPayload(ev.typ, ev.id)
+		if err != nil {
+			return err
+		}
+		req, err := fake.SignedWebhook(hooks.URL+"/api/webhooks/tickets?connectorId="+connectorID, webhookSecret, body)
+		if err != nil {
+			return err
+		}
+		resp, err := hooks.Client().Do(req.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		fmt.Fprintf(out, "webhook %s about ticket #%d: HTTP %d\n", ev.typ, ev.id, resp.StatusCode)
+	}
+
+	tickets := store.Tickets(connectorID)
+	fmt.Fprintf(out, "\nsynced %d tickets; the first five:\n", len(tickets))
+	byID := make(map[string]ticketsync.Ticket, len(tickets))
+	for _, t := range tickets {
+		byID[t.ID] = t
+	}
+	for i := 1; i <= 5; i++ {
+		t := byID[strconv.Itoa(i)]
+		last := ""
+		if n := len(t.Comments); n > 0 {
+			last = t.Comments[n-1].Body
+		}
+		fmt.Fprintf(out, "  #%-3s %-8s %-7s %-40.40s %-28s %d comments, last: %.40q\n",
+			t.ID, t.Status, t.Priority, t.Subject, t.Requester.Email, len(t.Comments), last)
+	}
+
+	runs, err := store.SyncRuns(ctx, connectorID, 10)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "\nsync history, newest first:")
 	for _, r := range runs {
-		fmt.Fprintf(os.Stdout, "  %s %s %s: %d tickets, attempt %d, errors %v\n",
-			r.StartedAt.Format(time.RFC3339), r.Trigger, r.Status, r.Tickets, r.Attempt, r.Errors)
+		line := fmt.Sprintf("  %s  %-7s %-9s %4d tickets  attempt %d  errors %d",
+			r.StartedAt.Format("15:04:05.000"), r.Trigger, r.Status, r.Tickets, r.Attempt, len(r.Errors))
+		if !r.NextRetryAt.IsZero() {
+			line += "  retry at " + r.NextRetryAt.Format("15:04:05")
+		}
+		for _, e := range r.Errors {
+			line += "\n      error: " + e
+		}
+		fmt.Fprintln(out, line)
+	}
+	if len(runs) > 0 {
+		fmt.Fprintf(out, "last sync: %s (%s, %s)\n", runs[0].FinishedAt.Format(time.RFC3339), runs[0].Trigger, runs[0].Status)
 	}
 	return nil
+}
+
+// waitForPoll waits until the scheduler's first poll of the connector has
+// finished.
+func waitForPoll(ctx context.Context, store *memstore.Store) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		runs, err := store.SyncRuns(ctx, connectorID, 1)
+		if err != nil {
+			return err
+		}
+		if len(runs) == 1 && runs[0].Status != ticketsync.RunRunning {
+			if runs[0].Status != ticketsync.RunSucceeded {
+				return fmt.Errorf("first poll %s: %v", runs[0].Status, runs[0].Errors)
+			}
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.New("the first poll did not finish within 30 seconds")
 }
