@@ -2,6 +2,8 @@ package hubspot_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -123,3 +125,5 @@ func merge(old, in ticketsync.Ticket) ticketsync.Ticket {
 }
 
 func newMemStore() *memstore.Store { return memstore.New() }
+
+func decodeJSON(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
