@@ -5,12 +5,11 @@ import "strings"
 // queries holds the Store's statements, with the table prefix and the
 // dialect's placeholders in place.
 type queries struct {
-	// upsertPage, on PostgreSQL, writes tickets ($1, a JSON array of
-	// ticketRow) and comments ($2, of commentRow) in one statement;
-	// upsertPageCursor also sets the cursor of $3 to $4 at time $5.
+	// upsertPage, on PostgreSQL, writes tickets and their comments in
+	// one statement; upsertPageCursor also sets a cursor.
 	upsertPage       string
 	upsertPageCursor string
-	// In a transaction, on both dialects: upsertTickets ($1: JSON array of
+	// On SQLite, in a transaction: upsertTickets ($1: JSON array of
 	// ticketRow), then replaceComments and addComments (each $1: JSON
 	// array of commentRow).
 	upsertTickets   string
@@ -76,23 +75,28 @@ const ticketSelect = `connector_id, id, platform, url, subject, description, sta
 
 const commentSelect = `ticket_id, comment_id, author_id, author_name, author_email, body, public, created_at`
 
-// Comments are read oldest first, then by ID, then in order of arrival.
-const pgCommentOrder = `created_at, comment_id, seq`
+// Comments are read oldest first, then by ID; comments without an ID and
+// with the same time come in order of arrival on SQLite, in an arbitrary
+// but stable order on PostgreSQL.
+const pgCommentOrder = `created_at, comment_id, content_key`
 const sqliteCommentOrder = `created_at, comment_id, rowid`
 
 func buildQueries(d Dialect, prefix string) queries {
 	var q queries
 	switch d {
 	case Postgres:
+		// $1..$22: the tickets' columns, $23..$32 the comments', as
+		// arrays (unnest reads them in parallel, row by row).
 		pgTickets := `INSERT INTO {p}tickets AS s (` + ticketCols + `)
-			SELECT c, i, pf, url, sub, des, st, rst, pr, rpr, ch, ri, rn, re, ai, an, ae, g, f, ca, ua, d
-			FROM json_to_recordset($1::json) AS x(c text, i text, pf text, url text, sub text, des text,
-				st text, rst text, pr text, rpr text, ch text, ri text, rn text, re text, ai text, an text,
-				ae text, g jsonb, f jsonb, ca timestamptz, ua timestamptz, d boolean)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+				$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+				$14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::jsonb[],
+				$20::timestamptz[], $21::timestamptz[], $22::boolean[])
 			ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketUpdate + `
 			WHERE ` + ticketNewer
-		pgCommentSrc := `SELECT * FROM json_to_recordset($2::json) AS x(c text, t text, i text, k text,
-				ai text, an text, ae text, b text, p boolean, ca timestamptz, u timestamptz, d boolean)`
+		pgCommentSrc := `SELECT * FROM unnest($23::text[], $24::text[], $25::text[], $26::text[],
+				$27::text[], $28::text[], $29::text[], $30::text[], $31::boolean[], $32::timestamptz[])
+				AS x(c, t, i, k, ai, an, ae, b, p, ca)`
 		// The tickets the statement inserted or replaced (RETURNING leaves
 		// out those whose stored copy is newer) take their incoming
 		// comments as edits; the others only add comments the store lacks.
@@ -109,21 +113,8 @@ func buildQueries(d Dialect, prefix string) queries {
 		// referenced, and the whole statement is one atomic unit.
 		q.upsertPage = pgPage + ` ` + pgAdd
 		q.upsertPageCursor = pgPage + `, ad AS (` + pgAdd + `)
-			INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($3, $4, $5)
+			INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($33, $34, $35)
 			ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
-		q.upsertTickets = pgTickets
-		txSrc := `json_to_recordset($1::json) AS x(c text, t text, i text, k text,
-				ai text, an text, ae text, b text, p boolean, ca timestamptz, u timestamptz, d boolean)`
-		// After upsertTickets in the same transaction, a ticket whose
-		// stored copy is the incoming one (same UpdatedAt and Deleted)
-		// was replaced by it.
-		q.replaceComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
-			SELECT x.c, x.t, x.i, x.k, x.ai, x.an, x.ae, x.b, x.p, x.ca FROM ` + txSrc + `
-			JOIN {p}tickets AS tk ON tk.connector_id = x.c AND tk.id = x.t AND tk.updated_at = x.u AND tk.deleted = x.d
-			` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged
-		q.addComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
-			SELECT c, t, i, k, ai, an, ae, b, p, ca FROM ` + txSrc + `
-			` + commentConflict + ` DO NOTHING`
 		q.listComments = `SELECT ` + commentSelect + ` FROM {p}comments
 			WHERE connector_id = $1 AND ticket_id IN (SELECT json_array_elements_text($2::json))
 			ORDER BY ticket_id, ` + pgCommentOrder

@@ -20,8 +20,8 @@ import (
 // Batches larger than these are written in several statements of one
 // transaction, to bound the size of one statement's parameters.
 const (
-	chunkTickets  = 2000
-	chunkComments = 8000
+	chunkTickets  = 2000 // with their comments, on PostgreSQL
+	chunkComments = 8000 // on SQLite
 )
 
 // ticketRow is a ticket as the upsert statements read it from JSON; the
@@ -50,7 +50,8 @@ type ticketRow struct {
 	Ua  string            `json:"ua"`
 	D   bool              `json:"d"`
 
-	updated time.Time // UpdatedAt as stored, for deduplication
+	updated   time.Time // UpdatedAt as stored, for deduplication
+	ncomments int       // how many of the batch's comments are this ticket's
 }
 
 // commentRow is a comment as the upsert statements read it from JSON. U
@@ -146,7 +147,38 @@ func (s *Store) StorePage(ctx context.Context, connectorID string, tickets []tic
 type pendingTicket struct {
 	row      ticketRow
 	comments []commentRow
-	at       map[[2]string]int // comment key (ID, content key) -> index in comments
+	at       map[[2]string]int // comment key (ID, content key) -> index in comments, once there are many
+}
+
+// find returns the index of the comment with key k, or -1.
+func (p *pendingTicket) find(k [2]string) int {
+	if p.at != nil {
+		if i, ok := p.at[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range p.comments {
+		if p.comments[i].I == k[0] && p.comments[i].K == k[1] {
+			return i
+		}
+	}
+	return -1
+}
+
+// add appends c, whose key is k.
+func (p *pendingTicket) add(c commentRow, k [2]string) {
+	p.comments = append(p.comments, c)
+	switch {
+	case p.at != nil:
+		p.at[k] = len(p.comments) - 1
+	case len(p.comments) > 16:
+		// Linear search stays cheap for the few comments of most tickets.
+		p.at = make(map[[2]string]int, 2*len(p.comments))
+		for i := range p.comments {
+			p.at[[2]string{p.comments[i].I, p.comments[i].K}] = i
+		}
+	}
 }
 
 // prepare validates tickets and turns them into a batch, sharing nothing
@@ -194,7 +226,7 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 		p, seen := byKey[key]
 		replaces := true
 		if !seen {
-			p = &pendingTicket{row: r, at: make(map[[2]string]int, len(t.Comments))}
+			p = &pendingTicket{row: r, comments: make([]commentRow, 0, len(t.Comments))}
 			byKey[key] = p
 			pending = append(pending, p)
 		} else if replaces = newer(&r, &p.row); replaces {
@@ -210,14 +242,13 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 				cr.K = contentKey(&cr)
 			}
 			ck := [2]string{cr.I, cr.K}
-			if i, ok := p.at[ck]; ok {
+			if i := p.find(ck); i >= 0 {
 				if replaces {
 					p.comments[i] = cr
 				}
 				continue
 			}
-			p.at[ck] = len(p.comments)
-			p.comments = append(p.comments, cr)
+			p.add(cr, ck)
 			ncomments++
 		}
 	}
@@ -229,6 +260,7 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 		comments: make([]commentRow, 0, ncomments), // encoded as [], never null
 	}
 	for _, p := range pending {
+		p.row.ncomments = len(p.comments)
 		b.tickets = append(b.tickets, p.row)
 		// A ticket's comments count as coming with the copy the call
 		// keeps; they stay in order of arrival.
@@ -275,27 +307,164 @@ func dropNUL(v string) string {
 // writeBatch writes b and, when withCursor, the connector's cursor,
 // atomically.
 func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
-	nt := (len(b.tickets) + chunkTickets - 1) / chunkTickets
-	nc := (len(b.comments) + chunkComments - 1) / chunkComments
-	if s.dialect == Postgres && nt <= 1 && nc <= 1 {
-		tj, err := encodeJSON(b.tickets)
-		if err != nil {
-			return err
-		}
-		cj, err := encodeJSON(b.comments)
-		if err != nil {
-			return err
-		}
-		return retry(ctx, func() error {
-			var err error
-			if withCursor {
-				_, err = s.db.ExecContext(ctx, s.q.upsertPageCursor, tj, cj, connectorID, cursor, dbTime(time.Now()))
-			} else {
-				_, err = s.db.ExecContext(ctx, s.q.upsertPage, tj, cj)
-			}
-			return err
-		})
+	if s.dialect == Postgres {
+		return s.writePostgres(ctx, b, connectorID, cursor, withCursor)
 	}
+	return s.writeSQLite(ctx, b, connectorID, cursor, withCursor)
+}
+
+// writePostgres sends each chunk of tickets, with their comments, as one
+// statement whose parameters are arrays, one per column (unnest). A batch of
+// one chunk is a single statement and needs no transaction. The arrays go
+// as PostgreSQL array literals, which every driver passes as text.
+func (s *Store) writePostgres(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
+	var stmts [][]any
+	for i, ci := 0, 0; i < len(b.tickets) || (i == 0 && withCursor); i += chunkTickets {
+		tickets := b.tickets[i:min(i+chunkTickets, len(b.tickets))]
+		n := 0
+		for _, t := range tickets {
+			n += t.ncomments
+		}
+		args, err := pgArgs(tickets, b.comments[ci:ci+n])
+		if err != nil {
+			return err
+		}
+		ci += n
+		stmts = append(stmts, args)
+	}
+	exec := func(ctx context.Context, ex execer) error {
+		for i, args := range stmts {
+			q := s.q.upsertPage
+			if withCursor && i == len(stmts)-1 {
+				q = s.q.upsertPageCursor
+				args = append(args, connectorID, cursor, dbTime(time.Now()))
+			}
+			if _, err := ex.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return retry(ctx, func() error {
+		if len(stmts) == 1 {
+			return exec(ctx, s.db)
+		}
+		return s.inTx(ctx, func(tx *sql.Tx) error { return exec(ctx, tx) })
+	})
+}
+
+// execer is *sql.DB or *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// pgArgs returns the parameters of upsertPage for tickets and their
+// comments: one array literal per column.
+func pgArgs(tickets []ticketRow, comments []commentRow) ([]any, error) {
+	cols := make([]pgArray, 32)
+	for i := range cols[:22] {
+		cols[i].grow(len(tickets), 24)
+	}
+	for i := range cols[22:] {
+		cols[22+i].grow(len(comments), 24)
+	}
+	for i := range tickets {
+		t := &tickets[i]
+		for j, v := range [...]string{t.C, t.I, t.Pf, t.URL, t.Sub, t.Des, t.St, t.Rst, t.Pr, t.Rpr,
+			t.Ch, t.Ri, t.Rn, t.Re, t.Ai, t.An, t.Ae} {
+			cols[j].add(v)
+		}
+		if t.G == nil {
+			cols[17].addNull()
+		} else {
+			j, err := json.Marshal(t.G)
+			if err != nil {
+				return nil, err
+			}
+			cols[17].add(string(j))
+		}
+		if t.F == nil {
+			cols[18].addNull()
+		} else {
+			j, err := json.Marshal(t.F)
+			if err != nil {
+				return nil, err
+			}
+			cols[18].add(string(j))
+		}
+		if t.Ca == nil {
+			cols[19].addNull()
+		} else {
+			cols[19].add(*t.Ca)
+		}
+		cols[20].add(t.Ua)
+		cols[21].addBool(t.D)
+	}
+	for i := range comments {
+		c := &comments[i]
+		for j, v := range [...]string{c.C, c.T, c.I, c.K, c.Ai, c.An, c.Ae, c.B} {
+			cols[22+j].add(v)
+		}
+		cols[30].addBool(c.P)
+		cols[31].add(c.Ca)
+	}
+	args := make([]any, len(cols))
+	for i := range cols {
+		args[i] = cols[i].String()
+	}
+	return args, nil
+}
+
+// pgArray builds a PostgreSQL array literal: {"a","b",NULL}.
+type pgArray struct{ b []byte }
+
+func (a *pgArray) grow(n, size int) { a.b = make([]byte, 0, 2+n*(size+3)) }
+
+func (a *pgArray) sep() {
+	if len(a.b) == 0 {
+		a.b = append(a.b, '{')
+	} else {
+		a.b = append(a.b, ',')
+	}
+}
+
+func (a *pgArray) add(v string) {
+	a.sep()
+	a.b = append(a.b, '"')
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '"' || c == '\\' {
+			a.b = append(a.b, '\\')
+		}
+		a.b = append(a.b, v[i])
+	}
+	a.b = append(a.b, '"')
+}
+
+func (a *pgArray) addNull() {
+	a.sep()
+	a.b = append(a.b, "NULL"...)
+}
+
+func (a *pgArray) addBool(v bool) {
+	a.sep()
+	if v {
+		a.b = append(a.b, 't')
+	} else {
+		a.b = append(a.b, 'f')
+	}
+}
+
+func (a *pgArray) String() string {
+	if len(a.b) == 0 {
+		return "{}"
+	}
+	return string(a.b) + "}"
+}
+
+// writeSQLite writes b in one transaction: the tickets, then the comments
+// (edits from the tickets the transaction replaced, then new comments of
+// the others), then the cursor.
+func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
 	var tdocs, cdocs []string
 	for i := 0; i < len(b.tickets); i += chunkTickets {
 		j, err := encodeJSON(b.tickets[i:min(i+chunkTickets, len(b.tickets))])
@@ -311,28 +480,26 @@ func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor str
 		}
 		cdocs = append(cdocs, j)
 	}
-	return retry(ctx, func() error {
-		return s.inTx(ctx, func(tx *sql.Tx) error {
-			for _, j := range tdocs {
-				if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
-					return err
-				}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, j := range tdocs {
+			if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
+				return err
 			}
-			for _, j := range cdocs {
-				if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
-					return err
-				}
+		}
+		for _, j := range cdocs {
+			if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
+				return err
 			}
-			if withCursor {
-				if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
-					return err
-				}
+			if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		if withCursor {
+			if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
