@@ -37,11 +37,14 @@ type ScopeError struct {
 	Err error
 }
 
+// Error names the scopes and what to do, then the API error.
 func (e *ScopeError) Error() string {
 	return fmt.Sprintf("hubspot: the token lacks the %s scope; add it to the private app (or the OAuth app's scopes) and reinstall: %v",
 		strings.Join(quoteAll(e.Scopes), " or "), e.Err)
 }
 
+// Unwrap returns the *ticketsync.APIError, so that errors.Is(err,
+// ticketsync.ErrForbidden) holds.
 func (e *ScopeError) Unwrap() error { return e.Err }
 
 func quoteAll(s []string) []string {
