@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,3 +167,8 @@ func commentBodies(cs []ticketsync.Comment) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// unknownDriver is a database/sql driver that sqlstore cannot recognize.
+type unknownDriver struct{}
+
+func (unknownDriver) Open(string) (driver.Conn, error) { return nil, errors.New("not a real driver") }
