@@ -2,6 +2,7 @@ package ticketsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -120,8 +121,16 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 		}
 		if len(page.Tickets) > 0 {
 			for i := range page.Tickets {
-				page.Tickets[i].ConnectorID = e.id
-				page.Tickets[i].Platform = platform
+				t := &page.Tickets[i]
+				t.ConnectorID = e.id
+				t.Platform = platform
+				if t.Deleted {
+					if err := s.keepKnownFields(ctx, t); err != nil {
+						err = fmt.Errorf("page %d: %w", n, err)
+						s.finish(ctx, e, spec, &run, err)
+						return run, err
+					}
+				}
 			}
 			if err := s.store.UpsertTickets(ctx, page.Tickets); err != nil {
 				err = fmt.Errorf("store page %d (%d tickets): %w", n, len(page.Tickets), err)
@@ -217,4 +226,56 @@ func (s *Syncer) onTickets(ctx context.Context, id string, tickets []Ticket) {
 		}
 	}()
 	s.opts.OnTickets(ctx, id, tickets)
+}
+
+// keepKnownFields fills the empty fields of tombstone t from the stored copy
+// of the ticket, if any: platforms often report a deleted ticket with little
+// more than its id, and the tombstone should keep what was last known.
+func (s *Syncer) keepKnownFields(ctx context.Context, t *Ticket) error {
+	stored, err := s.store.Ticket(ctx, t.ConnectorID, t.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load ticket %q for its tombstone: %w", t.ID, err)
+	}
+	fillEmpty(t, &stored)
+	return nil
+}
+
+// fillEmpty copies into t each field of from that t leaves empty. Comments
+// are not copied: the Store keeps the stored ones.
+func fillEmpty(t, from *Ticket) {
+	str := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	str(&t.URL, from.URL)
+	str(&t.Subject, from.Subject)
+	str(&t.Description, from.Description)
+	str(&t.RawStatus, from.RawStatus)
+	str(&t.RawPriority, from.RawPriority)
+	str(&t.Channel, from.Channel)
+	if t.Status == "" {
+		t.Status = from.Status
+	}
+	if t.Priority == PriorityNone {
+		t.Priority = from.Priority
+	}
+	if t.Requester.IsZero() {
+		t.Requester = from.Requester
+	}
+	if t.Assignee.IsZero() {
+		t.Assignee = from.Assignee
+	}
+	if len(t.Tags) == 0 {
+		t.Tags = from.Tags
+	}
+	if len(t.Fields) == 0 {
+		t.Fields = from.Fields
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = from.CreatedAt
+	}
 }

@@ -283,3 +283,27 @@ func TestRunErrorNamesThePage(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "fetch page 2: "), err.Error())
 }
+
+func TestPolledTombstoneKeepsTheStoredFields(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	live := ticketsync.Ticket{ID: "1", Subject: "printer", Requester: ticketsync.Person{Email: "ada@example.com"},
+		Tags: []string{"vip"}, Status: ticketsync.StatusOpen, UpdatedAt: t0,
+		Comments: []ticketsync.Comment{{ID: "c1", Body: "hello", CreatedAt: t0}}}
+	bare := ticketsync.Ticket{ID: "1", Deleted: true, UpdatedAt: t0.Add(time.Hour)}
+	conn := newScripted([]ticketsync.Ticket{live}, []ticketsync.Ticket{bare})
+	s := ticketsync.NewSyncer(store, nil)
+	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
+	_, err := s.SyncNow(ctx, "acme")
+	require.NoError(t, err)
+
+	got, err := store.Ticket(ctx, "acme", "1")
+	require.NoError(t, err)
+	assert.True(t, got.Deleted)
+	assert.Equal(t, "printer", got.Subject)
+	assert.Equal(t, "ada@example.com", got.Requester.Email)
+	assert.Equal(t, []string{"vip"}, got.Tags)
+	assert.Equal(t, ticketsync.StatusOpen, got.Status)
+	assert.Len(t, got.Comments, 1)
+	assert.Equal(t, t0.Add(time.Hour), got.UpdatedAt)
+}

@@ -230,23 +230,21 @@ func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event
 		at = s.now()
 	}
 	var t Ticket
+	if ev.Ticket != nil {
+		t = *ev.Ticket
+		if t.UpdatedAt.After(at) {
+			at = t.UpdatedAt
+		}
+	}
 	stored, err := s.store.Ticket(ctx, connectorID, id)
 	switch {
 	case err == nil:
-		t = stored
-		t.Comments = nil // the Store keeps the stored ones
+		fillEmpty(&t, &stored)
 		if !at.After(stored.UpdatedAt) {
 			at = stored.UpdatedAt.Add(time.Millisecond)
 		}
-	case errors.Is(err, ErrNotFound):
-		if ev.Ticket != nil {
-			t = *ev.Ticket
-		}
-	default:
+	case !errors.Is(err, ErrNotFound):
 		return Ticket{}, fmt.Errorf("load ticket %q for its tombstone: %w", id, err)
-	}
-	if ev.Ticket != nil && err == nil && ev.Ticket.UpdatedAt.After(at) {
-		at = ev.Ticket.UpdatedAt
 	}
 	t.ID = id
 	t.Deleted = true
