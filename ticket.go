@@ -47,7 +47,9 @@ var statusWords = map[string]Status{
 	"waitingforsupport": StatusOpen, "waitingonus": StatusOpen, "waitingonsupport": StatusOpen,
 	"waitingonagent": StatusOpen, "workinprogress": StatusOpen, "inreview": StatusOpen,
 	"underreview": StatusOpen, "acknowledged": StatusOpen, "awaitingimplementation": StatusOpen,
-	"implementing": StatusOpen, "planning": StatusOpen,
+	"implementing": StatusOpen, "planning": StatusOpen, "unresolved": StatusOpen, "unsolved": StatusOpen,
+	"ongoing": StatusOpen, "reopen": StatusOpen, "customerreplied": StatusOpen, "customerreply": StatusOpen,
+	"needsreply": StatusOpen, "awaitingagent": StatusOpen,
 	// pending: waiting on the requester
 	"pending": StatusPending, "waitingoncustomer": StatusPending, "waitingforcustomer": StatusPending,
 	"waitingoncontact": StatusPending, "waitingforcontact": StatusPending, "waitingonrequester": StatusPending,
@@ -61,15 +63,15 @@ var statusWords = map[string]Status{
 	"hold": StatusOnHold, "onhold": StatusOnHold, "snoozed": StatusOnHold, "paused": StatusOnHold,
 	"blocked": StatusOnHold, "waitingonthirdparty": StatusOnHold, "waitingforthirdparty": StatusOnHold,
 	"waitingforvendor": StatusOnHold, "waitingonvendor": StatusOnHold, "waitingforapproval": StatusOnHold,
-	"awaitingapproval": StatusOnHold,
-	"deferred":         StatusOnHold,
+	"awaitingapproval": StatusOnHold, "awaitingthirdparty": StatusOnHold, "scheduled": StatusOnHold,
+	"deferred": StatusOnHold,
 	// solved
 	"solved": StatusSolved, "resolved": StatusSolved, "done": StatusSolved, "fixed": StatusSolved,
 	"completed": StatusSolved, "complete": StatusSolved, "answered": StatusSolved,
 	// closed
 	"closed": StatusClosed, "archived": StatusClosed, "cancelled": StatusClosed, "canceled": StatusClosed,
 	"wontdo": StatusClosed, "wontfix": StatusClosed, "rejected": StatusClosed, "declined": StatusClosed,
-	"duplicate": StatusClosed, "spam": StatusClosed,
+	"duplicate": StatusClosed, "spam": StatusClosed, "merged": StatusClosed,
 	// Freshdesk's numeric status codes, as its API and some exports write them.
 	"2": StatusOpen, "3": StatusPending, "4": StatusSolved, "5": StatusClosed,
 }
@@ -80,13 +82,16 @@ var priorityWords = map[string]Priority{
 	"": PriorityNone, "none": PriorityNone, "nopriority": PriorityNone, "unset": PriorityNone,
 	"notset": PriorityNone, "notprioritized": PriorityNone, "notpriority": PriorityNone,
 	"low": PriorityLow, "lowest": PriorityLow, "verylow": PriorityLow, "minor": PriorityLow, "trivial": PriorityLow,
-	"p4": PriorityLow, "p5": PriorityLow, "sev4": PriorityLow,
+	"p4": PriorityLow, "p5": PriorityLow, "sev4": PriorityLow, "s4": PriorityLow, "severity4": PriorityLow,
 	"normal": PriorityNormal, "medium": PriorityNormal, "moderate": PriorityNormal, "standard": PriorityNormal,
-	"p3": PriorityNormal, "sev3": PriorityNormal,
+	"p3": PriorityNormal, "sev3": PriorityNormal, "s3": PriorityNormal, "severity3": PriorityNormal,
+	"med": PriorityNormal, "mid": PriorityNormal,
 	"high": PriorityHigh, "priority": PriorityHigh, "major": PriorityHigh, "important": PriorityHigh, "p2": PriorityHigh, "sev2": PriorityHigh,
+	"s2": PriorityHigh, "severity2": PriorityHigh,
 	"urgent": PriorityUrgent, "highest": PriorityUrgent, "veryhigh": PriorityUrgent, "critical": PriorityUrgent, "blocker": PriorityUrgent,
 	"emergency": PriorityUrgent, "p1": PriorityUrgent, "p0": PriorityUrgent,
-	"sev1": PriorityUrgent, "sev0": PriorityUrgent,
+	"sev1": PriorityUrgent, "sev0": PriorityUrgent, "s1": PriorityUrgent, "severity1": PriorityUrgent,
+	"crit": PriorityUrgent, "asap": PriorityUrgent,
 	// Freshdesk's numeric priority codes, as its API writes them.
 	"1": PriorityLow, "2": PriorityNormal, "3": PriorityHigh, "4": PriorityUrgent,
 }
@@ -138,12 +143,22 @@ func withoutNote(word string) string {
 // ParsePriority maps a word for a ticket's urgency to a Priority: "Low",
 // "Medium", "Normal", "High", "Urgent", Jira's "Highest" and "Lowest", "P1"
 // to "P4", "Critical", Freshdesk's codes "1" to "4", and so on. An empty word
-// or "none" is PriorityNone. It reports false for a word it does not know.
+// or "none" is PriorityNone; "High priority" is PriorityHigh. It reports
+// false for a word it does not know.
 func ParsePriority(word string) (Priority, bool) {
-	p, ok := priorityWords[foldWord(word)]
+	folded := foldWord(word)
+	p, ok := priorityWords[folded]
 	if !ok {
 		if w := withoutNote(word); w != "" {
-			p, ok = priorityWords[foldWord(w)]
+			folded = foldWord(w)
+			p, ok = priorityWords[folded]
+		}
+	}
+	if !ok && len(folded) > len("priority") {
+		// "High priority", "Priority: high"
+		trimmed := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(folded, "priority"), ":"), "priority")
+		if trimmed != folded && trimmed != "" {
+			p, ok = priorityWords[trimmed]
 		}
 	}
 	return p, ok

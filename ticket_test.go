@@ -31,7 +31,7 @@ func TestParseStatus(t *testing.T) {
 		{"  waiting-on_customer ", StatusPending}, {"ON_HOLD", StatusOnHold},
 		// service-desk workflow words, and a trailing note
 		{"Awaiting approval", StatusOnHold}, {"Implementing", StatusOpen}, {"Pending closure", StatusPending},
-		{"Closed (no response)", StatusClosed}, {"Resolved (auto)", StatusSolved},
+		{"Closed (no response)", StatusClosed}, {"Unresolved", StatusOpen}, {"Customer replied", StatusOpen}, {"Merged", StatusClosed}, {"Resolved (auto)", StatusSolved},
 	}
 	for _, tt := range tests {
 		got, ok := ParseStatus(tt.word)
@@ -57,6 +57,7 @@ func TestParsePriority(t *testing.T) {
 		{"high", PriorityHigh}, {"High", PriorityHigh}, {"P2", PriorityHigh}, {"priority", PriorityHigh},
 		{"urgent", PriorityUrgent}, {"URGENT", PriorityUrgent}, {"Highest", PriorityUrgent}, {"P1", PriorityUrgent},
 		{"Critical", PriorityUrgent}, {"Very high", PriorityUrgent}, {"Very low", PriorityLow}, {"High (P2)", PriorityHigh},
+		{"High priority", PriorityHigh}, {"Priority: urgent", PriorityUrgent}, {"severity 1", PriorityUrgent}, {"med", PriorityNormal},
 		// Freshdesk's numeric codes
 		{"1", PriorityLow}, {"2", PriorityNormal}, {"3", PriorityHigh}, {"4", PriorityUrgent},
 	}
@@ -66,7 +67,7 @@ func TestParsePriority(t *testing.T) {
 			t.Errorf("ParsePriority(%q) = %q, %v; want %q, true", tt.word, got, ok, tt.want)
 		}
 	}
-	for _, word := range []string{"whenever", "9", "p9"} {
+	for _, word := range []string{"whenever", "9", "p9", "priority priority", "banana priority"} {
 		if got, ok := ParsePriority(word); ok {
 			t.Errorf("ParsePriority(%q) = %q, true; want false", word, got)
 		}
