@@ -61,3 +61,16 @@ type Leaser interface {
 	// when holder does not hold it.
 	ReleaseLease(ctx context.Context, connectorID, holder string) error
 }
+
+// PageStorer is an optional interface of a Store that can store a page of
+// tickets and the cursor after it in one transaction. When the Store
+// implements it, a poll run uses StorePage instead of UpsertTickets followed
+// by SetCursor, so that the cursor and its tickets are saved together or not
+// at all. Without it the two writes are separate, which is also safe: a
+// crash between them makes the next run fetch that page again.
+type PageStorer interface {
+	// StorePage does what UpsertTickets(ctx, tickets) followed by
+	// SetCursor(ctx, connectorID, cursor) does, atomically. tickets may be
+	// empty.
+	StorePage(ctx context.Context, connectorID string, tickets []Ticket, cursor string) error
+}

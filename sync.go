@@ -25,12 +25,12 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		if !ok {
 			return SyncRun{}, nil, false
 		}
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
 		stop := s.keepLease(ctx, cancel, e.id)
 		defer func() {
 			stop()
-			cancel()
+			cancel(nil)
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 			defer rcancel()
 			if err := s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder); err != nil {
@@ -43,14 +43,18 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 }
 
 // keepLease renews the lease on id every third of its TTL until stop is
-// called, and cancels the run when the lease is lost.
-func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelFunc, id string) (stop func()) {
+// called. It cancels the run when another replica has taken the lease, and
+// when renewals have failed for two thirds of the TTL: by then the lease may
+// lapse, and another replica may start polling the same connector.
+func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, id string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	ttl := s.opts.LeaseTTL
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(s.opts.LeaseTTL / 3)
+		t := time.NewTicker(ttl / 3)
 		defer t.Stop()
+		lastOK := time.Now()
 		for {
 			select {
 			case <-done:
@@ -58,13 +62,19 @@ func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelFunc, id st
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, s.opts.LeaseTTL)
-				if err == nil && !ok {
+				ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+				switch {
+				case err == nil && ok:
+					lastOK = time.Now()
+				case err == nil:
 					s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
-					cancel()
+					cancel(errors.New("lease taken over by another replica"))
 					return
-				}
-				if err != nil {
+				case time.Since(lastOK) >= ttl-ttl/3:
+					s.log.Warn("ticketsync: cannot renew lease; stopping run", "connector", id, "err", err)
+					cancel(fmt.Errorf("lease could not be renewed: %w", err))
+					return
+				default:
 					s.log.Warn("ticketsync: renew lease", "connector", id, "err", err)
 				}
 			}
@@ -119,33 +129,26 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 			s.finish(ctx, e, spec, &run, err)
 			return run, err
 		}
-		if len(page.Tickets) > 0 {
-			for i := range page.Tickets {
-				t := &page.Tickets[i]
-				t.ConnectorID = e.id
-				t.Platform = platform
-				if t.Deleted {
-					if err := s.keepKnownFields(ctx, t); err != nil {
-						err = fmt.Errorf("page %d: %w", n, err)
-						s.finish(ctx, e, spec, &run, err)
-						return run, err
-					}
+		for i := range page.Tickets {
+			t := &page.Tickets[i]
+			t.ConnectorID = e.id
+			t.Platform = platform
+			if t.Deleted {
+				if err := s.keepKnownFields(ctx, t); err != nil {
+					err = fmt.Errorf("page %d: %w", n, err)
+					s.finish(ctx, e, spec, &run, err)
+					return run, err
 				}
 			}
-			if err := s.store.UpsertTickets(ctx, page.Tickets); err != nil {
-				err = fmt.Errorf("store page %d (%d tickets): %w", n, len(page.Tickets), err)
-				s.finish(ctx, e, spec, &run, err)
-				return run, err
-			}
+		}
+		if err := s.storePage(ctx, e.id, page, cursor); err != nil {
+			err = fmt.Errorf("page %d (%d tickets): %w", n, len(page.Tickets), err)
+			s.finish(ctx, e, spec, &run, err)
+			return run, err
+		}
+		if len(page.Tickets) > 0 {
 			run.Tickets += len(page.Tickets)
 			s.onTickets(ctx, e.id, page.Tickets)
-		}
-		if page.Cursor != "" && page.Cursor != cursor {
-			if err := s.store.SetCursor(ctx, e.id, page.Cursor); err != nil {
-				err = fmt.Errorf("save cursor after page %d: %w", n, err)
-				s.finish(ctx, e, spec, &run, err)
-				return run, err
-			}
 		}
 		if !page.More {
 			break
@@ -193,6 +196,9 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 		run.Status = RunFailed
 	}
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			err = fmt.Errorf("%w (%v)", err, cause)
+		}
 		run.Errors = append(run.Errors, err.Error())
 		s.log.Warn("ticketsync: sync failed", "connector", e.id, "run", run.ID,
 			"attempt", run.Attempt, "status", string(run.Status), "err", err)
@@ -226,6 +232,29 @@ func (s *Syncer) onTickets(ctx context.Context, id string, tickets []Ticket) {
 		}
 	}()
 	s.opts.OnTickets(ctx, id, tickets)
+}
+
+// storePage saves page's tickets and then its cursor, when it moved from
+// prev: atomically through PageStorer when the Store has it.
+func (s *Syncer) storePage(ctx context.Context, id string, page Page, prev string) error {
+	moved := page.Cursor != "" && page.Cursor != prev
+	if ps, ok := s.store.(PageStorer); ok && moved {
+		if err := ps.StorePage(ctx, id, page.Tickets, page.Cursor); err != nil {
+			return fmt.Errorf("store tickets and cursor: %w", err)
+		}
+		return nil
+	}
+	if len(page.Tickets) > 0 {
+		if err := s.store.UpsertTickets(ctx, page.Tickets); err != nil {
+			return fmt.Errorf("store tickets: %w", err)
+		}
+	}
+	if moved {
+		if err := s.store.SetCursor(ctx, id, page.Cursor); err != nil {
+			return fmt.Errorf("save cursor: %w", err)
+		}
+	}
+	return nil
 }
 
 // keepKnownFields fills the empty fields of tombstone t from the stored copy

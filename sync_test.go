@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,4 +307,72 @@ func TestPolledTombstoneKeepsTheStoredFields(t *testing.T) {
 	assert.Equal(t, ticketsync.StatusOpen, got.Status)
 	assert.Len(t, got.Comments, 1)
 	assert.Equal(t, t0.Add(time.Hour), got.UpdatedAt)
+}
+
+// pageStore records how pages reach it and implements PageStorer.
+type pageStore struct {
+	*memstore.Store
+	mu            sync.Mutex
+	pages, upsert int
+}
+
+func (p *pageStore) StorePage(ctx context.Context, connectorID string, tickets []ticketsync.Ticket, cursor string) error {
+	p.mu.Lock()
+	p.pages++
+	p.mu.Unlock()
+	if err := p.Store.UpsertTickets(ctx, tickets); err != nil {
+		return err
+	}
+	return p.Store.SetCursor(ctx, connectorID, cursor)
+}
+
+func (p *pageStore) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) error {
+	p.mu.Lock()
+	p.upsert++
+	p.mu.Unlock()
+	return p.Store.UpsertTickets(ctx, tickets)
+}
+
+func TestPageStorerSavesTicketsAndCursorTogether(t *testing.T) {
+	store := &pageStore{Store: memstore.New()}
+	s := ticketsync.NewSyncer(store, nil)
+	require.NoError(t, s.Add("acme", newScripted(makePages(3, 2)...), ticketsync.ModePoll))
+	run, err := s.SyncNow(context.Background(), "acme")
+	require.NoError(t, err)
+	assert.Equal(t, 6, run.Tickets)
+	assert.Equal(t, 3, store.pages, "one StorePage per page")
+	assert.Equal(t, 0, store.upsert, "no separate UpsertTickets")
+	cursor, _ := store.Cursor(context.Background(), "acme")
+	assert.Equal(t, "3", cursor)
+}
+
+// flakyLeaser grants the first lease, then fails every renewal.
+type flakyLeaser struct {
+	*memstore.Store
+	calls atomic.Int64
+}
+
+func (f *flakyLeaser) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) (bool, error) {
+	if f.calls.Add(1) == 1 {
+		return f.Store.AcquireLease(ctx, id, holder, ttl)
+	}
+	return false, errStoreDown
+}
+
+func TestRunStopsWhenTheLeaseCannotBeRenewed(t *testing.T) {
+	store := &flakyLeaser{Store: memstore.New()}
+	conn := newScripted(makePages(1, 1)...)
+	conn.started = make(chan string, 1)
+	conn.block = make(chan struct{}) // never released: only the lease ends the run
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{LeaseTTL: 150 * time.Millisecond})
+	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
+	done := make(chan error, 1)
+	go func() { _, err := s.SyncNow(context.Background(), "acme"); done <- err }()
+	waitFor(t, conn.started, "the run to start")
+	err := waitFor(t, done, "the run to stop once its lease could not be renewed")
+	require.ErrorIs(t, err, context.Canceled)
+	runs, _ := store.SyncRuns(context.Background(), "acme", 1)
+	require.Len(t, runs, 1)
+	assert.Contains(t, runs[0].Errors[0], "lease could not be renewed")
+	assert.GreaterOrEqual(t, store.calls.Load(), int64(3), "renewals were tried before giving up")
 }

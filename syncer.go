@@ -92,7 +92,9 @@ type Options struct {
 	// keep or modify the slice. A panic in it is recovered and logged.
 	OnTickets func(ctx context.Context, connectorID string, tickets []Ticket)
 	// Holder names this replica for Leaser stores; by default the host
-	// name, the process id and a random suffix.
+	// name, the process id and a random suffix. Set a name that survives a
+	// restart (a pod name, say) so that a restarted replica takes its own
+	// leases back at once instead of waiting for them to expire.
 	Holder string
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
