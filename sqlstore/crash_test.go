@@ -117,9 +117,11 @@ func expectSourceTickets(t *testing.T, s *sqlstore.Store) {
 
 // cancelAfterUpsert cancels a context once UpsertTickets has stored page
 // `page`, so that the Syncer stops between storing a page and saving its
-// cursor.
+// cursor. It embeds the Store interface, not *sqlstore.Store, so that the
+// Syncer does not see StorePage and writes tickets and cursor separately:
+// the boundary between the two writes is what this test cuts.
 type cancelAfterUpsert struct {
-	*sqlstore.Store
+	ticketsync.Store
 	page, calls int
 	cancel      context.CancelFunc
 }
