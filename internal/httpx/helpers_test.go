@@ -20,6 +20,9 @@ type fakeClock struct {
 	sleeps []time.Duration // non-zero waits, in order
 	// onSleep, when set, runs before each non-zero wait.
 	onSleep func(d time.Duration)
+	// frozen keeps the time still through waits: concurrent waiters then
+	// all see the same now.
+	frozen bool
 }
 
 func newFakeClock() *fakeClock {
@@ -57,7 +60,9 @@ func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sleeps = append(f.sleeps, d)
-	f.now = f.now.Add(d)
+	if !f.frozen {
+		f.now = f.now.Add(d)
+	}
 	return nil
 }
 
@@ -93,6 +98,13 @@ func newServer(t *testing.T, handlers ...http.HandlerFunc) *server {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// SetHandlers replaces the handlers and forgets the requests so far.
+func (s *server) SetHandlers(handlers ...http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.handlers, s.reqs, s.bodies = handlers, nil, nil
 }
 
 func (s *server) Hits() int {

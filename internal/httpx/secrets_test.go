@@ -23,12 +23,12 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	handlers := map[string]http.HandlerFunc{
-		"401":     reply(401, `{"error":"Couldn't authenticate you"}`),
-		"500":     reply(500, `{"error":"boom"}`),
-		"429":     reply(429, `{}`, "Retry-After", "1"),
-		"bad":     reply(200, `{"user":`),
-		"html":    reply(200, `<html></html>`, "Content-Type", "text/html"),
-		"echo":    reply(400, `{"error":"invalid token `+secret+` for agent"}`),
+		"401":  reply(401, `{"error":"Couldn't authenticate you"}`),
+		"500":  reply(500, `{"error":"boom"}`),
+		"429":  reply(429, `{}`, "Retry-After", "1"),
+		"bad":  reply(200, `{"user":`),
+		"html": reply(200, `<html></html>`, "Content-Type", "text/html"),
+		"echo": reply(400, `{"error":"invalid token `+secret+` for agent"}`),
 		"timeout": func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():

@@ -103,14 +103,19 @@ func (b budget) tighter(o budget, now time.Time) bool {
 // budgets reads the rate-limit headers the platforms send.
 func budgets(h http.Header, now time.Time) []budget {
 	var out []budget
+	// A zero reset means the platform did not say: defaultWindow. A reset
+	// already past means the counts are stale: ignored.
 	add := func(remaining, limit string, reset time.Time) {
 		r, err := strconv.ParseInt(strings.TrimSpace(remaining), 10, 64)
 		if remaining == "" || err != nil {
 			return
 		}
 		l, _ := strconv.ParseInt(strings.TrimSpace(limit), 10, 64)
-		if !reset.After(now) {
+		switch {
+		case reset.IsZero():
 			reset = now.Add(defaultWindow)
+		case !reset.After(now):
+			return
 		}
 		out = append(out, budget{remaining: max(r, 0), limit: l, reset: reset})
 	}
@@ -119,7 +124,7 @@ func budgets(h http.Header, now time.Time) []budget {
 	// IETF draft, Zendesk list endpoints: reset in seconds.
 	var reset time.Time
 	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("RateLimit-Reset")), 10, 64); err == nil && n >= 0 {
-		reset = now.Add(time.Duration(n) * time.Second)
+		reset = now.Add(max(time.Duration(n)*time.Second, time.Nanosecond))
 	}
 	add(h.Get("RateLimit-Remaining"), h.Get("RateLimit-Limit"), reset)
 	// Freshdesk (Total, per minute), Intercom (reset in unix seconds), Jira
