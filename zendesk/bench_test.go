@@ -1,0 +1,242 @@
+package zendesk
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/memstore"
+	"github.com/ticketsync/ticketsync/zendesk/zendesktest"
+)
+
+// benchFake returns a fake account without rate limits, holding n tickets
+// with 1 to 4 comments each (2.5 on average), frozen in time.
+func benchFake(tb testing.TB, n int) *zendesktest.Server {
+	f := zendesktest.NewServer(tb, &zendesktest.Options{RateLimit: -1, ExportRateLimit: -1})
+	f.SetNow(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	f.Seed(n)
+	return f
+}
+
+func benchConn(tb testing.TB, f *zendesktest.Server) *Connector {
+	c, err := New(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token,
+		RequestsPerMinute: -1, ExportRequestsPerMinute: -1, Now: f.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkSync10000Tickets counts the requests a first sync of 10,000
+// tickets with their comments makes, against the minimum the API allows:
+// one ticket export page per 1000 tickets.
+func BenchmarkSync10000Tickets(b *testing.B) {
+	const n = 10000
+	f := benchFake(b, n)
+	comments := 0
+	for _, t := range f.Tickets() {
+		comments += len(f.Comments(t.ID))
+	}
+	ctx := context.Background()
+	var requests, export int
+	for b.Loop() {
+		f.ResetRequests()
+		c := benchConn(b, f)
+		store := memstore.New()
+		cursor := ""
+		for {
+			page, err := c.Fetch(ctx, cursor)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range page.Tickets {
+				page.Tickets[i].ConnectorID = "zd"
+			}
+			if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+				b.Fatal(err)
+			}
+			cursor = page.Cursor
+			if !page.More {
+				break
+			}
+		}
+		if got := store.Len("zd"); got != n {
+			b.Fatalf("stored %d tickets, want %d", got, n)
+		}
+		stored := 0
+		for _, t := range store.Tickets("zd") {
+			stored += len(t.Comments)
+		}
+		if stored != comments {
+			b.Fatalf("stored %d comments, the fake holds %d", stored, comments)
+		}
+		requests = f.RequestCount("")
+		export = f.RequestCount("/api/v2/incremental/tickets/cursor") + f.RequestCount("/api/v2/incremental/ticket_events")
+	}
+	b.ReportMetric(float64(requests)*1000/n, "requests/1000tickets")
+	b.ReportMetric(float64(export)*1000/n, "export-requests/1000tickets")
+	b.ReportMetric(1, "min-requests/1000tickets")
+	b.ReportMetric(float64(comments)/n, "comments/ticket")
+	// The alternative: one export page plus one comments request per ticket.
+	b.ReportMetric(1+1000, "comments-api-alternative/1000tickets")
+}
+
+// exportPage returns the raw bytes of a 1000-ticket export page.
+func exportPage(tb testing.TB) []byte {
+	f := benchFake(tb, 1000)
+	req, _ := http.NewRequest(http.MethodGet, f.URL+"/api/v2/incremental/tickets/cursor.json?start_time=0&include=users&per_page=1000", nil)
+	req.Header.Set("Authorization", f.Basic())
+	resp, err := f.Client().Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("export page: %d %v", resp.StatusCode, err)
+	}
+	return data
+}
+
+// plainPage is the same page decoded by encoding/json into a plain struct
+// with the same fields, without normalizing: the baseline.
+type plainPage struct {
+	Tickets []struct {
+		ID          int64  `json:"id"`
+		Subject     string `json:"subject"`
+		Description string `json:"description"`
+		Status      string `json:"status"`
+		Priority    string `json:"priority"`
+		Via         struct {
+			Channel string `json:"channel"`
+		} `json:"via"`
+		RequesterID  int64    `json:"requester_id"`
+		AssigneeID   int64    `json:"assignee_id"`
+		Tags         []string `json:"tags"`
+		CustomFields []struct {
+			ID    int64 `json:"id"`
+			Value any   `json:"value"`
+		} `json:"custom_fields"`
+		CreatedAt time.Time `json:"created_at"`
+		UpdatedAt time.Time `json:"updated_at"`
+	} `json:"tickets"`
+	Users []struct {
+		ID    int64  `json:"id"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	} `json:"users"`
+	AfterCursor string `json:"after_cursor"`
+	EndOfStream bool   `json:"end_of_stream"`
+}
+
+func decodePlain(data []byte) (int, error) {
+	var p plainPage
+	err := json.Unmarshal(data, &p)
+	return len(p.Tickets), err
+}
+
+func decodeNormalize(c *Connector, data []byte) ([]ticketsync.Ticket, error) {
+	var page wireExport
+	if err := json.Unmarshal(data, &page); err != nil {
+		return nil, err
+	}
+	p := c.newPeople(page.Users)
+	out := make([]ticketsync.Ticket, len(page.Tickets))
+	for i := range page.Tickets {
+		out[i] = c.ticket(&page.Tickets[i], p)
+	}
+	return out, nil
+}
+
+// BenchmarkExportPage decodes and normalizes a 1000-ticket export page
+// ("normalize") and, as the baseline, decodes the same bytes into a plain
+// struct with encoding/json ("json"). Both report tickets/s and
+// allocs/ticket; "normalize" also reports its time as a multiple of the
+// baseline's (x-json).
+func BenchmarkExportPage(b *testing.B) {
+	data := exportPage(b)
+	c := benchConn(b, benchFake(b, 1))
+	const perPage = 1000
+	plain := func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if n, err := decodePlain(data); err != nil || n != perPage {
+				b.Fatal(n, err)
+			}
+		}
+		b.ReportMetric(float64(b.N)*perPage/b.Elapsed().Seconds(), "tickets/s")
+		b.ReportMetric(testing.AllocsPerRun(5, func() { _, _ = decodePlain(data) })/perPage, "allocs/ticket")
+	}
+	b.Run("json", plain)
+	b.Run("normalize", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			if ts, err := decodeNormalize(c, data); err != nil || len(ts) != perPage {
+				b.Fatal(len(ts), err)
+			}
+		}
+		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		// The baseline on the same bytes, timed after the loop.
+		runs := max(b.N, 5)
+		t := time.Now()
+		for range runs {
+			_, _ = decodePlain(data)
+		}
+		plainNs := float64(time.Since(t).Nanoseconds()) / float64(runs)
+		b.ReportMetric(float64(b.N)*perPage/b.Elapsed().Seconds(), "tickets/s")
+		b.ReportMetric(testing.AllocsPerRun(5, func() { _, _ = decodeNormalize(c, data) })/perPage, "allocs/ticket")
+		b.ReportMetric(ns/plainNs, "x-json")
+	})
+}
+
+// TestLongSyncStaysUnderRateLimits syncs through a fake that enforces the
+// plan limit and the export budget, scaled to two-second windows so that
+// the test runs in seconds: 240 requests a minute become 8 per window, the
+// export budget 6 per window. Configured with the same limits per minute,
+// the connector must never meet a 429.
+func TestLongSyncStaysUnderRateLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes several seconds")
+	}
+	const window = 2 * time.Second
+	f := zendesktest.NewServer(t, &zendesktest.Options{RateWindow: window, RateLimit: 8, ExportRateLimit: 6})
+	f.GenerateTickets(800, nil)
+	perMin := func(perWindow int) int { return perWindow * int(time.Minute/window) }
+	c, err := New(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token, PageSize: 100,
+		RequestsPerMinute: perMin(8), ExportRequestsPerMinute: perMin(6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, nil)
+	if err := s.Add("zd", c, ticketsync.ModePoll); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := s.SyncNow(ctx, "zd"); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	ids := []string{"1", "2", "3", "4", "5", "6", "7", "8"}
+	if got, err := c.GetTickets(ctx, ids); err != nil || len(got) != len(ids) {
+		t.Fatalf("GetTickets: %d tickets, %v", len(got), err)
+	}
+	elapsed := time.Since(start)
+	if store.Len("zd") != 800 {
+		t.Errorf("stored %d tickets, want 800", store.Len("zd"))
+	}
+	reqs := f.Requests()
+	for _, r := range reqs {
+		if r.Status == http.StatusTooManyRequests {
+			t.Errorf("%s %s at %s answered 429", r.Method, r.Path, r.At.Sub(start).Round(time.Millisecond))
+		}
+	}
+	t.Logf("%d requests in %s (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),
+		float64(len(reqs))/elapsed.Seconds()*window.Seconds(), window)
+}
