@@ -207,7 +207,11 @@ func New(cfg Config) (*Client, error) {
 	case cfg.TokenSource != nil:
 		auth = &oauth2.Transport{Source: oauth2.ReuseTokenSource(nil, cfg.TokenSource), Base: baseRT}
 	}
-	hc.Transport = baseRT
+	// go-retryablehttp closes the client's idle connections after a failed
+	// call; hiding CloseIdleConnections keeps it from doing that to a
+	// transport the Client does not own (http.DefaultTransport, the
+	// caller's).
+	hc.Transport = roundTripOnly{baseRT}
 	if auth != nil {
 		hc.Transport = &sameHost{scheme: base.Scheme, host: base.Host, auth: auth, other: baseRT}
 	}
@@ -467,6 +471,9 @@ func (t *sameHost) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.other.RoundTrip(req)
 }
+
+// roundTripOnly hides every method of a RoundTripper but RoundTrip.
+type roundTripOnly struct{ http.RoundTripper }
 
 // basicAuth adds HTTP Basic credentials.
 type basicAuth struct {

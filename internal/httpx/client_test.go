@@ -385,3 +385,28 @@ func TestLongMessageIsTruncated(t *testing.T) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+func TestRefusedTokenIsUnauthorized(t *testing.T) {
+	tokenSrv := newServer(t, reply(400, `{"error":"invalid_grant","error_description":"refresh token expired"}`))
+	srv := newServer(t, reply(200, userJSON))
+	conf := &oauth2.Config{ClientID: "id", ClientSecret: "client-secret-value", Endpoint: oauth2.Endpoint{TokenURL: tokenSrv.URL + "/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	ts := conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: "refresh-token-value", Expiry: time.Now().Add(-time.Hour)})
+	c := newClient(t, srv.URL, newFakeClock(), func(cfg *Config) { cfg.TokenSource = ts })
+	_, err := c.GetJSON(context.Background(), "me", nil, &user{})
+	if !errors.Is(err, ticketsync.ErrUnauthorized) {
+		t.Errorf("error %v does not match ErrUnauthorized", err)
+	}
+	if tokenSrv.Hits() != 1 || srv.Hits() != 0 {
+		t.Errorf("token endpoint got %d requests, API %d; want 1 and 0: a refused token is not retried", tokenSrv.Hits(), srv.Hits())
+	}
+	if strings.Contains(err.Error(), "refresh-token-value") || strings.Contains(err.Error(), "client-secret-value") {
+		t.Errorf("error %q holds a credential", err)
+	}
+}
+
+func TestDefaultTransportIdleConnectionsUntouched(t *testing.T) {
+	c := newClient(t, "http://127.0.0.1:1", newFakeClock(), nil)
+	if _, ok := c.hc.Transport.(interface{ CloseIdleConnections() }); ok {
+		t.Error("the Client's transport exposes CloseIdleConnections of a transport it does not own")
+	}
+}

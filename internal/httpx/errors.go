@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ticketsync/ticketsync"
+	"golang.org/x/oauth2"
 )
 
 // maxMessage bounds APIError.Message, in bytes.
@@ -52,6 +53,13 @@ func (e *RequestError) Timeout() bool {
 // credentials from its text.
 func (c *Client) requestError(method, path string, err error) error {
 	err = sanitize(err)
+	var tokenErr *oauth2.RetrieveError
+	if errors.As(err, &tokenErr) && tokenErr.Response != nil &&
+		(tokenErr.Response.StatusCode == http.StatusBadRequest || tokenErr.Response.StatusCode == http.StatusUnauthorized) {
+		// The OAuth server refused the grant or the client: the
+		// credentials need fixing, as for a 401.
+		err = fmt.Errorf("%w: fetch OAuth token: %w", ticketsync.ErrUnauthorized, err)
+	}
 	if msg := err.Error(); c.scrub(msg) != msg {
 		// The chain cannot be trusted: keep only the scrubbed text.
 		err = errors.New(c.scrub(msg))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 )
 
@@ -47,7 +48,9 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		return false, ctxErr
 	}
 	cl.lastErr = err
-	if errors.Is(err, errTooLarge) {
+	var tokenErr *oauth2.RetrieveError
+	if errors.Is(err, errTooLarge) || errors.As(err, &tokenErr) {
+		// The token endpoint refused: retrying soon will not help.
 		return false, nil
 	}
 	retry, rerr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
