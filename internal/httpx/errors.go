@@ -37,10 +37,13 @@ type RequestError struct {
 	Err      error
 }
 
+// Error returns "platform: METHOD /path: cause".
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("%s: %s %s: %v", e.Platform, e.Method, e.Path, e.Err)
 }
 
+// Unwrap returns the cause, for errors.Is(err, context.DeadlineExceeded) and
+// the like.
 func (e *RequestError) Unwrap() error { return e.Err }
 
 // Timeout reports whether the request timed out.
