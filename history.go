@@ -36,7 +36,9 @@ type SyncRun struct {
 	Status      RunStatus
 	StartedAt   time.Time
 	FinishedAt  time.Time // zero while running
-	// Tickets counts the tickets this run stored.
+	// Tickets counts the distinct tickets this run stored: a ticket
+	// delivered twice in one run, or once with its fields and once with
+	// only new comments, counts once.
 	Tickets int
 	// Errors says what went wrong, in words a person can act on. It never
 	// holds a credential.

@@ -117,6 +117,9 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 		return run, err
 	}
 	platform := e.conn.Platform()
+	// seen counts each ticket once, however many copies of it the run
+	// stores: a page may repeat a ticket, or carry only its new comments.
+	seen := make(map[string]struct{})
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			err = fmt.Errorf("stopped before page %d: %w", n, err)
@@ -147,7 +150,12 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 			return run, err
 		}
 		if len(page.Tickets) > 0 {
-			run.Tickets += len(page.Tickets)
+			for i := range page.Tickets {
+				if _, ok := seen[page.Tickets[i].ID]; !ok {
+					seen[page.Tickets[i].ID] = struct{}{}
+					run.Tickets++
+				}
+			}
 			s.onTickets(ctx, e.id, page.Tickets)
 		}
 		if !page.More {

@@ -121,8 +121,9 @@ func TestDuplicatePagesAndOutOfOrderTicketsKeepTheNewest(t *testing.T) {
 	conn := newScripted(page, page, []ticketsync.Ticket{older}, []ticketsync.Ticket{newer, older})
 	s := ticketsync.NewSyncer(store, nil)
 	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
-	_, err := s.SyncNow(ctx, "acme")
+	run, err := s.SyncNow(ctx, "acme")
 	require.NoError(t, err)
+	assert.Equal(t, 2, run.Tickets, "the history counts distinct tickets, not copies")
 
 	got, err := store.Ticket(ctx, "acme", "7")
 	require.NoError(t, err)

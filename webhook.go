@@ -140,13 +140,13 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		replyError(w, http.StatusServiceUnavailable, "tickets not stored; deliver again")
 		return
 	}
-	run.Tickets = len(stored)
+	run.Tickets = countDistinct(stored)
 	s.recordWebhook(r.Context(), &run, nil)
 	if len(stored) > 0 {
 		s.onTickets(r.Context(), id, stored)
 	}
 	log.Debug("ticketsync: webhook stored", "outcome", "stored", "events", len(events), "tickets", len(stored), "poll_requested", polled)
-	n := len(stored)
+	n := run.Tickets
 	writeReply(w, http.StatusOK, webhookReply{OK: true, Status: "received", Connector: id, Tickets: &n})
 }
 
@@ -292,6 +292,18 @@ func safeGet(ctx context.Context, g TicketGetter, ids []string) (tickets []Ticke
 		}
 	}()
 	return g.GetTickets(ctx, ids)
+}
+
+// countDistinct counts the distinct ticket ids in tickets.
+func countDistinct(tickets []Ticket) int {
+	if len(tickets) < 2 {
+		return len(tickets)
+	}
+	seen := make(map[string]struct{}, len(tickets))
+	for i := range tickets {
+		seen[tickets[i].ID] = struct{}{}
+	}
+	return len(seen)
 }
 
 func truncate(s string, n int) string {
