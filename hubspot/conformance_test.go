@@ -156,8 +156,9 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 				t.Assignee = ticketsync.Person{ID: o, Name: "Agnes Agent", Email: "agent@example.com"}
 			}
 			// A tombstone from the recycle bin carries the ticket's own
-			// properties only: the requester is not read for it.
-			if len(st.Contacts) > 0 && !st.Archived {
+			// properties only; the Syncer keeps the requester it stored
+			// before the ticket was deleted.
+			if len(st.Contacts) > 0 {
 				n := strings.TrimPrefix(p("content"), "<p>Body of ticket ")
 				n = strings.TrimSuffix(n, "</p>")
 				t.Requester = ticketsync.Person{ID: st.Contacts[0], Name: "Cus " + n, Email: "customer" + n + "@example.com"}

@@ -34,7 +34,7 @@
 // the recycle bin (GET /crm/v3/objects/tickets?archived=true, 100 a page)
 // and delivers the tickets archived since the last scan as tombstones
 // (Deleted, UpdatedAt the archive time, the ticket's own properties kept;
-// requester and comments are not read for them).
+// requester and comments are not read for them; the Syncer keeps the requester it stored).
 //
 // # Mapping
 //
