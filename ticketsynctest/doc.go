@@ -27,7 +27,23 @@
 // millisecond precision; times are compared with time.Time.Equal.
 //
 // Where the contract is silent the kit checks nothing: the order of Tags,
-// whether a comment carried by an older copy of a ticket replaces the stored
-// comment with its ID, and which of a tombstone and a live copy with the same
-// UpdatedAt is kept.
+// for one.
+//
+// # Connectors
+//
+// RunConnectorTests checks a platform package against its fake, in the
+// manner of gocloud's drivertest: the platform package implements a Harness
+// over its fake (make a connector with good or bad credentials, change
+// tickets and comments on the fake, build signed and tampered webhook
+// deliveries, inject faults), and the kit syncs through a real
+// ticketsync.Syncer into memstore and compares the result with the fake's
+// account:
+//
+//	func TestConnectorKit(t *testing.T) {
+//		ticketsynctest.RunConnectorTests(t, harness{})
+//	}
+//
+// It checks a full sync, an incremental sync after changes, faults (5xx,
+// 429) with nothing lost, resuming from every page boundary, deletes,
+// comments, signed and tampered webhooks, and bad credentials.
 package ticketsynctest

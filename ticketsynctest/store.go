@@ -449,6 +449,53 @@ func storeRules() []storeRule {
 			},
 		},
 		{
+			name: "TombstoneTieKept",
+			rule: "a live copy never replaces a tombstone with the same UpdatedAt",
+			check: func(c *storeCheck) {
+				tomb := storeTicket(c.conn("a"), "tie", 4)
+				tomb.Deleted = true
+				live := storeTicket(c.conn("a"), "tie", 4)
+				live.Subject = "live copy of the same time"
+				c.upsert(tomb.Clone())
+				c.upsert(live.Clone())
+				c.expect(tomb)
+			},
+		},
+		{
+			name: "OlderCopyCannotUndoEdit",
+			rule: "an older copy of a ticket adds its new comments but does not replace a stored comment with its ID",
+			check: func(c *storeCheck) {
+				edited := storeComment("c1", 1)
+				edited.Body = "edited body of c1"
+				v2 := storeTicket(c.conn("a"), "undo", 5)
+				v2.Comments = []ticketsync.Comment{edited}
+				v1 := storeTicket(c.conn("a"), "undo", 1)
+				v1.Comments = []ticketsync.Comment{storeComment("c1", 1), storeComment("c2", 2)}
+				c.upsert(v2.Clone())
+				c.upsert(v1.Clone())
+				c.expectComments(v2.ConnectorID, v2.ID, edited, storeComment("c2", 2))
+			},
+		},
+		{
+			name: "CommentsWithoutIDByContent",
+			rule: "comments without an ID are the same comment when author ID, CreatedAt and Body are equal",
+			check: func(c *storeCheck) {
+				tk := storeTicket(c.conn("a"), "by-content", 3)
+				x := storeComment("", 1)
+				x.Body = "a note"
+				otherAuthor := x
+				otherAuthor.Author.ID = "someone-else"
+				otherTime := x
+				otherTime.CreatedAt = storeAt(2)
+				tk.Comments = []ticketsync.Comment{x}
+				c.upsert(tk.Clone())
+				again := tk.Clone()
+				again.Comments = []ticketsync.Comment{x, otherAuthor, otherTime}
+				c.upsert(again)
+				c.expectComments(tk.ConnectorID, tk.ID, x, otherAuthor, otherTime)
+			},
+		},
+		{
 			name: "SameTicketTwiceInOneBatch",
 			rule: "when one call holds the same ticket twice, the newest copy is kept and the comments of both are merged",
 			check: func(c *storeCheck) {

@@ -35,7 +35,7 @@ func TestStoreKitCatchesBrokenStores(t *testing.T) {
 		{"tinyStore", func() ticketsync.Store { return newTinyStore(noFlaw) }, nil, nil},
 		{"storeWithoutLeaser", func() ticketsync.Store { return storeOnly{memstore.New()} }, nil, leaseRules},
 		{"olderOverwrites", func() ticketsync.Store { return newTinyStore(olderOverwrites) },
-			[]string{"OlderNeverReplacesNewer", "TombstoneSticks", "SameTicketTwiceInOneBatch", "ConcurrentUpserts"}, nil},
+			[]string{"OlderNeverReplacesNewer", "TombstoneSticks", "OlderCopyCannotUndoEdit", "SameTicketTwiceInOneBatch", "ConcurrentUpserts"}, nil},
 		{"dropsComments", func() ticketsync.Store { return newTinyStore(dropsComments) },
 			[]string{"CommentsUnited", "CommentsNeverDropped", "SameTicketTwiceInOneBatch", "ConcurrentUpserts"}, nil},
 		{"oneCursor", func() ticketsync.Store { return newTinyStore(oneCursor) },
@@ -47,7 +47,11 @@ func TestStoreKitCatchesBrokenStores(t *testing.T) {
 		{"keepsCallerSlices", func() ticketsync.Store { return newTinyStore(keepsCallerSlices) },
 			[]string{"InputNotRetained", "ResultsOwnedByCaller"}, nil},
 		{"appendsEdits", func() ticketsync.Store { return newTinyStore(appendsEdits) },
-			[]string{"EditedCommentReplaced", "Idempotent", "CommentsWithoutID", "TombstoneSticks"}, nil},
+			[]string{"EditedCommentReplaced", "Idempotent", "CommentsWithoutID", "TombstoneSticks", "OlderCopyCannotUndoEdit", "CommentsWithoutIDByContent"}, nil},
+		{"tieRevives", func() ticketsync.Store { return newTinyStore(tieRevives) },
+			[]string{"TombstoneTieKept"}, nil},
+		{"olderUndoesEdits", func() ticketsync.Store { return newTinyStore(olderUndoesEdits) },
+			[]string{"OlderCopyCannotUndoEdit"}, nil},
 		{"unsortedComments", func() ticketsync.Store { return newTinyStore(unsortedComments) },
 			[]string{"CommentsOldestFirst"}, nil},
 		{"runsIgnoreLimit", func() ticketsync.Store { return newTinyStore(runsIgnoreLimit) },
@@ -190,6 +194,8 @@ const (
 	runsInsertOnly          // SaveSyncRun keeps the first copy of a run
 	leaseNeverExpires       // a lease lasts until released
 	leaseIgnoresHolder      // anyone acquires a lease, held or not
+	tieRevives              // a live copy replaces a tombstone of the same time
+	olderUndoesEdits        // an older copy's comments replace the stored ones
 )
 
 // tinyStore is a small, plain Store and Leaser, correct unless given a flaw.
@@ -258,25 +264,27 @@ func (s *tinyStore) merge(old ticketsync.Ticket, ok bool, in ticketsync.Ticket) 
 	if s.flaw != keepsCallerSlices {
 		in = in.Clone()
 	}
+	older := in.UpdatedAt.Before(old.UpdatedAt) && s.flaw != olderOverwrites
+	tie := in.UpdatedAt.Equal(old.UpdatedAt) && old.Deleted && !in.Deleted && s.flaw != tieRevives
 	switch {
 	case !ok:
-		in.Comments = s.unite(nil, in.Comments)
+		in.Comments = s.unite(nil, in.Comments, true)
 		return in
-	case in.UpdatedAt.Before(old.UpdatedAt) && s.flaw != olderOverwrites:
-		old.Comments = s.unite(old.Comments, in.Comments)
+	case older || tie:
+		old.Comments = s.unite(old.Comments, in.Comments, s.flaw == olderUndoesEdits)
 		return old
 	case s.flaw == dropsComments:
-		in.Comments = s.unite(nil, in.Comments)
+		in.Comments = s.unite(nil, in.Comments, true)
 		return in
 	}
-	in.Comments = s.unite(old.Comments, in.Comments)
+	in.Comments = s.unite(old.Comments, in.Comments, true)
 	return in
 }
 
-// unite returns a new slice: stored and incoming comments, an incoming one
-// replacing the stored one with the same ID (or, without ID, the same
-// author, time and body), oldest first.
-func (s *tinyStore) unite(stored, incoming []ticketsync.Comment) []ticketsync.Comment {
+// unite returns a new slice: stored and incoming comments, oldest first. An
+// incoming comment with the ID of a stored one (or, without ID, the same
+// author, time and body) replaces it when replace is set, else is dropped.
+func (s *tinyStore) unite(stored, incoming []ticketsync.Comment, replace bool) []ticketsync.Comment {
 	out := slices.Clone(stored)
 	for _, c := range incoming {
 		i := slices.IndexFunc(out, func(o ticketsync.Comment) bool {
@@ -285,9 +293,10 @@ func (s *tinyStore) unite(stored, incoming []ticketsync.Comment) []ticketsync.Co
 			}
 			return o.Author.ID == c.Author.ID && o.Body == c.Body && o.CreatedAt.Equal(c.CreatedAt)
 		})
-		if i < 0 || s.flaw == appendsEdits {
+		switch {
+		case i < 0 || s.flaw == appendsEdits:
 			out = append(out, c)
-		} else {
+		case replace:
 			out[i] = c
 		}
 	}
