@@ -998,7 +998,10 @@ func diffComments(want, got []ticketsync.Comment, ordered bool) []string {
 		return "[" + strings.Join(s, " ") + "]"
 	}
 	if !ordered {
-		byID := func(a, b ticketsync.Comment) int { return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Body, b.Body)) }
+		byID := func(a, b ticketsync.Comment) int {
+			return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Body, b.Body),
+				cmp.Compare(a.Author.ID, b.Author.ID), a.CreatedAt.Compare(b.CreatedAt))
+		}
 		want, got = slices.Clone(want), slices.Clone(got)
 		slices.SortStableFunc(want, byID)
 		slices.SortStableFunc(got, byID)
