@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/memstore"
@@ -679,43 +677,7 @@ func checkWebhookTampered(c *connCheck) {
 // diffProjected describes how got differs from want, both projected on the
 // compared fields: Tags as a set, comments matched by ID.
 func diffProjected(want, got ticketsync.Ticket) []string {
-	var d []string
-	str := func(name, w, g string) {
-		if w != g {
-			d = append(d, fmt.Sprintf("%s = %q, want %q", name, g, w))
-		}
-	}
-	person := func(name string, w, g ticketsync.Person) {
-		if w != g {
-			d = append(d, fmt.Sprintf("%s = %+v, want %+v", name, g, w))
-		}
-	}
-	tm := func(name string, w, g time.Time) {
-		if !w.Equal(g) {
-			d = append(d, fmt.Sprintf("%s = %s, want %s", name, g, w))
-		}
-	}
-	str("URL", want.URL, got.URL)
-	str("Subject", want.Subject, got.Subject)
-	str("Description", want.Description, got.Description)
-	str("Status", string(want.Status), string(got.Status))
-	str("RawStatus", want.RawStatus, got.RawStatus)
-	str("Priority", string(want.Priority), string(got.Priority))
-	str("RawPriority", want.RawPriority, got.RawPriority)
-	str("Channel", want.Channel, got.Channel)
-	person("Requester", want.Requester, got.Requester)
-	person("Assignee", want.Assignee, got.Assignee)
-	if w, g := slices.Sorted(slices.Values(want.Tags)), slices.Sorted(slices.Values(got.Tags)); !slices.Equal(w, g) {
-		d = append(d, fmt.Sprintf("Tags = %q, want %q", got.Tags, want.Tags))
-	}
-	if !maps.Equal(want.Fields, got.Fields) {
-		d = append(d, fmt.Sprintf("Fields = %v, want %v", got.Fields, want.Fields))
-	}
-	tm("CreatedAt", want.CreatedAt, got.CreatedAt)
-	tm("UpdatedAt", want.UpdatedAt, got.UpdatedAt)
-	if want.Deleted != got.Deleted {
-		d = append(d, fmt.Sprintf("Deleted = %t, want %t", got.Deleted, want.Deleted))
-	}
+	d := diffFields(want, got)
 	byID := func(cs []ticketsync.Comment) map[string]ticketsync.Comment {
 		m := make(map[string]ticketsync.Comment, len(cs))
 		for _, c := range cs {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	mrand "math/rand/v2"
 	"slices"
 	"strings"
@@ -945,40 +944,10 @@ func diffTicket(want, got ticketsync.Ticket) []string {
 			d = append(d, fmt.Sprintf("%s = %q, want %q", name, g, w))
 		}
 	}
-	person := func(name string, w, g ticketsync.Person) {
-		if w != g {
-			d = append(d, fmt.Sprintf("%s = %+v, want %+v", name, g, w))
-		}
-	}
-	tm := func(name string, w, g time.Time) {
-		if !w.Equal(g) {
-			d = append(d, fmt.Sprintf("%s = %s, want %s", name, g, w))
-		}
-	}
 	str("ConnectorID", want.ConnectorID, got.ConnectorID)
 	str("Platform", want.Platform, got.Platform)
 	str("ID", want.ID, got.ID)
-	str("URL", want.URL, got.URL)
-	str("Subject", want.Subject, got.Subject)
-	str("Description", want.Description, got.Description)
-	str("Status", string(want.Status), string(got.Status))
-	str("RawStatus", want.RawStatus, got.RawStatus)
-	str("Priority", string(want.Priority), string(got.Priority))
-	str("RawPriority", want.RawPriority, got.RawPriority)
-	str("Channel", want.Channel, got.Channel)
-	person("Requester", want.Requester, got.Requester)
-	person("Assignee", want.Assignee, got.Assignee)
-	if w, g := slices.Sorted(slices.Values(want.Tags)), slices.Sorted(slices.Values(got.Tags)); !slices.Equal(w, g) {
-		d = append(d, fmt.Sprintf("Tags = %q, want %q", got.Tags, want.Tags))
-	}
-	if !maps.Equal(want.Fields, got.Fields) {
-		d = append(d, fmt.Sprintf("Fields = %v, want %v", got.Fields, want.Fields))
-	}
-	tm("CreatedAt", want.CreatedAt, got.CreatedAt)
-	tm("UpdatedAt", want.UpdatedAt, got.UpdatedAt)
-	if want.Deleted != got.Deleted {
-		d = append(d, fmt.Sprintf("Deleted = %t, want %t", got.Deleted, want.Deleted))
-	}
+	d = append(d, diffFields(want, got)...)
 	return append(d, diffComments(want.Comments, got.Comments, false)...)
 }
 
