@@ -10,21 +10,34 @@
 // those changes to the Syncer's webhook handler over HTTP, and prints the
 // result. It finishes on its own in a few seconds. examples/zendesk does
 // the same against a real account.
+//
+// With -db the tickets, cursor and history are kept in a database instead,
+// and survive restarts: a SQLite file path, or a PostgreSQL URL.
+//
+//	go run ./examples/quickstart -db tickets.db
+//	go run ./examples/quickstart -db postgres://user@localhost/tickets
 package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite", pure Go
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/memstore"
+	"github.com/ticketsync/ticketsync/sqlstore"
 	"github.com/ticketsync/ticketsync/zendesk"
 	"github.com/ticketsync/ticketsync/zendesk/zendesktest"
 )
@@ -36,12 +49,68 @@ const (
 )
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	dsn := flag.String("db", "", "keep state in this SQLite file or PostgreSQL URL (default: in memory)")
+	flag.Parse()
+	if err := run(context.Background(), os.Stdout, *dsn); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, out io.Writer) error {
+// store is what the example needs of a Store: the contract, and a listing.
+type store interface {
+	ticketsync.Store
+	list(ctx context.Context) ([]ticketsync.Ticket, error)
+}
+
+type memStore struct{ *memstore.Store }
+
+func (m memStore) list(context.Context) ([]ticketsync.Ticket, error) {
+	return m.Tickets(connectorID), nil
+}
+
+type sqlStore struct{ *sqlstore.Store }
+
+func (s sqlStore) list(ctx context.Context) ([]ticketsync.Ticket, error) {
+	var all []ticketsync.Ticket
+	opts := &sqlstore.ListOptions{PageSize: sqlstore.MaxPageSize}
+	for {
+		page, err := s.ListTickets(ctx, connectorID, opts)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Tickets...)
+		if page.NextPageToken == "" {
+			return all, nil
+		}
+		opts.PageToken = page.NextPageToken
+	}
+}
+
+// openStore returns memstore for an empty dsn, else sqlstore over PostgreSQL
+// (a postgres:// URL) or a SQLite file.
+func openStore(ctx context.Context, dsn string) (store, func(), error) {
+	if dsn == "" {
+		return memStore{memstore.New()}, func() {}, nil
+	}
+	driver := "sqlite"
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		driver = "pgx"
+	} else {
+		dsn = "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := sqlstore.New(ctx, db, nil)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return sqlStore{s}, func() { db.Close() }, nil
+}
+
+func run(ctx context.Context, out io.Writer, dsn string) error {
 	// A fake Zendesk account. Its export budget is raised from Zendesk's 10
 	// requests a minute so that the demo does not wait between pages.
 	fake := zendesktest.New(&zendesktest.Options{Subdomain: "acme", ExportRateLimit: 120})
@@ -63,7 +132,16 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	store := memstore.New()
+	store, closeStore, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if before, err := store.list(ctx); err != nil {
+		return err
+	} else if len(before) > 0 {
+		fmt.Fprintf(out, "the store already holds %d tickets from an earlier run\n", len(before))
+	}
 	syncer := ticketsync.NewSyncer(store, nil)
 	if err := syncer.Add(connectorID, zd, ticketsync.ModeBoth); err != nil {
 		return err
@@ -82,7 +160,11 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := waitForPoll(ctx, store); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "first poll: %d tickets in the store, %d requests to Zendesk\n", store.Len(connectorID), fake.RequestCount(""))
+	tickets, err := store.list(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "first poll: %d tickets in the store, %d requests to Zendesk\n", len(tickets), fake.RequestCount(""))
 
 	// Two changes on Zendesk, pushed by webhooks a poll would see only in
 	// 15 minutes.
@@ -116,7 +198,9 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "webhook %s about ticket #%d: HTTP %d\n", ev.typ, ev.id, resp.StatusCode)
 	}
 
-	tickets := store.Tickets(connectorID)
+	if tickets, err = store.list(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "\nsynced %d tickets; the first five:\n", len(tickets))
 	byID := make(map[string]ticketsync.Ticket, len(tickets))
 	for _, t := range tickets {
@@ -156,7 +240,7 @@ func run(ctx context.Context, out io.Writer) error {
 
 // waitForPoll waits until the scheduler's first poll of the connector has
 // finished.
-func waitForPoll(ctx context.Context, store *memstore.Store) error {
+func waitForPoll(ctx context.Context, store ticketsync.Store) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		runs, err := store.SyncRuns(ctx, connectorID, 1)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,7 +13,7 @@ import (
 // and the history of all three runs without errors.
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out); err != nil {
+	if err := run(context.Background(), &out, ""); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -35,5 +36,28 @@ func TestQuickstart(t *testing.T) {
 	}
 	if strings.Contains(got, "error:") || strings.Contains(got, "zendesktest-api-token") {
 		t.Errorf("output shows an error or the token:\n%s", got)
+	}
+}
+
+// TestQuickstartKeepsStateInSQLite runs the example twice over one SQLite
+// file: the second run finds the first run's tickets and history.
+func TestQuickstartKeepsStateInSQLite(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tickets.db")
+	var first, second bytes.Buffer
+	if err := run(context.Background(), &first, db); err != nil {
+		t.Fatalf("first run: %v\n%s", err, first.String())
+	}
+	if strings.Contains(first.String(), "earlier run") {
+		t.Fatalf("a new database claims earlier state:\n%s", first.String())
+	}
+	if err := run(context.Background(), &second, db); err != nil {
+		t.Fatalf("second run: %v\n%s", err, second.String())
+	}
+	got := second.String()
+	if !strings.Contains(got, "the store already holds 300 tickets from an earlier run") {
+		t.Errorf("the second run did not find the first run's tickets:\n%s", got)
+	}
+	if n := strings.Count(got, "webhook succeeded"); n < 4 {
+		t.Errorf("the history shows %d webhook runs, want the 2 of each run:\n%s", n, got)
 	}
 }
