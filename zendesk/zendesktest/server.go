@@ -62,7 +62,10 @@ type Options struct {
 	ExportRateLimit int
 	// RateWindow is the length of a rate-limit window, measured on the fake's
 	// clock. Zero means one minute; a shorter window lets a test or a
-	// benchmark run against a scaled-down limit in real time.
+	// benchmark run against a scaled-down limit in real time. With a window
+	// other than a minute, every answer carries the ratelimit-* headers (the
+	// real API sends them on list endpoints only), so that a client pacing
+	// itself by the headers learns the scaled window.
 	RateWindow time.Duration
 	// WebhookID is sent as X-Zendesk-Webhook-Id by SignedWebhook.
 	WebhookID string
@@ -510,7 +513,10 @@ func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, string) 
 		}
 		h.Set("X-Rate-Limit", strconv.Itoa(s.plan.limit))
 		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
-		if list {
+		// Clients that see only X-Rate-Limit-Remaining assume Zendesk's
+		// one-minute window; a scaled window says when it resets on every
+		// answer, or such clients would wait a real minute.
+		if list || s.opts.RateWindow != time.Minute {
 			h.Set("ratelimit-limit", strconv.Itoa(s.plan.limit))
 			h.Set("ratelimit-remaining", strconv.Itoa(remaining))
 			h.Set("ratelimit-reset", strconv.Itoa(retryAfterSeconds(reset)))
