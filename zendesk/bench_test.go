@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -235,6 +236,11 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 	for _, r := range reqs {
 		if r.Status == http.StatusTooManyRequests {
 			t.Errorf("%s %s at %s answered 429", r.Method, r.Path, r.At.Sub(start).Round(time.Millisecond))
+		}
+	}
+	if os.Getenv("ZD_DEBUG") != "" {
+		for _, r := range reqs {
+			t.Logf("%s %s %s?%s %d", r.At.Sub(start).Round(time.Millisecond), r.Method, r.Path, r.Query, r.Status)
 		}
 	}
 	t.Logf("%d requests in %s (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,6 +84,7 @@ func (p *pacer) resume() {
 type budget struct {
 	remaining, limit int64
 	reset            time.Time
+	assumed          bool // reset is defaultWindow away: the platform did not say
 }
 
 // low reports whether less than a fifth of the budget remains; with no
@@ -111,13 +113,14 @@ func budgets(h http.Header, now time.Time) []budget {
 			return
 		}
 		l, _ := strconv.ParseInt(strings.TrimSpace(limit), 10, 64)
+		assumed := false
 		switch {
 		case reset.IsZero():
-			reset = now.Add(defaultWindow)
+			reset, assumed = now.Add(defaultWindow), true
 		case !reset.After(now):
 			return
 		}
-		out = append(out, budget{remaining: max(r, 0), limit: l, reset: reset})
+		out = append(out, budget{remaining: max(r, 0), limit: l, reset: reset, assumed: assumed})
 	}
 	// Zendesk, account-wide per minute.
 	add(h.Get("X-Rate-Limit-Remaining"), h.Get("X-Rate-Limit"), time.Time{})
@@ -141,6 +144,12 @@ func budgets(h http.Header, now time.Time) []budget {
 		reset = now.Add(time.Duration(n) * time.Millisecond)
 	}
 	add(h.Get("X-HubSpot-RateLimit-Remaining"), h.Get("X-HubSpot-RateLimit-Max"), reset)
+	// A platform that sends the same budget twice, once with its reset
+	// (Zendesk's ratelimit-* beside X-Rate-Limit), is believed about the
+	// reset: a guessed window would hold requests for up to a minute.
+	if slices.ContainsFunc(out, func(b budget) bool { return !b.assumed }) {
+		out = slices.DeleteFunc(out, func(b budget) bool { return b.assumed })
+	}
 	return out
 }
 

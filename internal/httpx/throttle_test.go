@@ -141,6 +141,26 @@ func TestAdaptiveThrottle(t *testing.T) {
 	}
 }
 
+// TestStatedResetBeatsAssumedWindow: Zendesk sends X-Rate-Limit-Remaining
+// without a reset beside ratelimit-remaining with one. With none left, the
+// client waits for the stated reset, not for the minute it would assume.
+func TestStatedResetBeatsAssumedWindow(t *testing.T) {
+	clock := newFakeClock()
+	srv := newServer(t,
+		reply(200, userJSON, "X-Rate-Limit", "700", "X-Rate-Limit-Remaining", "0",
+			"ratelimit-limit", "700", "ratelimit-remaining", "0", "ratelimit-reset", "2"),
+		reply(200, userJSON))
+	c := newClient(t, srv.URL, clock, nil)
+	for range 2 {
+		if _, err := c.GetJSON(context.Background(), "x.json", nil, &user{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := clock.Sleeps(); !equalDurations(s, []time.Duration{2 * time.Second}) {
+		t.Errorf("waits %v, want [2s]", s)
+	}
+}
+
 func TestThrottleRecoversOnHealthyBudget(t *testing.T) {
 	clock := newFakeClock()
 	srv := newServer(t,
