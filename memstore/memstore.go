@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -72,7 +73,7 @@ type Store struct {
 type connector struct {
 	tickets map[string]ticketsync.Ticket
 	cursor  string
-	runs    []ticketsync.SyncRun // newest StartedAt first
+	runs    []ticketsync.SyncRun // oldest StartedAt first; the newest is appended
 	lease   lease
 }
 
@@ -194,6 +195,17 @@ func keyOf(c *ticketsync.Comment) commentKey {
 		return commentKey{id: c.ID}
 	}
 	return commentKey{author: c.Author.ID, body: c.Body, sec: c.CreatedAt.Unix(), nsec: c.CreatedAt.Nanosecond()}
+}
+
+// lastRun returns the index of the run with id in runs, searching from the
+// end, or -1.
+func lastRun(runs []ticketsync.SyncRun, id string) int {
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // smallMerge bounds the comparisons done pairwise before a merge builds a map.
@@ -384,28 +396,33 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if owner, ok := s.runOwner[run.ID]; ok {
-		// Remove the earlier copy; it is re-inserted below at the place its
-		// (possibly changed) StartedAt belongs.
 		oc := s.connectors[owner]
-		if i := slices.IndexFunc(oc.runs, func(r ticketsync.SyncRun) bool { return r.ID == run.ID }); i >= 0 {
+		// Runs are updated soon after they are saved: look from the end.
+		if i := lastRun(oc.runs, run.ID); i >= 0 {
+			if owner == run.ConnectorID && oc.runs[i].StartedAt.Equal(run.StartedAt) {
+				oc.runs[i] = run
+				return nil
+			}
+			// Re-inserted below at the place its new StartedAt belongs.
 			oc.runs = slices.Delete(oc.runs, i, i+1)
 		}
 	}
 	c := s.conn(run.ConnectorID)
-	// c.runs is newest first: insert before the first run that did not
-	// start after run, so that among equal StartedAt the latest saved comes
-	// first.
-	i, _ := slices.BinarySearchFunc(c.runs, run.StartedAt, func(r ticketsync.SyncRun, t time.Time) int {
-		return t.Compare(r.StartedAt)
-	})
+	// c.runs is oldest first: insert after every run that did not start
+	// after run, so that among equal StartedAt the latest saved is last. A
+	// new run is usually the newest, and is appended.
+	i := sort.Search(len(c.runs), func(i int) bool { return c.runs[i].StartedAt.After(run.StartedAt) })
 	c.runs = slices.Insert(c.runs, i, run)
 	s.runOwner[run.ID] = run.ConnectorID
 	if s.historyLimit > 0 && len(c.runs) > s.historyLimit {
-		for _, r := range c.runs[s.historyLimit:] {
+		drop := len(c.runs) - s.historyLimit
+		for _, r := range c.runs[:drop] {
 			delete(s.runOwner, r.ID)
 		}
-		clear(c.runs[s.historyLimit:])
-		c.runs = c.runs[:s.historyLimit]
+		// Reslicing from the front costs nothing; the next append that
+		// outgrows the array copies only the kept runs.
+		clear(c.runs[:drop])
+		c.runs = c.runs[drop:]
 	}
 	return nil
 }
@@ -422,12 +439,13 @@ func (s *Store) SyncRuns(ctx context.Context, connectorID string, limit int) ([]
 	if c == nil {
 		return nil, nil
 	}
-	runs := c.runs
-	if limit > 0 && limit < len(runs) {
-		runs = runs[:limit]
+	n := len(c.runs)
+	if limit > 0 && limit < n {
+		n = limit
 	}
-	out := make([]ticketsync.SyncRun, len(runs))
-	for i, r := range runs {
+	out := make([]ticketsync.SyncRun, n)
+	for i := range out {
+		r := c.runs[len(c.runs)-1-i] // newest first
 		r.Errors = slices.Clone(r.Errors)
 		out[i] = r
 	}
