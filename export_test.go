@@ -2,10 +2,11 @@ package ticketsync
 
 import "time"
 
-// SetAfter replaces the timer the scheduler waits on, so that tests can
-// drive Run with a fake clock.
-func SetAfter(s *Syncer, after func(d time.Duration) (<-chan time.Time, func() bool)) {
-	s.after = after
+// SetWakeAt replaces the timer the scheduler waits on, so that tests can
+// drive Run with a fake clock. wakeAt fires once the clock reaches its
+// argument.
+func SetWakeAt(s *Syncer, wakeAt func(t time.Time) (<-chan time.Time, func() bool)) {
+	s.wakeAt = wakeAt
 }
 
 // Idle reports whether s has no run in progress and none due now.

@@ -64,7 +64,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 		var timer <-chan time.Time
 		stop := func() bool { return false }
 		if s.inflight < s.opts.MaxConcurrent && len(s.queue) > 0 {
-			timer, stop = s.after(s.queue[0].due.Sub(now))
+			timer, stop = s.wakeAt(s.queue[0].due)
 		}
 		s.mu.Unlock()
 

@@ -37,11 +37,14 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
-func (c *fakeClock) After(d time.Duration) (<-chan time.Time, func() bool) {
+// WakeAt returns a channel that fires once Advance reaches at. Taking the
+// deadline rather than a duration keeps it exact when the clock moves while
+// the scheduler is computing its wait.
+func (c *fakeClock) WakeAt(at time.Time) (<-chan time.Time, func() bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
+	t := &fakeTimer{at: at, ch: make(chan time.Time, 1)}
+	if !at.After(c.now) {
 		t.ch <- c.now
 		return t.ch, func() bool { return false }
 	}
@@ -80,7 +83,7 @@ func newClockedSyncer(store ticketsync.Store, opts ticketsync.Options) (*tickets
 		opts.Jitter = -1
 	}
 	s := ticketsync.NewSyncer(store, &opts)
-	ticketsync.SetAfter(s, clock.After)
+	ticketsync.SetWakeAt(s, clock.WakeAt)
 	return s, clock
 }
 

@@ -110,9 +110,9 @@ type Syncer struct {
 	opts   Options
 	log    *slog.Logger
 	now    func() time.Time
-	// after returns a channel that fires after d and a function to stop it;
-	// replaced in tests.
-	after func(d time.Duration) (<-chan time.Time, func() bool)
+	// wakeAt returns a channel that fires once the clock reaches t, and a
+	// function to stop it; replaced in tests by a fake clock's timer.
+	wakeAt func(t time.Time) (<-chan time.Time, func() bool)
 
 	mu       sync.Mutex
 	conns    map[string]*entry
@@ -189,16 +189,17 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 		opts:  o,
 		log:   log,
 		now:   now,
-		after: realAfter,
 		conns: make(map[string]*entry),
 		wake:  make(chan struct{}, 1),
 	}
+	s.wakeAt = s.realWakeAt
 	s.leaser, _ = store.(Leaser)
 	return s
 }
 
-func realAfter(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
+// realWakeAt is wakeAt on the real clock.
+func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(at.Sub(s.now()))
 	return t.C, t.Stop
 }
 

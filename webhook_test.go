@@ -312,7 +312,7 @@ func TestWebhookIDOnlyEventWithoutGetterTriggersAPoll(t *testing.T) {
 	store := memstore.New()
 	s, srv := newWebhookServer(t, store, nil)
 	clock := newFakeClock()
-	ticketsync.SetAfter(s, clock.After)
+	ticketsync.SetWakeAt(s, clock.WakeAt)
 	p := pollingReceiver{countingPoller: newCountingPoller()}
 	require.NoError(t, s.Add("acme", p, ticketsync.ModeWebhook))
 	runInBackground(t, s)
