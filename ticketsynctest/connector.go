@@ -117,16 +117,8 @@ func RunConnectorTests(t *testing.T, h Harness) {
 // little over three pages.
 func accountSize(caps Capabilities) int { return 3*caps.PageSize + caps.PageSize/2 + 1 }
 
-// connT is the part of *testing.T the connector rules use, so that the
-// kit's own tests can record what a rule reports about a broken connector.
-type connT interface {
-	Helper()
-	Errorf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Skipf(format string, args ...any)
-	Logf(format string, args ...any)
-	Context() context.Context
-}
+// connT is what the connector rules need of *testing.T.
+type connT = kitT
 
 // connRule is one rule of the connector contracts and its check.
 type connRule struct {

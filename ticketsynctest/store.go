@@ -39,17 +39,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) ticketsync.Store) {
 	}
 }
 
-// storeT is the part of *testing.T that the store rules use, so that the
-// kit's own tests can run a rule against a deliberately broken store and
-// record what it reports.
-type storeT interface {
-	Helper()
-	Errorf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Skipf(format string, args ...any)
-	Logf(format string, args ...any)
-	Context() context.Context
-}
+// storeT is what the store rules need of *testing.T.
+type storeT = kitT
 
 // storeRule is one rule of the Store contract and the check of it.
 type storeRule struct {

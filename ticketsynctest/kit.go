@@ -1,6 +1,7 @@
 package ticketsynctest
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,18 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 )
+
+// kitT is the part of *testing.T that the kits' rules use, so that the
+// kits' own tests can run a rule against a deliberately broken store or
+// connector and record what it reports.
+type kitT interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	Logf(format string, args ...any)
+	Context() context.Context
+}
 
 // diffFields describes how the fields of got other than its keys
 // (ConnectorID, Platform, ID) and Comments differ from want's. Times are
