@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -408,26 +409,9 @@ func (s *Server) listObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	limit := 10
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			badRequest(w, "limit must be between 1 and 100")
-			return
-		}
-		limit = n
-	}
-	archived, err := parseBool(q.Get("archived"))
-	if err != nil {
-		badRequest(w, "archived must be true or false")
+	limit, archived, after, ok := listParams(w, q, 10, 100)
+	if !ok {
 		return
-	}
-	var after int64
-	if v := q.Get("after"); v != "" {
-		if after, err = decodeAfter(v); err != nil {
-			badRequest(w, "invalid after token")
-			return
-		}
 	}
 	requested := splitList(q["properties"])
 	assocTypes := splitList(q["associations"])
@@ -758,26 +742,9 @@ func (s *Server) renderOwner(o *Owner) publicOwner {
 // after, email and archived.
 func (s *Server) listOwners(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			badRequest(w, "limit must be between 1 and 500")
-			return
-		}
-		limit = n
-	}
-	archived, err := parseBool(q.Get("archived"))
-	if err != nil {
-		badRequest(w, "archived must be true or false")
+	limit, archived, after, ok := listParams(w, q, 100, 500)
+	if !ok {
 		return
-	}
-	var after int64
-	if v := q.Get("after"); v != "" {
-		if after, err = decodeAfter(v); err != nil {
-			badRequest(w, "invalid after token")
-			return
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -823,4 +790,31 @@ func (s *Server) readOwner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.renderOwner(o))
+}
+
+// listParams reads the paging parameters of a list endpoint: limit (def
+// when absent, at most max), archived and after. It answers 400 and reports
+// false when one is invalid.
+func listParams(w http.ResponseWriter, q url.Values, def, max int) (limit int, archived bool, after int64, ok bool) {
+	limit = def
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			badRequest(w, fmt.Sprintf("limit must be between 1 and %d", max))
+			return 0, false, 0, false
+		}
+		limit = n
+	}
+	archived, err := parseBool(q.Get("archived"))
+	if err != nil {
+		badRequest(w, "archived must be true or false")
+		return 0, false, 0, false
+	}
+	if v := q.Get("after"); v != "" {
+		if after, err = decodeAfter(v); err != nil {
+			badRequest(w, "invalid after token")
+			return 0, false, 0, false
+		}
+	}
+	return limit, archived, after, true
 }
