@@ -385,8 +385,23 @@ func parseISO(s string, loc *time.Location) (t time.Time, zoned, ok bool) {
 	} else {
 		t = time.Date(year, time.Month(month), day, hour, min, sec, nsec, loc)
 	}
-	if t2 := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC); t2.Day() != day {
+	if day > daysIn(month, year) {
 		return time.Time{}, false, false
 	}
 	return t, zoned, true
+}
+
+// daysIn returns the number of days of month (1 to 12) in year, in the
+// proleptic Gregorian calendar of package time.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }

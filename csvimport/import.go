@@ -282,6 +282,7 @@ type importer struct {
 	total    int64
 	header   []string
 	m        *mapping
+	extra    []extraColumn
 	dates    dates
 	platform string
 	maxList  int
@@ -298,6 +299,13 @@ type importer struct {
 
 	noUpdated, noTimes         int
 	noUpdatedLine, noTimesLine int
+}
+
+// extraColumn is a column kept in Ticket.Fields.
+type extraColumn struct {
+	i        int    // index in the row
+	header   string // key in Ticket.Fields
+	repeated bool   // an earlier extra column has the same header
 }
 
 type statusWord struct {
@@ -358,7 +366,6 @@ func newImporter(r io.Reader, store ticketsync.Store, opts Options) *importer {
 	im.status = make(map[string]statusWord)
 	im.priority = make(map[string]priorityWord)
 	im.channel = make(map[string]string)
-	im.seen = make(map[uint64]uint32)
 	return im
 }
 
@@ -376,12 +383,14 @@ func sizeOf(r io.Reader) int64 {
 }
 
 // countReader counts the bytes read, and fails once more than max bytes
-// were read since the last mark: the bound on one row.
+// were read since the last mark: the bound on one row. It also follows
+// whether the bytes read so far are UTF-8.
 type countReader struct {
 	r     io.Reader
 	n     int64
 	since int64
 	max   int64
+	text  utf8Stream
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
@@ -391,7 +400,68 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	c.since += int64(n)
+	c.text.write(p[:n])
+	if err != nil {
+		c.text.end()
+	}
 	return n, err
+}
+
+// utf8Stream follows whether a stream written in pieces is valid UTF-8, a
+// rune split between two pieces included. While it is, every cell read
+// from the stream is valid too: the reader splits and unquotes cells at
+// ASCII bytes or at the separator rune, never inside a rune, so the
+// importer can skip checking each cell.
+type utf8Stream struct {
+	bad     bool              // an invalid sequence was written
+	pending [utf8.UTFMax]byte // the start of a rune cut off at the end of the last piece
+	np      int               // bytes in pending
+}
+
+// valid reports whether everything written so far, but for the start of a
+// rune the next piece may complete, is valid UTF-8.
+func (u *utf8Stream) valid() bool { return !u.bad }
+
+func (u *utf8Stream) write(p []byte) {
+	if u.bad {
+		return
+	}
+	if u.np > 0 {
+		for u.np < len(u.pending) && len(p) > 0 && !utf8.FullRune(u.pending[:u.np]) {
+			u.pending[u.np] = p[0]
+			u.np++
+			p = p[1:]
+		}
+		if !utf8.FullRune(u.pending[:u.np]) {
+			return // the rune goes on in the next piece
+		}
+		if !utf8.Valid(u.pending[:u.np]) {
+			u.bad = true
+			return
+		}
+		u.np = 0
+	}
+	// Keep back a rune that the next piece may complete.
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				u.np = copy(u.pending[:], p[i:])
+				p = p[:i]
+			}
+			break
+		}
+	}
+	if !utf8.Valid(p) {
+		u.bad = true
+	}
+}
+
+// end says the stream ended: a rune still incomplete is invalid.
+func (u *utf8Stream) end() {
+	if u.np > 0 {
+		u.bad = true
+		u.np = 0
+	}
 }
 
 func (c *countReader) mark() { c.since = 0 }
@@ -443,8 +513,12 @@ func (im *importer) importAll(ctx context.Context) error {
 	}
 	im.report.Preset = string(im.m.preset.name)
 	im.report.Columns = im.m.columns(im.header)
+	seenHeader := make(map[string]bool, len(im.m.extra))
 	for _, i := range im.m.extra {
 		im.report.Unmapped = append(im.report.Unmapped, im.header[i])
+		h := im.header[i]
+		im.extra = append(im.extra, extraColumn{i: i, header: h, repeated: seenHeader[h]})
+		seenHeader[h] = true
 	}
 	if len(im.m.cols[fID]) == 0 && !im.opts.GenerateIDs {
 		return fmt.Errorf("csvimport: %w in the header %s: name it with Options.Columns[%q], or set Options.GenerateIDs",
@@ -458,6 +532,7 @@ func (im *importer) importAll(ctx context.Context) error {
 	im.slots = make([]slot, im.opts.BatchSize)
 
 	// Read ahead to learn the date order before importing anything.
+	start := cr.InputOffset()
 	var sample []record
 	size := 0
 	for len(sample) < SampleRows && size < SampleBytes {
@@ -474,6 +549,7 @@ func (im *importer) importAll(ctx context.Context) error {
 		}
 	}
 	im.learnDates(sample)
+	im.seen = make(map[uint64]uint32, im.expectRows(len(sample), cr.InputOffset()-start))
 	for i, rec := range sample {
 		if err := im.row(ctx, rec.fields, rec.line, rec.err); err != nil {
 			return im.fatal(err)
@@ -493,6 +569,17 @@ func (im *importer) importAll(ctx context.Context) error {
 		}
 	}
 	return im.flush(ctx)
+}
+
+// expectRows guesses the number of rows in the input, to size the index of
+// IDs, from the rows read ahead: rows of them took sampled bytes. It returns
+// at most maxSeen.
+func (im *importer) expectRows(rows int, sampled int64) int {
+	if rows == 0 || sampled <= 0 || im.total <= sampled {
+		return rows
+	}
+	n := im.total / (sampled / int64(rows)) // the header is counted too
+	return int(min(n, maxSeen))
 }
 
 // read returns the next record and its first line.
@@ -693,10 +780,13 @@ func (im *importer) ticket(rec []string, line int) (RowError, bool) {
 		}
 		rec = rec[:len(im.header)]
 	}
-	for i, v := range rec {
-		if !utf8.ValidString(v) {
-			return RowError{Line: line, Column: im.header[i], Value: cut(v),
-				Reason: "not valid UTF-8 (Windows-1252 or Latin-1 bytes?); save the file as UTF-8"}, false
+	if !im.src.text.valid() {
+		// Some bytes read are not UTF-8, maybe in this row: check its cells.
+		for i, v := range rec {
+			if !utf8.ValidString(v) {
+				return RowError{Line: line, Column: im.header[i], Value: cut(v),
+					Reason: "not valid UTF-8 (Windows-1252 or Latin-1 bytes?); save the file as UTF-8"}, false
+			}
 		}
 	}
 	bad := func(f field, v, reason string) (RowError, bool) {
@@ -780,16 +870,17 @@ func (im *importer) ticket(rec []string, line int) (RowError, bool) {
 	}
 	t.Status = im.statusOf(t.RawStatus, line)
 	t.Priority = im.priorityOf(t.RawPriority, line)
-	for _, i := range im.m.extra {
-		v := strings.TrimSpace(rec[i])
+	for _, c := range im.extra {
+		v := strings.TrimSpace(rec[c.i])
 		if v == "" {
 			continue
 		}
-		h := im.header[i]
-		if old, ok := s.fields[h]; ok {
-			v = old + "\n" + v // a repeated column, as Jira writes them
+		if c.repeated {
+			if old, ok := s.fields[c.header]; ok {
+				v = old + "\n" + v // a repeated column, as Jira writes them
+			}
 		}
-		s.fields[h] = v
+		s.fields[c.header] = v
 	}
 	im.checkDuplicate(id, line)
 	im.batch = append(im.batch, t)
@@ -810,7 +901,12 @@ func (im *importer) tags(rec []string, dst []string) []string {
 	for _, i := range im.m.cols[fTags] {
 		s := rec[i]
 		for s != "" {
-			j := strings.IndexAny(s, seps)
+			var j int
+			if len(seps) == 1 {
+				j = strings.IndexByte(s, seps[0])
+			} else {
+				j = strings.IndexAny(s, seps)
+			}
 			var tag string
 			if j < 0 {
 				tag, s = s, ""
@@ -859,6 +955,9 @@ func (im *importer) channelOf(word string) string {
 // StatusOpen and is reported once. Results are remembered per distinct word.
 func (im *importer) statusOf(word string, line int) ticketsync.Status {
 	w, ok := im.status[word]
+	if ok && w.known {
+		return w.s
+	}
 	if !ok {
 		w.s, w.known = ticketsync.ParseStatus(word)
 		if word == "" {
@@ -885,6 +984,9 @@ func (im *importer) statusOf(word string, line int) ticketsync.Status {
 // as PriorityNone and is reported once.
 func (im *importer) priorityOf(word string, line int) ticketsync.Priority {
 	w, ok := im.priority[word]
+	if ok && w.known {
+		return w.p
+	}
 	if !ok {
 		w.p, w.known = ticketsync.ParsePriority(word)
 		if !w.known {
@@ -907,7 +1009,13 @@ func (im *importer) priorityOf(word string, line int) ticketsync.Priority {
 // isExponent reports whether s is a number in exponent form, as spreadsheets
 // write long numeric IDs: 1.03006E+13.
 func isExponent(s string) bool {
-	i := strings.IndexAny(s, "eE")
+	i := -1
+	for j := 0; j < len(s); j++ {
+		if s[j]|0x20 == 'e' { // 'e' or 'E'
+			i = j
+			break
+		}
+	}
 	if i <= 0 || i == len(s)-1 {
 		return false
 	}
