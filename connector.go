@@ -40,7 +40,9 @@ type Poller interface {
 	// Fetch may be called again with any cursor it returned before (after a
 	// crash, an error or a retry) and must then return the same tickets or
 	// newer copies of them. Fetch returning an error moves nothing: the next
-	// run calls Fetch with the same cursor.
+	// run calls Fetch with the same cursor. A cursor Fetch cannot read (it
+	// did not write it, or it was damaged) is an error that says so, never
+	// a silent restart from the configured start.
 	//
 	// A page may hold the same ticket twice, tickets out of order, or tickets
 	// already delivered: the Store keeps the newest copy by UpdatedAt. A

@@ -96,8 +96,10 @@ type Capabilities struct {
 // an incremental sync picks up the changes and little else; injected 5xx and
 // 429 answers lose nothing; a sync resumed from any saved cursor ends equal;
 // deletes are seen; new comments arrive without blanking other fields; a
-// signed webhook is accepted and a tampered one rejected; wrong credentials
-// fail Test with ticketsync.ErrUnauthorized; no error text holds a secret.
+// signed webhook is accepted and a tampered one rejected; GetTickets loads
+// tickets by id and invents none; a cursor Fetch did not write is an error;
+// wrong credentials fail Test with ticketsync.ErrUnauthorized; no error text
+// holds a secret.
 // Each subtest gets an account of its own from h.NewAccount.
 func RunConnectorTests(t *testing.T, h Harness) {
 	t.Helper()
@@ -329,7 +331,81 @@ func connectorRules() []connRule {
 		{"CommentsArrive", "a new comment arrives and the ticket's other fields stay as they are", checkComments},
 		{"WebhookAccepted", "a signed webhook delivery is accepted and its ticket stored as the platform holds it", checkWebhookAccepted},
 		{"WebhookTamperedRejected", "a tampered webhook delivery is rejected with ErrInvalidSignature and stores nothing", checkWebhookTampered},
+		{"GetTicketsByID", "GetTickets returns the tickets asked for as the platform holds them, and leaves out ids it does not have", checkGetTickets},
+		{"CorruptCursorRejected", "Fetch returns an error for a cursor it did not write, rather than panicking or starting over", checkCorruptCursor},
 	}
+}
+
+// unknownTicketID is an id no fake account holds: numeric, since several
+// platforms refuse other ids outright.
+const unknownTicketID = "987654321987"
+
+func checkGetTickets(c *connCheck) {
+	g, ok := c.connector(true).(ticketsync.TicketGetter)
+	if !ok {
+		c.t.Skipf("the connector does not implement ticketsync.TicketGetter")
+	}
+	var live []ticketsync.Ticket
+	for _, t := range c.want() {
+		if !t.Deleted {
+			live = append(live, t)
+		}
+	}
+	if len(live) < 3 {
+		c.fatalf("the account holds %d live tickets, too few", len(live))
+	}
+	asked := []ticketsync.Ticket{live[0], live[len(live)/2], live[len(live)-1]}
+	ids := []string{asked[0].ID, unknownTicketID, asked[1].ID, asked[2].ID}
+	got, err := g.GetTickets(c.ctx, ids)
+	if err != nil {
+		c.noSecrets("a GetTickets error", err.Error())
+		c.fatalf("GetTickets(%q): %v", ids, err)
+	}
+	byID := make(map[string]ticketsync.Ticket, len(got))
+	for _, t := range got {
+		byID[t.ID] = t
+	}
+	for _, w := range asked {
+		g, ok := byID[w.ID]
+		if !ok {
+			c.errorf("GetTickets left out ticket %q, which the account holds", w.ID)
+			continue
+		}
+		if d := diffProjected(c.project(w), c.project(g)); len(d) > 0 {
+			c.errorf("GetTickets: ticket %q: %s", w.ID, strings.Join(d, "; "))
+		}
+	}
+	if t, ok := byID[unknownTicketID]; ok && !t.Deleted {
+		c.errorf("GetTickets returned ticket %q, which the account does not hold, as a live ticket", unknownTicketID)
+	}
+	if len(got) > len(ids) {
+		c.errorf("GetTickets returned %d tickets for %d ids", len(got), len(ids))
+	}
+}
+
+func checkCorruptCursor(c *connCheck) {
+	p := c.poller()
+	for _, cursor := range []string{"not a cursor written by this connector", "e30", "%%%"} {
+		page, err := safeFetch(c.ctx, p, cursor)
+		switch {
+		case err == nil:
+			c.errorf("Fetch(%q) = %d tickets, more %t, and no error; want an error", cursor, len(page.Tickets), page.More)
+		case strings.Contains(err.Error(), "panic"):
+			c.errorf("Fetch(%q) panicked: %v", cursor, err)
+		default:
+			c.noSecrets("a Fetch error", err.Error())
+		}
+	}
+}
+
+// safeFetch calls p.Fetch, turning a panic into an error.
+func safeFetch(ctx context.Context, p ticketsync.Poller, cursor string) (page ticketsync.Page, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return p.Fetch(ctx, cursor)
 }
 
 func checkTestValid(c *connCheck) {

@@ -41,6 +41,8 @@ func TestConnectorKitCatchesBrokenConnectors(t *testing.T) {
 		{"acceptsTampered", toyAcceptsTampered, []string{"WebhookTamperedRejected"}},
 		{"blanksOnComment", toyBlanksOnComment, []string{"IncrementalSync", "CommentsArrive"}},
 		{"leaksToken", toyLeaksToken, []string{"BadCredentials"}},
+		{"restartsOnBadCursor", toyRestartsOnBadCursor, []string{"CorruptCursorRejected"}},
+		{"inventsTickets", toyInventsTickets, []string{"GetTicketsByID"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -135,6 +137,8 @@ const (
 	toyAcceptsTampered         // VerifyWebhook accepts anything
 	toyBlanksOnComment         // a ticket changed by a comment comes with only its comments, as newest
 	toyLeaksToken              // its errors quote the token
+	toyRestartsOnBadCursor     // a cursor it cannot read means "from the start"
+	toyInventsTickets          // GetTickets returns a live ticket for an id it does not have
 )
 
 const (
@@ -348,7 +352,10 @@ func (c *toyConn) Fetch(ctx context.Context, cursor string) (ticketsync.Page, er
 	var afterU, afterID int
 	if cursor != "" {
 		if _, err := fmt.Sscanf(cursor, "%d:%d", &afterU, &afterID); err != nil {
-			return ticketsync.Page{}, fmt.Errorf("toy: bad cursor")
+			if c.a.flaw != toyRestartsOnBadCursor {
+				return ticketsync.Page{}, fmt.Errorf("toy: bad cursor")
+			}
+			afterU, afterID = 0, 0
 		}
 	}
 	a := c.a
@@ -411,6 +418,8 @@ func (c *toyConn) GetTickets(ctx context.Context, ids []string) ([]ticketsync.Ti
 	for _, id := range ids {
 		if t, err := c.a.get(id); err == nil {
 			out = append(out, t.ticket())
+		} else if c.a.flaw == toyInventsTickets {
+			out = append(out, ticketsync.Ticket{ID: id, Subject: "?"})
 		}
 	}
 	return out, nil

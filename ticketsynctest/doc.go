@@ -45,5 +45,6 @@
 //
 // It checks a full sync, an incremental sync after changes, faults (5xx,
 // 429) with nothing lost, resuming from every page boundary, deletes,
-// comments, signed and tampered webhooks, and bad credentials.
+// comments, signed and tampered webhooks, GetTickets, a damaged cursor, and
+// bad credentials.
 package ticketsynctest
