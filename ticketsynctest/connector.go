@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -154,8 +155,10 @@ func (c *connCheck) fatalf(format string, args ...any) {
 	c.t.Fatalf("rule: %s: %s", c.rule, fmt.Sprintf(format, args...))
 }
 
-// kitConnectorID is the id the kit adds connectors under.
-const kitConnectorID = "kit"
+// kitConnectorID is the id the kit adds connectors under. It holds
+// characters that a webhook URL must percent-encode, so that a platform
+// signing the request URI (HubSpot) is checked on an encoded one.
+const kitConnectorID = "kit:acme/1"
 
 func (c *connCheck) connector(valid bool) ticketsync.Connector {
 	c.t.Helper()
@@ -642,8 +645,9 @@ func checkComments(c *connCheck) {
 	c.expectStore(store, "after a comment")
 }
 
-// webhookTarget is where the kit's deliveries are addressed.
-const webhookTarget = "http://webhooks.example.test/api/webhooks/tickets?connectorId=" + kitConnectorID
+// webhookTarget is where the kit's deliveries are addressed, the connector
+// id percent-encoded as a host would write it.
+var webhookTarget = "http://webhooks.example.test/api/webhooks/tickets?connectorId=" + url.QueryEscape(kitConnectorID)
 
 // deliver sends req to a Syncer's webhook handler and returns the status.
 func (c *connCheck) deliver(s *ticketsync.Syncer, req *http.Request) int {

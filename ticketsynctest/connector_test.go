@@ -132,13 +132,13 @@ func runConnRecorded(t *testing.T, r connRule, acct Account, caps Capabilities) 
 type toyFlaw int
 
 const (
-	toyCorrect         toyFlaw = iota
-	toySkipsBoundary           // drops the first ticket of every page after the first
-	toyAcceptsTampered         // VerifyWebhook accepts anything
-	toyBlanksOnComment         // a ticket changed by a comment comes with only its comments, as newest
-	toyLeaksToken              // its errors quote the token
-	toyRestartsOnBadCursor     // a cursor it cannot read means "from the start"
-	toyInventsTickets          // GetTickets returns a live ticket for an id it does not have
+	toyCorrect             toyFlaw = iota
+	toySkipsBoundary               // drops the first ticket of every page after the first
+	toyAcceptsTampered             // VerifyWebhook accepts anything
+	toyBlanksOnComment             // a ticket changed by a comment comes with only its comments, as newest
+	toyLeaksToken                  // its errors quote the token
+	toyRestartsOnBadCursor         // a cursor it cannot read means "from the start"
+	toyInventsTickets              // GetTickets returns a live ticket for an id it does not have
 )
 
 const (
