@@ -51,10 +51,18 @@ func (s *Syncer) Run(ctx context.Context) error {
 		for s.inflight < s.opts.MaxConcurrent && len(s.queue) > 0 && !s.queue[0].due.After(now) {
 			e := heap.Pop(&s.queue).(*entry)
 			if e.busy {
-				// A manual run is in progress; it does this run's work.
-				s.schedule(e, now.Add(s.jittered(s.opts.Interval)))
+				if e.requested {
+					// A webhook asked for a poll while a run was in
+					// progress, which may have read past the change
+					// already: run again as soon as it ends.
+					e.again = true
+				} else {
+					// A manual run is in progress; it does this run's work.
+					s.schedule(e, now.Add(s.jittered(s.opts.Interval)))
+				}
 				continue
 			}
+			e.requested = false // this run serves any request
 			rctx, rcancel := context.WithCancel(ctx)
 			e.busy, e.cancel = true, rcancel
 			s.inflight++
@@ -101,8 +109,12 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e 
 	if ended.IsZero() {
 		ended = now
 	}
+	again := e.again
+	e.again = false
 	var next time.Time
 	switch {
+	case again:
+		next = now
 	case ctx.Err() != nil && !e.removed:
 		// Run is stopping: due at once when Run starts again.
 		next = now
@@ -120,7 +132,7 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e 
 		e.attempt = 1
 		next = ended.Add(s.jittered(s.opts.Interval))
 	}
-	if e.removed || (!e.mode.polls() && run.Status != RunRetrying) {
+	if e.removed || (!e.mode.polls() && run.Status != RunRetrying && !again) {
 		// A webhook-only connector polls only on request, and when such a
 		// poll is to be retried.
 		return
@@ -150,6 +162,7 @@ func (s *Syncer) requestPoll(e *entry) bool {
 	if e.removed {
 		return false
 	}
+	e.requested = true
 	s.schedule(e, s.now())
 	return true
 }

@@ -132,12 +132,16 @@ type entry struct {
 	getter   TicketGetter
 
 	// Guarded by Syncer.mu.
-	busy    bool               // a run is in progress
-	cancel  context.CancelFunc // cancels the run in progress
-	removed bool
-	attempt int       // attempt number of the next run: 1 + failures since the last success
-	due     time.Time // when the next poll run is due
-	index   int       // position in Syncer.queue, -1 when not queued
+	busy bool // a run is in progress
+	// requested: a webhook asked for a poll that has not started yet.
+	// again: it asked while a run was in progress; poll once more when
+	// that run ends.
+	requested, again bool
+	cancel           context.CancelFunc // cancels the run in progress
+	removed          bool
+	attempt          int       // attempt number of the next run: 1 + failures since the last success
+	due              time.Time // when the next poll run is due
+	index            int       // position in Syncer.queue, -1 when not queued
 }
 
 // NewSyncer returns a Syncer that stores into store. opts may be nil.
@@ -319,6 +323,10 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 
 	s.mu.Lock()
 	e.busy, e.cancel = false, nil
+	if e.again && !e.removed {
+		e.again = false
+		s.schedule(e, s.now())
+	}
 	s.mu.Unlock()
 	if !leased {
 		return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w on another replica", id, ErrSyncInProgress)

@@ -438,3 +438,47 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// gatedBoth polls and receives webhooks; its first Fetch waits for release.
+type gatedBoth struct {
+	testReceiver
+	started chan struct{}
+	release chan struct{}
+	calls   atomic.Int64
+}
+
+func (g *gatedBoth) Platform() string           { return "test" }
+func (g *gatedBoth) Test(context.Context) error { return nil }
+func (g *gatedBoth) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
+	if g.calls.Add(1) == 1 {
+		g.started <- struct{}{}
+		<-g.release
+	} else {
+		g.started <- struct{}{}
+	}
+	return ticketsync.Page{Cursor: "c"}, nil
+}
+
+func TestPollRequestedDuringARunRunsAgainAfterIt(t *testing.T) {
+	store := memstore.New()
+	s, srv := newWebhookServer(t, store, nil)
+	clock := newFakeClock()
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	g := &gatedBoth{started: make(chan struct{}, 4), release: make(chan struct{})}
+	require.NoError(t, s.Add("acme", g, ticketsync.ModeBoth))
+	runInBackground(t, s)
+	waitFor(t, g.started, "the first poll")
+
+	// The change arrives while the first poll is reading: it may have read
+	// past it already.
+	code, _ := deliver(t, srv.URL, "acme", payload(testEvent{Kind: "updated", ID: "1"}))
+	require.Equal(t, http.StatusOK, code)
+	close(g.release)
+	waitFor(t, g.started, "a second poll right after the first, without waiting for the interval")
+	select {
+	case <-g.started:
+		t.Fatal("a third poll started without a reason")
+	case <-time.After(50 * time.Millisecond):
+	}
+	assert.EqualValues(t, 2, g.calls.Load())
+}
