@@ -97,6 +97,10 @@ func TestNewOptions(t *testing.T) {
 	}
 }
 
+// registerUnknown registers the unknown driver once, so that the test can
+// run more than once in a process (go test -count).
+var registerUnknown sync.Once
+
 func TestDialectDetection(t *testing.T) {
 	ctx := context.Background()
 	s, err := sqlstore.New(ctx, openDB(t, sqlstore.SQLite), nil)
@@ -110,7 +114,7 @@ func TestDialectDetection(t *testing.T) {
 		t.Errorf("default table name %q", s.Table("tickets"))
 	}
 	// A driver the package does not know must be named.
-	sql.Register("sqlstore-test-unknown", unknownDriver{})
+	registerUnknown.Do(func() { sql.Register("sqlstore-test-unknown", unknownDriver{}) })
 	db, _ := sql.Open("sqlstore-test-unknown", "")
 	if _, err := sqlstore.New(ctx, db, nil); err == nil || !strings.Contains(err.Error(), "Options.Dialect") {
 		t.Errorf("New over an unknown driver: err = %v, want one asking for Options.Dialect", err)
