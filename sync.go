@@ -14,17 +14,17 @@ const finishTimeout = 10 * time.Second
 
 // pollOnce runs one poll of e under its lease, when the Store is a Leaser.
 // leased is false when another replica holds the lease; nothing ran then.
-func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, err error, leased bool) {
+func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
 	if s.leaser != nil {
 		ok, err := s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
 		if err != nil {
 			// Without the lease we cannot know whether another replica
 			// runs; record the failure so that it shows in the history.
 			err = fmt.Errorf("acquire lease: %w", err)
-			return s.failEarly(ctx, e, spec, err), err, true
+			return s.failEarly(ctx, e, spec, err), true, err
 		}
 		if !ok {
-			return SyncRun{}, nil, false
+			return SyncRun{}, false, nil
 		}
 		var cancel context.CancelCauseFunc
 		ctx, cancel = context.WithCancelCause(ctx)
@@ -40,7 +40,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		}()
 	}
 	run, err = s.runPages(ctx, e, spec)
-	return run, err, true
+	return run, true, err
 }
 
 // keepLease renews the lease on id every third of its TTL until stop is
