@@ -291,8 +291,8 @@ type importer struct {
 	batchLines []int
 	slots      []slot
 
-	status   map[string]statusWord
-	priority map[string]priorityWord
+	status   map[string]seenWord[ticketsync.Status]
+	priority map[string]seenWord[ticketsync.Priority]
 	channel  map[string]string
 	seen     map[uint64]uint32 // hash of ID to first line
 	seenFull bool
@@ -308,15 +308,11 @@ type extraColumn struct {
 	repeated bool   // an earlier extra column has the same header
 }
 
-type statusWord struct {
-	s     ticketsync.Status
-	known bool
-	count int
-	line  int
-}
-
-type priorityWord struct {
-	p     ticketsync.Priority
+// seenWord is what the import remembers of one status or priority word:
+// its meaning, whether the table knows it, and for an unknown word how often
+// and first where it was seen.
+type seenWord[T any] struct {
+	v     T
 	known bool
 	count int
 	line  int
@@ -363,8 +359,8 @@ func newImporter(r io.Reader, store ticketsync.Store, opts Options) *importer {
 		im.total = sizeOf(r)
 	}
 	im.src = &countReader{r: r, max: int64(im.opts.MaxRowBytes)}
-	im.status = make(map[string]statusWord)
-	im.priority = make(map[string]priorityWord)
+	im.status = make(map[string]seenWord[ticketsync.Status])
+	im.priority = make(map[string]seenWord[ticketsync.Priority])
 	im.channel = make(map[string]string)
 	return im
 }
@@ -956,28 +952,28 @@ func (im *importer) channelOf(word string) string {
 func (im *importer) statusOf(word string, line int) ticketsync.Status {
 	w, ok := im.status[word]
 	if ok && w.known {
-		return w.s
+		return w.v
 	}
 	if !ok {
-		w.s, w.known = ticketsync.ParseStatus(word)
+		w.v, w.known = ticketsync.ParseStatus(word)
 		if word == "" {
-			w.s, w.known = ticketsync.StatusOpen, true
+			w.v, w.known = ticketsync.StatusOpen, true
 		}
 		if !w.known {
-			w.s, w.line = ticketsync.StatusOpen, line
+			w.v, w.line = ticketsync.StatusOpen, line
 		}
 		if len(im.status) >= maxWords {
 			if !w.known {
-				im.warn("line %d: unknown status %q read as %q", line, cut(word), w.s)
+				im.warn("line %d: unknown status %q read as %q", line, cut(word), w.v)
 			}
-			return w.s
+			return w.v
 		}
 	}
 	if !w.known {
 		w.count++
 	}
 	im.status[word] = w
-	return w.s
+	return w.v
 }
 
 // priorityOf maps word through ticketsync.ParsePriority; an unknown word reads
@@ -985,25 +981,25 @@ func (im *importer) statusOf(word string, line int) ticketsync.Status {
 func (im *importer) priorityOf(word string, line int) ticketsync.Priority {
 	w, ok := im.priority[word]
 	if ok && w.known {
-		return w.p
+		return w.v
 	}
 	if !ok {
-		w.p, w.known = ticketsync.ParsePriority(word)
+		w.v, w.known = ticketsync.ParsePriority(word)
 		if !w.known {
-			w.p, w.line = ticketsync.PriorityNone, line
+			w.v, w.line = ticketsync.PriorityNone, line
 		}
 		if len(im.priority) >= maxWords {
 			if !w.known {
 				im.warn("line %d: unknown priority %q left unset", line, cut(word))
 			}
-			return w.p
+			return w.v
 		}
 	}
 	if !w.known {
 		w.count++
 	}
 	im.priority[word] = w
-	return w.p
+	return w.v
 }
 
 // isExponent reports whether s is a number in exponent form, as spreadsheets
@@ -1147,7 +1143,7 @@ func (im *importer) finishReport() {
 		im.warn("unknown status %q on %s (first on line %d) read as %q; the word is kept in RawStatus",
 			cut(w.word), plural(w.count, "row"), w.line, ticketsync.StatusOpen)
 	}
-	for _, w := range sortedUnknownP(im.priority) {
+	for _, w := range sortedUnknown(im.priority) {
 		im.warn("unknown priority %q on %s (first on line %d) left unset; the word is kept in RawPriority",
 			cut(w.word), plural(w.count, "row"), w.line)
 	}
@@ -1158,18 +1154,8 @@ type unknownWord struct {
 	count, line int
 }
 
-func sortedUnknown(m map[string]statusWord) []unknownWord {
-	var out []unknownWord
-	for k, w := range m {
-		if !w.known {
-			out = append(out, unknownWord{k, w.count, w.line})
-		}
-	}
-	sortWords(out)
-	return out
-}
-
-func sortedUnknownP(m map[string]priorityWord) []unknownWord {
+// sortedUnknown returns the words of m that the table does not know.
+func sortedUnknown[T any](m map[string]seenWord[T]) []unknownWord {
 	var out []unknownWord
 	for k, w := range m {
 		if !w.known {
