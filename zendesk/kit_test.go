@@ -54,11 +54,11 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = kitBadToken
 	}
-	return zendesk.New(zendesk.Config{
+	return zendesk.NewWithSleep(zendesk.Config{
 		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: a.f.Email, APIToken: token,
 		PageSize: kitPageSize, RequestsPerMinute: -1, ExportRequestsPerMinute: -1,
 		WebhookSecret: kitSecret, Now: a.f.Now,
-	})
+	}, fakeSleep(a.f))
 }
 
 func parseID(id string) (int64, error) { return strconv.ParseInt(id, 10, 64) }
@@ -151,6 +151,11 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 		}
 		return ticketsync.Person{ID: strconv.FormatInt(u.ID, 10), Name: u.Name, Email: u.Email}
 	}
+	// Zendesk's via.channel words (Via object reference) in the
+	// contract's channel words; the raw word is kept in Fields.
+	channels := map[string]string{"email": "email", "web": "web", "web_widget": "web", "api": "api", "chat": "chat",
+		"chat_transcript": "chat", "native_messaging": "chat", "any_channel": "chat", "voice": "phone",
+		"mobile": "mobile", "sms": "sms", "facebook": "social", "twitter": "social"}
 	statuses := map[string]ticketsync.Status{"new": "new", "open": "open", "pending": "pending", "hold": "on_hold",
 		"solved": "solved", "closed": "closed", "deleted": "closed"}
 	for _, t := range a.f.Tickets() {
@@ -160,8 +165,14 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 			Subject: t.Subject, Description: t.Description,
 			Status: statuses[t.Status], RawStatus: t.Status,
 			Priority: ticketsync.Priority(t.Priority), RawPriority: t.Priority,
-			Channel: t.Channel, Requester: person(t.RequesterID), Assignee: person(t.AssigneeID),
+			Channel: channels[t.Channel], Requester: person(t.RequesterID), Assignee: person(t.AssigneeID),
 			Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Deleted: t.Status == "deleted",
+		}
+		if w.Channel == "" {
+			w.Channel = t.Channel
+		}
+		if t.Channel != "" {
+			w.Fields = map[string]string{"via.channel": t.Channel}
 		}
 		for _, f := range t.CustomFields {
 			if f.Value == nil {

@@ -250,12 +250,21 @@ func ticketID(raw string) (string, error) {
 }
 
 // parseLooseTime reads the times a trigger placeholder may render; the zero
-// time when it cannot.
+// time when it cannot. {{ticket.updated_at_with_timestamp}} renders to the
+// minute ("2013-12-12T05:35Z", Zendesk's placeholder reference): such a
+// time is taken as the last second of its minute, so that a delete
+// delivered with it is not older than the change it follows (the Syncer
+// keeps the newer of two copies, and a tombstone takes the event's time).
 func parseLooseTime(s string) time.Time {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST", "January 2, 2006 15:04", "Jan 2, 2006 15:04"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()
+		}
+	}
+	for _, layout := range []string{"2006-01-02T15:04Z07:00", "2006-01-02T15:04", "January 2, 2006 15:04", "Jan 2, 2006 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Add(time.Minute - time.Second)
 		}
 	}
 	return time.Time{}

@@ -3,6 +3,7 @@ package zendesk
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,20 +68,47 @@ type wireAudit struct {
 }
 
 // wireChild is one child event of an audit: a comment (with
-// include=comment_events) or a field change, whose value is not read.
+// include=comment_events), a change of a comment, or another event, such
+// as a field change or a notification, which is not read.
 type wireChild struct {
 	ID        int64     `json:"id"`
 	Type      string    `json:"type"`
 	EventType string    `json:"event_type"`
 	AuthorID  int64     `json:"author_id"`
 	Body      string    `json:"body"`
-	PlainBody string    `json:"plain_body"`
 	Public    bool      `json:"public"`
+	CommentID int64     `json:"comment_id"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// commentTypes are the audit event types that add a comment, from the
+// Ticket Audit events reference: Comment, VoiceComment (a call's recording
+// or transcript) and FacebookComment (a Facebook post or message).
+var commentTypes = []string{"Comment", "VoiceComment", "FacebookComment"}
+
+// isComment reports a child event that adds a comment: one of
+// commentTypes, or any other "...Comment" type that carries a body, since
+// Zendesk adds event types at will.
 func (e *wireChild) isComment() bool {
-	return e.EventType == "Comment" || e.Type == "Comment" || e.Type == "VoiceComment"
+	for _, t := range []string{e.EventType, e.Type} {
+		if slices.Contains(commentTypes, t) {
+			return true
+		}
+	}
+	return e.Body != "" && (strings.HasSuffix(e.Type, "Comment") || strings.HasSuffix(e.EventType, "Comment"))
+}
+
+// changesComment reports a child event that changes an existing comment:
+// CommentPrivacyChange (made an internal note) or CommentRedactionEvent
+// (text removed), and the attachment and chat redactions.
+func (e *wireChild) changesComment() bool {
+	for _, t := range []string{e.EventType, e.Type} {
+		switch t {
+		case "CommentPrivacyChange", "CommentRedactionEvent", "AttachmentRedactionEvent", "ChatCommentRedactionEvent":
+			return true
+		}
+	}
+	return false
 }
 
 // wireComment is one comment of GET /tickets/{id}/comments.
@@ -88,9 +116,13 @@ type wireComment struct {
 	ID        int64     `json:"id"`
 	AuthorID  int64     `json:"author_id"`
 	Body      string    `json:"body"`
-	PlainBody string    `json:"plain_body"`
 	Public    bool      `json:"public"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// wireUsers is the answer of GET /users/show_many.
+type wireUsers struct {
+	Users []wireUser `json:"users"`
 }
 
 // wireComments is a page of GET /tickets/{id}/comments, cursor paginated.
@@ -184,7 +216,7 @@ func (c *Connector) ticket(w *wireTicket, p people) ticketsync.Ticket {
 		Description: w.Description,
 		RawStatus:   w.Status,
 		RawPriority: w.Priority,
-		Channel:     strings.ToLower(string(w.Via.Channel)),
+		Channel:     mapChannel(string(w.Via.Channel)),
 		Requester:   p.person(w.RequesterID),
 		Assignee:    p.person(w.AssigneeID),
 		Tags:        w.Tags,
@@ -193,8 +225,13 @@ func (c *Connector) ticket(w *wireTicket, p people) ticketsync.Ticket {
 	}
 	t.Status, t.Deleted = mapStatus(w.Status)
 	t.Priority = mapPriority(w.Priority)
+	if raw := strings.ToLower(string(w.Via.Channel)); raw != "" {
+		t.Fields = map[string]string{FieldChannel: raw}
+	}
 	if len(w.CustomFields) > 0 {
-		t.Fields = make(map[string]string, len(w.CustomFields))
+		if t.Fields == nil {
+			t.Fields = make(map[string]string, len(w.CustomFields))
+		}
 		for _, f := range w.CustomFields {
 			if v, ok := fieldText(f.Value); ok {
 				t.Fields[strconv.FormatInt(f.ID, 10)] = v
@@ -202,6 +239,37 @@ func (c *Connector) ticket(w *wireTicket, p people) ticketsync.Ticket {
 		}
 	}
 	return t
+}
+
+// FieldChannel is the key of Ticket.Fields that keeps Zendesk's own
+// via.channel word ("native_messaging", "any_channel", ...), which Channel
+// holds normalized.
+const FieldChannel = "via.channel"
+
+// channels maps Zendesk's via.channel words (Via object reference) onto the
+// channel words of ticketsync.Ticket.Channel.
+var channels = map[string]string{
+	"web": "web", "web_form": "web", "web_widget": "web", "help_center": "web", "forum": "web",
+	"email": "email", "mail": "email",
+	"api": "api", "web_service": "api", "rule": "api", "sample_ticket": "api", "import": "api",
+	"chat": "chat", "chat_transcript": "chat", "native_messaging": "chat", "messaging": "chat",
+	"sunshine_conversations_api": "chat", "any_channel": "chat",
+	"voice": "phone", "phone": "phone", "phone_call_inbound": "phone", "phone_call_outbound": "phone", "voicemail": "phone",
+	"sms": "sms", "text": "sms", "whatsapp": "sms",
+	"mobile": "mobile", "mobile_sdk": "mobile",
+	"facebook": "social", "facebook_post": "social", "facebook_message": "social", "twitter": "social",
+	"twitter_dm": "social", "twitter_favorite": "social", "instagram_dm": "social", "line": "social", "wechat": "social",
+}
+
+// mapChannel normalizes via.channel: a known word to the contract's
+// channel words, any other (lower-cased) as it is; Fields[FieldChannel]
+// keeps the original.
+func mapChannel(raw string) string {
+	raw = strings.ToLower(strings.TrimSpace(raw))
+	if c, ok := channels[raw]; ok {
+		return c
+	}
+	return raw
 }
 
 // mapStatus maps Zendesk's status to a Status. "deleted", which only the
@@ -278,11 +346,11 @@ func fieldText(raw json.RawMessage) (string, bool) {
 }
 
 // comment normalizes a comment from the comments API or the ticket events
-// export.
-func comment(id, authorID int64, body, plain string, public bool, at time.Time, p people) ticketsync.Comment {
-	if plain != "" {
-		body = plain
-	}
+// export. Its Body is the API's body field, which both hold; the comments
+// API's plain_body differs from it for real comments and the events export
+// lacks it, so it is never used: a comment reads the same whichever way it
+// arrived.
+func comment(id, authorID int64, body string, public bool, at time.Time, p people) ticketsync.Comment {
 	return ticketsync.Comment{
 		ID:        strconv.FormatInt(id, 10),
 		Author:    p.person(authorID),

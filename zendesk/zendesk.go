@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -50,6 +51,13 @@ const maxCachedUsers = 50000
 // is wrong and saying what a valid value looks like. It makes no request:
 // call Test to check the credentials.
 func New(cfg Config) (*Connector, error) {
+	return newConnector(cfg, nil)
+}
+
+// newConnector is New with the HTTP stack's waits (retry backoff,
+// Retry-After, rate limits) made by sleep, and its clock Config.Now, when
+// sleep is not nil: tests wait on the fake's clock, not the real one.
+func newConnector(cfg Config, sleep func(context.Context, time.Duration) error) (*Connector, error) {
 	s, err := validate(cfg)
 	if err != nil {
 		return nil, err
@@ -60,6 +68,9 @@ func New(cfg Config) (*Connector, error) {
 		HTTPClient: s.HTTPClient,
 		Logger:     s.Logger,
 		Limiter:    perMinute(s.RequestsPerMinute, 0.9),
+	}
+	if sleep != nil {
+		hc.Sleep, hc.Now = sleep, s.Now
 	}
 	switch {
 	case s.APIToken != "":
@@ -235,6 +246,13 @@ func wrap(op string, err error, hint string) error {
 		return nil
 	}
 	return &Error{Op: op, Err: err, Hint: hint}
+}
+
+// debug logs at debug level, when a Logger is configured.
+func (c *Connector) debug(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+	}
 }
 
 // now is the connector's clock.

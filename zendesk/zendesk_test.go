@@ -168,7 +168,7 @@ func TestFetchMapsTickets(t *testing.T) {
 		}
 		req, _ := f.User(s.RequesterID)
 		if got.Subject != s.Subject || got.RawStatus != s.Status || got.Requester.Email != req.Email || got.Requester.Name != req.Name ||
-			got.URL != "https://acme.zendesk.com/agent/tickets/"+id || got.Channel != s.Channel {
+			got.URL != "https://acme.zendesk.com/agent/tickets/"+id || got.Fields[zendesk.FieldChannel] != s.Channel {
 			t.Errorf("ticket %s = %+v; from %+v", id, got, s)
 		}
 		if s.Status == "hold" && got.Status != ticketsync.StatusOnHold {

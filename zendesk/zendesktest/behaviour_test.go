@@ -58,9 +58,15 @@ func TestHoldBackAndResume(t *testing.T) {
 
 func TestStartTimeTooRecent(t *testing.T) {
 	s := newFake(t, nil)
-	for _, path := range []string{"/api/v2/incremental/tickets/cursor.json", "/api/v2/incremental/ticket_events.json"} {
+	for path, want := range map[string]struct {
+		status int
+		code   string
+	}{
+		"/api/v2/incremental/tickets/cursor.json": {http.StatusUnprocessableEntity, "InvalidValue"},
+		"/api/v2/incremental/ticket_events.json":  {http.StatusBadRequest, "StartTimeTooRecent"},
+	} {
 		r := get(t, s, s.Basic(), path, startTime(epoch.Add(-30*time.Second)))
-		if r.status != http.StatusUnprocessableEntity || r.body["error"] != "InvalidValue" ||
+		if r.status != want.status || r.body["error"] != want.code ||
 			!strings.HasPrefix(r.body["description"].(string), "Too recent start_time") {
 			t.Errorf("%s: %d %s", path, r.status, r.raw)
 		}

@@ -67,6 +67,11 @@ type Options struct {
 	// real API sends them on list endpoints only), so that a client pacing
 	// itself by the headers learns the scaled window.
 	RateWindow time.Duration
+	// EventTimeoutAbove, when positive, makes a ticket_events request
+	// asking for a page of more than this many events (per_page, 1000 when
+	// absent) answer 504 Gateway Time-out, as large event pages do on busy
+	// accounts.
+	EventTimeoutAbove int
 	// WebhookID is sent as X-Zendesk-Webhook-Id by SignedWebhook.
 	WebhookID string
 	// AccountID is the account_id of event payloads and the
@@ -415,6 +420,7 @@ const (
 	routeTicketExport
 	routeEventExport
 	routeShowMany
+	routeUsersShowMany
 	routeTicket
 	routeComments
 )
@@ -430,6 +436,8 @@ func parseRoute(path string) (route, int64) {
 		return routeEventExport, 0
 	case "/api/v2/tickets/show_many":
 		return routeShowMany, 0
+	case "/api/v2/users/show_many":
+		return routeUsersShowMany, 0
 	}
 	rest, ok := strings.CutPrefix(p, "/api/v2/tickets/")
 	if !ok {
@@ -551,6 +559,10 @@ func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, string) 
 		}
 	case routeShowMany:
 		resp = s.showManyLocked(r.URL.Query())
+		rateHeaders(resp.header, true)
+		return resp, p.how
+	case routeUsersShowMany:
+		resp = s.showManyUsersLocked(r.URL.Query())
 		rateHeaders(resp.header, true)
 		return resp, p.how
 	case routeTicket:

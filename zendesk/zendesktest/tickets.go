@@ -188,3 +188,36 @@ func cloneValues(v url.Values) url.Values {
 	}
 	return out
 }
+
+// showManyUsersLocked serves users/show_many: up to 100 ids, unknown ids
+// left out.
+func (s *Server) showManyUsersLocked(q url.Values) response {
+	raw := q.Get("ids")
+	if raw == "" {
+		return errorResponse(http.StatusBadRequest, "InvalidValue", "ids is required")
+	}
+	var ids []int64
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			return errorResponse(http.StatusBadRequest, "InvalidValue", "ids must be a comma-separated list of user ids")
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > MaxShowMany {
+		return errorResponse(http.StatusBadRequest, "InvalidValue", "Too many ids: show_many takes at most 100")
+	}
+	users := []map[string]any{}
+	for _, id := range ids {
+		if u, ok := s.users[id]; ok {
+			users = append(users, s.userJSON(u))
+		}
+	}
+	return jsonResponse(http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
+}

@@ -246,8 +246,8 @@ func (s *Server) TriggerPayload(ticketID int64, template string) ([]byte, error)
 		"ticket.url":                       host,
 		"ticket.link":                      "https://" + host,
 		"ticket.external_id":               rec.ExternalID,
-		"ticket.created_at_with_timestamp": rfc3339(rec.CreatedAt),
-		"ticket.updated_at_with_timestamp": rfc3339(rec.UpdatedAt),
+		"ticket.created_at_with_timestamp": placeholderTime(rec.CreatedAt),
+		"ticket.updated_at_with_timestamp": placeholderTime(rec.UpdatedAt),
 	}
 	var out strings.Builder
 	rest := template
@@ -271,6 +271,11 @@ func (s *Server) TriggerPayload(ticketID int64, template string) ([]byte, error)
 	}
 	return []byte(out.String()), nil
 }
+
+// placeholderTime renders a *_with_timestamp placeholder as Zendesk's
+// placeholder reference documents it: ISO 8601 to the minute, without
+// seconds ("2013-12-12T05:35Z").
+func placeholderTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04Z") }
 
 func jsonEscape(v string) string {
 	b, _ := json.Marshal(v)
