@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -245,4 +246,72 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 	}
 	t.Logf("%d requests in %s (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),
 		float64(len(reqs))/elapsed.Seconds()*window.Seconds(), window)
+}
+
+// BenchmarkChangeDuringBackfill measures how long a ticket change made
+// during a first sync's long comment backfill waits before it is stored:
+// the export requests (10 a minute on Zendesk's budget) between the change
+// and the page that delivers it. The baseline is a connector that reads the
+// ticket events export to its end before it reads the ticket export again
+// (the connector before the two exports were read in turn): the events
+// requests left when the change was made.
+func BenchmarkChangeDuringBackfill(b *testing.B) {
+	const n = 10000
+	ctx := context.Background()
+	var wait, baseline int
+	for b.Loop() {
+		f := benchFake(b, n)
+		c := benchConn(b, f)
+		store := memstore.New()
+		cursor := ""
+		changed, seen := int64(0), false
+		var at int
+		exportRequests := func() int {
+			return f.RequestCount("/api/v2/incremental/tickets/cursor") + f.RequestCount("/api/v2/incremental/ticket_events")
+		}
+		for {
+			page, err := c.Fetch(ctx, cursor)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := range page.Tickets {
+				page.Tickets[i].ConnectorID = "zd"
+			}
+			if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+				b.Fatal(err)
+			}
+			cursor = page.Cursor
+			pos, err := c.decodeCursor(cursor)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if changed == 0 && pos.TDone && !pos.EDone {
+				// The ticket export has caught up; the comments are
+				// still far behind. A customer writes in now.
+				t, err := f.UpdateTicket(f.Tickets()[n/2].ID, func(t *zendesktest.Ticket) { t.Subject = "Changed during the backfill" })
+				if err != nil {
+					b.Fatal(err)
+				}
+				f.Advance(zendesktest.HoldBack + time.Second)
+				changed, at = t.ID, exportRequests()
+				// Events pages left, at 1000 updates a page.
+				baseline = f.EventsSince(time.Unix(pos.Events, 0))/zendesktest.MaxExportPage + 1
+			}
+			if changed != 0 && !seen {
+				if got, err := store.Ticket(ctx, "zd", strconv.FormatInt(changed, 10)); err == nil && got.Subject == "Changed during the backfill" {
+					seen, wait = true, exportRequests()-at
+				}
+			}
+			if !page.More {
+				break
+			}
+		}
+		if !seen {
+			b.Fatal("the change was never stored")
+		}
+	}
+	b.ReportMetric(float64(wait), "export-requests-until-stored")
+	b.ReportMetric(float64(wait)/DefaultExportRequestsPerMinute, "minutes-until-stored")
+	b.ReportMetric(float64(baseline), "baseline-export-requests")
+	b.ReportMetric(float64(baseline)/DefaultExportRequestsPerMinute, "baseline-minutes")
 }

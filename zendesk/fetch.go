@@ -16,6 +16,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 // Paths of the incremental exports, under /api/v2.
@@ -88,44 +89,59 @@ type repair struct {
 	Cursor string `json:"c,omitempty"` // the walk's after_cursor; "" starts at From
 }
 
+// cursorVersion is the layout of position in the cursor.
 const cursorVersion = 2
 
-func (p position) encode() string {
-	b, _ := json.Marshal(p)
-	return base64.RawURLEncoding.EncodeToString(b)
+// codec writes position into the opaque cursor: versioned, checksummed,
+// tied to the account, so that a damaged cursor or another connector's is
+// an error matching ticketsync.ErrInvalidCursor, never a silent restart.
+func (c *Connector) codec() incremental.Codec {
+	return incremental.Codec{Connector: Platform, Version: cursorVersion, Fingerprint: c.cfg.agentURL}
 }
 
+func (c *Connector) encode(p position) string { return c.codec().Encode(p) }
+
+// hintCursor is what to do about a cursor the connector cannot read.
+const hintCursor = "clear the connector's saved cursor (Store.SetCursor with an empty cursor) to sync again from Config.StartTime"
+
 // decodeCursor reads a cursor written by encode, or by the connector's
-// version 1, which kept the same positions; "" is the configured start.
+// first version (base64 JSON with "v":1), whose positions carry over; ""
+// is the configured start.
 func (c *Connector) decodeCursor(cursor string) (position, error) {
-	if cursor == "" {
-		var start int64
-		if !c.cfg.StartTime.IsZero() {
-			start = c.cfg.StartTime.Unix()
-		}
-		return position{V: cursorVersion, Start: start, Events: start, Origin: start}, nil
+	var start int64
+	if !c.cfg.StartTime.IsZero() {
+		start = c.cfg.StartTime.Unix()
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	var p position
-	if err == nil {
-		err = json.Unmarshal(raw, &p)
-	}
-	if err == nil && p.V == 1 {
-		// Version 1 held the same positions and a phase; both exports
-		// simply go on from where they were.
-		var v1 struct {
-			Phase string `json:"p"`
+	p := position{V: cursorVersion, Start: start, Events: start, Origin: start}
+	if err := c.codec().Decode(cursor, &p); err != nil {
+		if legacy, ok := decodeV1(cursor); ok {
+			return legacy, nil
 		}
-		_ = json.Unmarshal(raw, &v1)
-		if v1.Phase == "t" || v1.Phase == "c" {
-			p.V = cursorVersion
-		}
+		return position{}, &opError{op: opFetch(cursor), err: err, hint: hintCursor}
 	}
-	if err != nil || p.V != cursorVersion || p.TSize < 0 || p.ESize < 0 {
-		return position{}, &Error{Op: opFetch(cursor), Err: errors.New("not a cursor of this connector"),
-			Hint: "clear the connector's saved cursor to sync again from Config.StartTime"}
+	if p.V != cursorVersion || p.TSize < 0 || p.ESize < 0 {
+		return position{}, &opError{op: opFetch(cursor), hint: hintCursor,
+			err: fmt.Errorf("%w: its state is not this connector's", ticketsync.ErrInvalidCursor)}
 	}
 	return p, nil
+}
+
+// decodeV1 reads a cursor of the connector's first version: base64 of a
+// JSON object with "v":1 and a phase "t" or "c", holding the same
+// positions.
+func decodeV1(cursor string) (position, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return position{}, false
+	}
+	var v1 struct {
+		position
+		Phase string `json:"p"`
+	}
+	if json.Unmarshal(raw, &v1) != nil || v1.V != 1 || v1.Phase != "t" && v1.Phase != "c" {
+		return position{}, false
+	}
+	return position{V: cursorVersion, Tickets: v1.Tickets, Start: v1.Start, Events: v1.Events, Origin: v1.Origin}, true
 }
 
 // opFetch names a Fetch in errors, with the start of its cursor.
@@ -239,7 +255,7 @@ func (c *Connector) Fetch(ctx context.Context, cursor string) (ticketsync.Page, 
 		// Caught up: the next pass starts with both exports again.
 		pos.TDone, pos.EDone, pos.Turn = false, false, 0
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: pos.encode(), More: more}, nil
+	return ticketsync.Page{Tickets: tickets, Cursor: c.encode(pos), More: more}, nil
 }
 
 // isComments reports a page of comments-only entries.

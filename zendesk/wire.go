@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // The JSON the REST API answers, as far as the connector reads it. Fields
@@ -26,7 +27,7 @@ type wireField struct {
 }
 
 type wireVia struct {
-	Channel flexString `json:"channel"`
+	Channel wire.ID `json:"channel"` // a word, but read leniently
 }
 
 type wireTicket struct {
@@ -139,25 +140,6 @@ type wireComments struct {
 type wireShowMany struct {
 	Tickets []wireTicket `json:"tickets"`
 	Users   []wireUser   `json:"users"`
-}
-
-// flexString reads a JSON string, number or null as text.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	if string(b) == "null" {
-		return nil
-	}
-	*f = flexString(b)
-	return nil
 }
 
 // people resolves user ids to Persons from a page's sideload and the

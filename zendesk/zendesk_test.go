@@ -2,6 +2,7 @@ package zendesk_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -241,8 +242,23 @@ func TestFetchBadAnswers(t *testing.T) {
 		t.Errorf("Fetch of invalid JSON: %v; want an error saying what was fetched", err)
 	}
 	// A cursor not written by the connector.
-	if _, err := c.Fetch(context.Background(), "bm90IG91cnM"); err == nil || !strings.Contains(err.Error(), "not a cursor") {
-		t.Errorf("Fetch with a foreign cursor: %v", err)
+	if _, err := c.Fetch(context.Background(), "bm90IG91cnM"); !errors.Is(err, ticketsync.ErrInvalidCursor) || !strings.HasPrefix(err.Error(), "zendesk: ") {
+		t.Errorf("Fetch with a foreign cursor: %v; want ErrInvalidCursor", err)
+	}
+	// A cursor of another account.
+	other := newFake(t, &zendesktest.Options{Subdomain: "globex"})
+	other.Seed(1)
+	p, err := newConn(t, other, nil).Fetch(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(context.Background(), p.Cursor); !errors.Is(err, ticketsync.ErrInvalidCursor) {
+		t.Errorf("Fetch with another account's cursor: %v; want ErrInvalidCursor", err)
+	}
+	// A cursor of the connector's first version still resumes.
+	v1 := base64.RawURLEncoding.EncodeToString([]byte(`{"v":1,"p":"c","ev":0}`))
+	if _, err := c.Fetch(context.Background(), v1); err != nil {
+		t.Errorf("Fetch with a version 1 cursor: %v", err)
 	}
 }
 

@@ -554,3 +554,17 @@ func systemEvent(eventType string, rec *ticketRecord) map[string]any {
 	}
 	return map[string]any{}
 }
+
+// EventsSince counts the ticket updates (audits) the ticket_events export
+// holds at or after t, for any support type.
+func (s *Server) EventsSince(t time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.audits {
+		if a.At.Unix() >= t.Unix() {
+			n++
+		}
+	}
+	return n
+}
