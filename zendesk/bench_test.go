@@ -76,8 +76,8 @@ func BenchmarkSync10000Tickets(b *testing.B) {
 		if stored != comments {
 			b.Fatalf("stored %d comments, the fake holds %d", stored, comments)
 		}
-		requests = f.RequestCount("")
-		export = f.RequestCount("/api/v2/incremental/tickets/cursor") + f.RequestCount("/api/v2/incremental/ticket_events")
+		requests = f.RequestCount("", "")
+		export = f.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json") + f.RequestCount("GET", "/api/v2/incremental/ticket_events.json")
 	}
 	b.ReportMetric(float64(requests)*1000/n, "requests/1000tickets")
 	b.ReportMetric(float64(export)*1000/n, "export-requests/1000tickets")
@@ -198,20 +198,17 @@ func BenchmarkExportPage(b *testing.B) {
 }
 
 // TestLongSyncStaysUnderRateLimits syncs through a fake that enforces the
-// plan limit and the export budget, scaled to two-second windows so that
-// the test runs in seconds: 240 requests a minute become 8 per window, the
-// export budget 6 per window. Configured with the same limits per minute,
-// the connector must never meet a 429.
+// plan limit and the export budget, scaled to two-second windows of the
+// fake's clock, which the connector's waits move: 240 requests a minute
+// become 8 per window, the export budget 6 per window. Configured with the
+// same limits per minute, the connector must never meet a 429.
 func TestLongSyncStaysUnderRateLimits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes several seconds")
-	}
 	const window = 2 * time.Second
 	f := zendesktest.NewServer(t, &zendesktest.Options{RateWindow: window, RateLimit: 8, ExportRateLimit: 6})
 	f.GenerateTickets(800, nil)
 	perMin := func(perWindow int) int { return perWindow * int(time.Minute/window) }
-	c, err := New(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token, PageSize: 100,
-		RequestsPerMinute: perMin(8), ExportRequestsPerMinute: perMin(6)})
+	c, err := newConnector(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token, PageSize: 100,
+		RequestsPerMinute: perMin(8), ExportRequestsPerMinute: perMin(6), Now: f.Now}, f.Sleep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +218,7 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 	if err := s.Add("zd", c, ticketsync.ModePoll); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
+	start := f.Now()
 	if _, err := s.SyncNow(ctx, "zd"); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -229,7 +226,7 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 	if got, err := c.GetTickets(ctx, ids); err != nil || len(got) != len(ids) {
 		t.Fatalf("GetTickets: %d tickets, %v", len(got), err)
 	}
-	elapsed := time.Since(start)
+	elapsed := f.Now().Sub(start)
 	if store.Len("zd") != 800 {
 		t.Errorf("stored %d tickets, want 800", store.Len("zd"))
 	}
@@ -244,7 +241,10 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 			t.Logf("%s %s %s?%s %d", r.At.Sub(start).Round(time.Millisecond), r.Method, r.Path, r.Query, r.Status)
 		}
 	}
-	t.Logf("%d requests in %s (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),
+	if elapsed <= 0 {
+		t.Fatal("the fake's clock did not move: the connector did not pace itself")
+	}
+	t.Logf("%d requests in %s of the fake's clock (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),
 		float64(len(reqs))/elapsed.Seconds()*window.Seconds(), window)
 }
 
@@ -267,7 +267,7 @@ func BenchmarkChangeDuringBackfill(b *testing.B) {
 		changed, seen := int64(0), false
 		var at int
 		exportRequests := func() int {
-			return f.RequestCount("/api/v2/incremental/tickets/cursor") + f.RequestCount("/api/v2/incremental/ticket_events")
+			return f.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json") + f.RequestCount("GET", "/api/v2/incremental/ticket_events.json")
 		}
 		for {
 			page, err := c.Fetch(ctx, cursor)

@@ -50,23 +50,11 @@ func newConn(t testing.TB, f *zendesktest.Server, edit func(*zendesk.Config)) *z
 	if edit != nil {
 		edit(&cfg)
 	}
-	c, err := zendesk.NewWithSleep(cfg, fakeSleep(f))
+	c, err := zendesk.NewWithSleep(cfg, f.Sleep)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	return c
-}
-
-// fakeSleep waits by moving the fake's clock: a Retry-After, a backoff or
-// a rate limit costs no real time, and the fake's rate windows see the
-// time pass.
-func fakeSleep(f *zendesktest.Server) func(context.Context, time.Duration) error {
-	return func(ctx context.Context, d time.Duration) error {
-		if d > 0 {
-			f.Advance(d)
-		}
-		return ctx.Err()
-	}
 }
 
 // syncAll runs one poll through a Syncer into store and returns the run.

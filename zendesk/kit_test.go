@@ -38,6 +38,7 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 			"Channel", "Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
 		Webhooks:      true,
 		DeletesByPoll: true,
+		CursorChecks:  true,
 	}
 }
 
@@ -58,7 +59,47 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: a.f.Email, APIToken: token,
 		PageSize: kitPageSize, RequestsPerMinute: -1, ExportRequestsPerMinute: -1,
 		WebhookSecret: kitSecret, Now: a.f.Now,
-	}, fakeSleep(a.f))
+	}, a.f.Sleep)
+}
+
+// NewForbiddenConnector signs in as an agent: valid credentials, but the
+// incremental exports are for admins.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	u, err := a.f.CreateUser(zendesktest.User{Role: "agent", Email: "agent@" + kitSubdomain + ".example.com"})
+	if err != nil {
+		return nil, err
+	}
+	return zendesk.NewWithSleep(zendesk.Config{
+		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: u.Email, APIToken: a.f.Token,
+		RequestsPerMinute: -1, ExportRequestsPerMinute: -1, Now: a.f.Now,
+	}, a.f.Sleep)
+}
+
+// NewMissingAccountConnector points at an address that is no Zendesk
+// account: the fake answers it with Zendesk's "help center no longer
+// exists" page.
+func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
+	return zendesk.NewWithSleep(zendesk.Config{
+		Subdomain: kitSubdomain, BaseURL: a.f.URL + "/nosuchaccount", Email: a.f.Email, APIToken: a.f.Token,
+		RequestsPerMinute: -1, ExportRequestsPerMinute: -1, Now: a.f.Now,
+	}, a.f.Sleep)
+}
+
+// Now is the fake's clock, which the connectors check signed timestamps
+// against.
+func (a *account) Now() time.Time { return a.f.Now() }
+
+// WebhookAt is Webhook signed with the timestamp at.
+func (a *account) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	body, err := a.f.EventPayload(eventTypes[kind], n)
+	if err != nil {
+		return nil, err
+	}
+	return a.f.SignedWebhookAt(target, kitSecret, body, at)
 }
 
 func parseID(id string) (int64, error) { return strconv.ParseInt(id, 10, 64) }
@@ -100,7 +141,7 @@ func (a *account) Settle() { a.f.Advance(zendesktest.HoldBack + time.Second) }
 func (a *account) InjectFault(status, n int) {
 	f := zendesktest.Fault{Status: status, Count: n}
 	if status == http.StatusTooManyRequests {
-		f.RetryAfter = 1
+		f.RetryAfter = time.Second
 	}
 	a.f.InjectFault(f)
 }

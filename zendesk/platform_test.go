@@ -67,7 +67,7 @@ func TestAIAgentTicketsArrive(t *testing.T) {
 func TestCommentsNeverBlockTickets(t *testing.T) {
 	f := newFake(t, nil)
 	seeded := f.Seed(30)
-	f.InjectFault(zendesktest.Fault{Path: "/api/v2/incremental/ticket_events", Status: http.StatusGatewayTimeout, Count: -1})
+	f.InjectFault(zendesktest.Fault{Path: "/api/v2/incremental/ticket_events.json", Status: http.StatusGatewayTimeout, Count: -1})
 	c := newConn(t, f, nil)
 	store := memstore.New()
 	if err := syncRun(c, store); err == nil {
@@ -132,7 +132,7 @@ func TestFullSecondOfEvents(t *testing.T) {
 	if got := stored(t, store, tk.ID); len(got.Comments) != 1500 {
 		t.Errorf("%d of 1500 comments made within one second stored", len(got.Comments))
 	}
-	if n := f.RequestCount("/api/v2/incremental/ticket_events"); n > 10 {
+	if n := f.RequestCount("GET", "/api/v2/incremental/ticket_events.json"); n > 10 {
 		t.Errorf("%d events requests for one second of events: looping on it", n)
 	}
 }
@@ -260,7 +260,7 @@ func TestCommentAuthorsInBulk(t *testing.T) {
 			t.Errorf("author %d named %q, want %q", u.ID, got, u.Name)
 		}
 	}
-	if n := f.RequestCount("/api/v2/users/show_many"); n != 2 {
+	if n := f.RequestCount("GET", "/api/v2/users/show_many.json"); n != 2 {
 		t.Errorf("%d users/show_many requests for 150 authors, want 2", n)
 	}
 	for _, r := range f.Requests() {

@@ -268,7 +268,7 @@ func TestFetchRateLimitStorm(t *testing.T) {
 	c := newConn(t, f, nil)
 	// Zendesk asking for a wait longer than the client waits: the error
 	// carries RetryAfter for the engine's backoff, at once.
-	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 600, Count: -1})
+	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 10 * time.Minute, Count: -1})
 	_, err := c.Fetch(context.Background(), "")
 	var api *ticketsync.APIError
 	if !errors.Is(err, ticketsync.ErrRateLimited) || !errors.As(err, &api) || api.RetryAfter != 10*time.Minute {
@@ -276,7 +276,7 @@ func TestFetchRateLimitStorm(t *testing.T) {
 	}
 	f.ClearFaults()
 	// A short storm is waited out.
-	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 2})
+	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 2})
 	if got, _ := fetchAll(t, c, ""); len(got) < 10 {
 		t.Errorf("after a short 429 storm: %d tickets", len(got))
 	}
@@ -350,7 +350,7 @@ func TestGetTickets(t *testing.T) {
 	if len(got) != 149 {
 		t.Errorf("GetTickets returned %d tickets, want 149 (one deleted, two unknown)", len(got))
 	}
-	if n := f.RequestCount("/api/v2/tickets/show_many"); n != 2 {
+	if n := f.RequestCount("GET", "/api/v2/tickets/show_many.json"); n != 2 {
 		t.Errorf("%d show_many requests for 152 ids, want 2", n)
 	}
 	for _, tk := range got {

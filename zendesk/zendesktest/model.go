@@ -136,7 +136,7 @@ func (s *Server) CreateTicket(t Ticket) (Ticket, error) {
 }
 
 func (s *Server) createTicketLocked(t Ticket) (Ticket, error) {
-	now := s.now()
+	now := s.Now()
 	if t.ID == 0 {
 		t.ID = s.nextTicketID
 	}
@@ -214,7 +214,7 @@ func (s *Server) UpdateTicket(id int64, fn func(*Ticket)) (Ticket, error) {
 	if !validStatus[t.Status] {
 		return Ticket{}, fmt.Errorf("zendesktest: invalid status %q", t.Status)
 	}
-	now := s.now()
+	now := s.Now()
 	t.UpdatedAt, t.GeneratedAt = now, now
 	a := s.newAuditLocked(id, s.adminID, "api", now)
 	change := func(field string, prev, cur any) {
@@ -258,7 +258,7 @@ func (s *Server) TouchTicket(id int64) error {
 	if !ok {
 		return fmt.Errorf("zendesktest: ticket %d: %w", id, ErrNotFound)
 	}
-	rec.GeneratedAt = s.now()
+	rec.GeneratedAt = s.Now()
 	return nil
 }
 
@@ -272,7 +272,7 @@ func (s *Server) DeleteTicket(id int64) error {
 	if !ok || rec.Status == "deleted" {
 		return fmt.Errorf("zendesktest: ticket %d: %w", id, ErrNotFound)
 	}
-	now := s.now()
+	now := s.Now()
 	rec.prevStatus = rec.Status
 	a := s.newAuditLocked(id, s.adminID, "web", now)
 	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: "Change", Field: "status", Value: "deleted", Previous: rec.Status})
@@ -299,7 +299,7 @@ func (s *Server) AddComment(ticketID int64, c Comment) (Comment, error) {
 		return Comment{}, fmt.Errorf("zendesktest: author %d: %w", c.AuthorID, ErrNotFound)
 	}
 	if c.CreatedAt.IsZero() {
-		c.CreatedAt = s.now()
+		c.CreatedAt = s.Now()
 	}
 	if c.Channel == "" {
 		c.Channel = "web"
@@ -361,7 +361,7 @@ func (s *Server) createUserLocked(u User) User {
 		u.TimeZone = "UTC"
 	}
 	if u.CreatedAt.IsZero() {
-		u.CreatedAt = s.now()
+		u.CreatedAt = s.Now()
 	}
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = u.CreatedAt
@@ -462,7 +462,7 @@ func (s *Server) MakeCommentPrivate(ticketID, commentID int64) error {
 		return fmt.Errorf("zendesktest: comment %d is already private", commentID)
 	}
 	rec.comments[i].Public = false
-	now := s.now()
+	now := s.Now()
 	a := s.newAuditLocked(ticketID, s.adminID, "web", now)
 	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: "CommentPrivacyChange", CommentID: commentID,
 		Extra: map[string]any{"public": false}})
@@ -494,7 +494,7 @@ func (s *Server) RedactComment(ticketID, commentID int64, text string) error {
 	if rec.Description != "" && i == 0 {
 		rec.Description = strings.ReplaceAll(rec.Description, text, mask)
 	}
-	now := s.now()
+	now := s.Now()
 	a := s.newAuditLocked(ticketID, s.adminID, "web", now)
 	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: "CommentRedactionEvent", CommentID: commentID})
 	s.audits = append(s.audits, a)
@@ -526,7 +526,7 @@ func (s *Server) AddAudit(ticketID int64, eventType string) error {
 	if !ok || rec.Status == "deleted" {
 		return fmt.Errorf("zendesktest: ticket %d: %w", ticketID, ErrNotFound)
 	}
-	now := s.now()
+	now := s.Now()
 	s.addSystemAuditLocked(rec, eventType, now)
 	rec.GeneratedAt = now
 	return nil

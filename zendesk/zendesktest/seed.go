@@ -92,7 +92,7 @@ func (s *Server) GenerateTickets(n int, opts *GenerateOptions) []Ticket {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.Now()
 	for len(s.agents) < 3 {
 		u := s.createUserLocked(User{Role: "agent", CreatedAt: now.Add(-365 * 24 * time.Hour)})
 		s.agents = append(s.agents, u.ID)

@@ -40,8 +40,22 @@ func Sign(secret, timestamp string, body []byte) string {
 // secret at the fake's time: Content-Type, the signature and its timestamp,
 // the webhook, invocation and account ids.
 func (s *Server) WebhookHeaders(secret string, body []byte) http.Header {
+	return s.webhookHeaders(secret, body, s.Now())
+}
+
+// SignedWebhookAt is SignedWebhook with the signature timestamp at, for
+// deliveries that arrive late (a replay) or dated ahead.
+func (s *Server) SignedWebhookAt(target, secret string, body []byte, at time.Time) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("zendesktest: webhook request: %w", err)
+	}
+	req.Header = s.webhookHeaders(secret, body, at)
+	return req, nil
+}
+
+func (s *Server) webhookHeaders(secret string, body []byte, now time.Time) http.Header {
 	s.mu.Lock()
-	now := s.now()
 	s.deliveries++
 	n := s.deliveries
 	s.mu.Unlock()
@@ -92,7 +106,7 @@ func (s *Server) EventPayload(eventType string, ticketID int64) ([]byte, error) 
 	if !ok {
 		return nil, fmt.Errorf("zendesktest: ticket %d: %w", ticketID, ErrNotFound)
 	}
-	now := s.now()
+	now := s.Now()
 	s.deliveries++
 	event := map[string]any{}
 	switch kind {
