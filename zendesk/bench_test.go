@@ -24,6 +24,32 @@ func benchFake(tb testing.TB, n int) *zendesktest.Server {
 	return f
 }
 
+// exportRequests counts the requests to the incremental exports.
+func exportRequests(f *zendesktest.Server) int {
+	return f.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json") + f.RequestCount("GET", "/api/v2/incremental/ticket_events.json")
+}
+
+// storePage fetches one page after cursor into store, as the Syncer does,
+// and returns the next cursor and whether there is more. The fake's clock
+// moves six seconds per export request, as Zendesk's budget of 10 a minute
+// would have it.
+func storePage(tb testing.TB, f *zendesktest.Server, c *Connector, store *memstore.Store, cursor string) (string, bool) {
+	ctx := context.Background()
+	before := exportRequests(f)
+	page, err := c.Fetch(ctx, cursor)
+	f.Advance(time.Duration(exportRequests(f)-before) * time.Minute / DefaultExportRequestsPerMinute)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range page.Tickets {
+		page.Tickets[i].ConnectorID = "zd"
+	}
+	if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+		tb.Fatal(err)
+	}
+	return page.Cursor, page.More
+}
+
 func benchConn(tb testing.TB, f *zendesktest.Server) *Connector {
 	c, err := New(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token,
 		RequestsPerMinute: -1, ExportRequestsPerMinute: -1, Now: f.Now})
@@ -43,28 +69,13 @@ func BenchmarkSync10000Tickets(b *testing.B) {
 	for _, t := range f.Tickets() {
 		comments += len(f.Comments(t.ID))
 	}
-	ctx := context.Background()
 	var requests, export int
 	for b.Loop() {
 		f.ResetRequests()
 		c := benchConn(b, f)
 		store := memstore.New()
-		cursor := ""
-		for {
-			page, err := c.Fetch(ctx, cursor)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range page.Tickets {
-				page.Tickets[i].ConnectorID = "zd"
-			}
-			if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
-				b.Fatal(err)
-			}
-			cursor = page.Cursor
-			if !page.More {
-				break
-			}
+		for cursor, more := "", true; more; {
+			cursor, more = storePage(b, f, c, store, cursor)
 		}
 		if got := store.Len("zd"); got != n {
 			b.Fatalf("stored %d tickets, want %d", got, n)
@@ -77,7 +88,7 @@ func BenchmarkSync10000Tickets(b *testing.B) {
 			b.Fatalf("stored %d comments, the fake holds %d", stored, comments)
 		}
 		requests = f.RequestCount("", "")
-		export = f.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json") + f.RequestCount("GET", "/api/v2/incremental/ticket_events.json")
+		export = exportRequests(f)
 	}
 	b.ReportMetric(float64(requests)*1000/n, "requests/1000tickets")
 	b.ReportMetric(float64(export)*1000/n, "export-requests/1000tickets")
@@ -266,21 +277,8 @@ func BenchmarkChangeDuringBackfill(b *testing.B) {
 		cursor := ""
 		changed, seen := int64(0), false
 		var at int
-		exportRequests := func() int {
-			return f.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json") + f.RequestCount("GET", "/api/v2/incremental/ticket_events.json")
-		}
-		for {
-			page, err := c.Fetch(ctx, cursor)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range page.Tickets {
-				page.Tickets[i].ConnectorID = "zd"
-			}
-			if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
-				b.Fatal(err)
-			}
-			cursor = page.Cursor
+		for more := true; more; {
+			cursor, more = storePage(b, f, c, store, cursor)
 			pos, err := c.decodeCursor(cursor)
 			if err != nil {
 				b.Fatal(err)
@@ -292,18 +290,14 @@ func BenchmarkChangeDuringBackfill(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				f.Advance(zendesktest.HoldBack + time.Second)
-				changed, at = t.ID, exportRequests()
+				changed, at = t.ID, exportRequests(f)
 				// Events pages left, at 1000 updates a page.
 				baseline = f.EventsSince(time.Unix(pos.Events, 0))/zendesktest.MaxExportPage + 1
 			}
 			if changed != 0 && !seen {
 				if got, err := store.Ticket(ctx, "zd", strconv.FormatInt(changed, 10)); err == nil && got.Subject == "Changed during the backfill" {
-					seen, wait = true, exportRequests()-at
+					seen, wait = true, exportRequests(f)-at
 				}
-			}
-			if !page.More {
-				break
 			}
 		}
 		if !seen {

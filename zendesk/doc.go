@@ -97,7 +97,8 @@
 // connector steps over that second and reloads the comments of the tickets
 // that changed in it through a walk of the ticket export and the comments
 // API. While a long comment backfill runs, the ticket export is read again
-// every fourth call, so that new ticket changes are not held up by it.
+// a minute after its last read, so that new ticket changes are not held up
+// by it.
 // Authors of comments that no sideload names (second agents, CCs, every
 // author after a restart) are named through
 // GET /api/v2/users/show_many.json, 100 a request.
@@ -110,12 +111,13 @@
 // real tickets carry several updates without a comment (trigger
 // notifications, SLA target changes, satisfaction surveys), so a first
 // sync of N tickets with U updates in all costs about N/1000 ticket export
-// requests plus U/1000 events requests, and the ticket export is re-read
-// every fourth call of the backfill: 9.5 requests per 1000 tickets with 2.5
-// comments and 4 other updates each (BenchmarkSync10000Tickets,
-// BENCHMARKS.md), about 16 minutes for 10,000 tickets on the budget of 10
-// requests a minute, during which a new ticket change waits about two
-// requests (BenchmarkChangeDuringBackfill). The comments API serves only tickets created before a
+// requests plus U/1000 events requests, and the ticket export is read again
+// once a minute while the backfill runs: 8.2 requests per 1000 tickets with
+// 2.5 comments and 4 other updates each (BenchmarkSync10000Tickets,
+// BENCHMARKS.md), about 8 minutes for 10,000 tickets on the budget of 10
+// requests a minute, during which a new ticket change waits about 2 minutes
+// (the hold-back and the next read; BenchmarkChangeDuringBackfill) instead
+// of the rest of the backfill. The comments API serves only tickets created before a
 // non-zero Config.StartTime, whose older comments the events export does not
 // reach, the repair of crowded seconds, privacy changes and redactions, and
 // GetTickets. An incremental sync costs two requests while fewer than

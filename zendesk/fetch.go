@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
@@ -40,10 +41,11 @@ const minPageSize = 10
 // twice as many items again.
 const growAfter = 3
 
-// recheckEvery is how often, in Fetch calls, a ticket export that has caught
-// up is read again while the ticket events export is still behind, so that
-// new changes are not held up by a long comment backfill.
-const recheckEvery = 4
+// recheckAfter is how long after its last read a ticket export that has
+// caught up is read again while the ticket events export is still behind,
+// so that new ticket changes are not held up by a long comment backfill:
+// the export's own hold-back, since a sooner read finds nothing new.
+const recheckAfter = time.Minute
 
 // position is what the opaque cursor holds: where each export resumes,
 // independently of the other.
@@ -57,8 +59,10 @@ type position struct {
 	// Config.PageSize. TOK counts good pages since it shrank.
 	TSize int `json:"ts,omitempty"`
 	TOK   int `json:"to,omitempty"`
-	// TDone: the ticket export reached end_of_stream in this pass.
-	TDone bool `json:"td,omitempty"`
+	// TDone: the ticket export reached end_of_stream in this pass, at
+	// TAt (unix seconds of the connector's clock).
+	TDone bool  `json:"td,omitempty"`
+	TAt   int64 `json:"ta,omitempty"`
 	// Events is the start_time of the next ticket events request.
 	Events int64 `json:"ev"`
 	ESize  int   `json:"es,omitempty"`
@@ -302,7 +306,7 @@ func (c *Connector) order(pos position) []step {
 		}
 	case !pos.EDone:
 		first = []step{stepEvents}
-		if pos.Turn%recheckEvery == recheckEvery-1 {
+		if pos.TDone && c.now().Unix()-pos.TAt >= int64(recheckAfter/time.Second) {
 			// A long comment backfill: look for new ticket changes now
 			// and then.
 			first = []step{stepTickets, stepEvents}
@@ -374,7 +378,7 @@ func (c *Connector) stepTickets(ctx context.Context, pos *position) ([]ticketsyn
 	page, recent, err := c.exportTickets(ctx, pos.Tickets, pos.Start, pageSize(pos.TSize, c.cfg.PageSize), true)
 	switch {
 	case recent:
-		pos.TDone = true
+		pos.TDone, pos.TAt = true, c.now().Unix()
 		return nil, false, nil
 	case err != nil && isServerTrouble(err) && shrink(&pos.TSize, &pos.TOK, c.cfg.PageSize):
 		return nil, false, errShrunk{err}
@@ -395,7 +399,7 @@ func (c *Connector) stepTickets(ctx context.Context, pos *position) ([]ticketsyn
 	if page.AfterCursor != "" {
 		pos.Tickets, pos.Start = page.AfterCursor, 0
 	}
-	pos.TDone = page.EndOfStream
+	pos.TDone, pos.TAt = page.EndOfStream, c.now().Unix()
 	grow(&pos.TSize, &pos.TOK, c.cfg.PageSize)
 	return tickets, true, nil
 }

@@ -91,15 +91,20 @@ func (a *account) Now() time.Time { return a.f.Now() }
 
 // WebhookAt is Webhook signed with the timestamp at.
 func (a *account) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
-	n, err := parseID(id)
-	if err != nil {
-		return nil, err
-	}
-	body, err := a.f.EventPayload(eventTypes[kind], n)
+	body, err := a.payload(kind, id)
 	if err != nil {
 		return nil, err
 	}
 	return a.f.SignedWebhookAt(target, kitSecret, body, at)
+}
+
+// payload is the event-subscription body of kind about ticket id.
+func (a *account) payload(kind ticketsync.EventKind, id string) ([]byte, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	return a.f.EventPayload(eventTypes[kind], n)
 }
 
 func parseID(id string) (int64, error) { return strconv.ParseInt(id, 10, 64) }
@@ -156,11 +161,7 @@ var eventTypes = map[ticketsync.EventKind]string{
 }
 
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
-	n, err := parseID(id)
-	if err != nil {
-		return nil, err
-	}
-	body, err := a.f.EventPayload(eventTypes[kind], n)
+	body, err := a.payload(kind, id)
 	if err != nil {
 		return nil, err
 	}

@@ -2,15 +2,14 @@ package zendesktest
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
 )
 
 // Webhook delivery headers.
@@ -30,10 +29,8 @@ const TestSigningSecret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 // with the webhook's signing secret, of the timestamp header's text followed
 // directly by the raw body.
 func Sign(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	v := webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Base64}
+	return v.Sign(secret, webhooksig.Message([]byte(timestamp), body))
 }
 
 // WebhookHeaders returns the headers of a delivery of body signed with
