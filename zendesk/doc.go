@@ -133,6 +133,20 @@
 // GetTickets costs one GET /api/v2/tickets/show_many.json per 100 ids and one
 // comments request per ticket (per 100 comments), against the plan limit.
 //
+// # Limits
+//
+// Zendesk limits requests per account and minute by plan: 200 on the Suite
+// and Support Team plans (DefaultRequestsPerMinute), 400 on Growth and
+// Professional, 700 on Enterprise, 2500 with the High Volume API add-on;
+// set Config.RequestsPerMinute to the account's plan (the connector uses
+// nine tenths of it and slows down when the X-Rate-Limit-Remaining and
+// ratelimit-* headers say the account runs low). The incremental exports
+// have their own budget of 10 requests a minute
+// (DefaultExportRequestsPerMinute, Config.ExportRequestsPerMinute). A 429
+// is retried after its Retry-After when that is at most two minutes;
+// otherwise the error carries RetryAfter and matches
+// ticketsync.ErrRateLimited, and the Syncer retries the run later.
+//
 // # Mapping
 //
 // Status new, open, pending, solved and closed map to their namesakes,
