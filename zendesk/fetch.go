@@ -253,7 +253,10 @@ func (c *Connector) Fetch(ctx context.Context, cursor string) (ticketsync.Page, 
 		}
 	}
 	pos.Turn++
-	more := !pos.TDone || !pos.EDone || pos.Repair != nil
+	// More while something is left and this call moved (a page read, or
+	// a page size shrunk to try again); a call that could read nothing
+	// new (a start within the hold-back) ends the run.
+	more := (!pos.TDone || !pos.EDone || pos.Repair != nil) && (done || shrunk)
 	if !more {
 		// Caught up: the next pass starts with both exports again.
 		pos.TDone, pos.EDone, pos.Turn = false, false, 0
