@@ -365,3 +365,29 @@ func TestStartTimeTooRecent400(t *testing.T) {
 		t.Errorf("after the hold-back: %+v", got)
 	}
 }
+
+// TestCrowdedSecondWithSmallPages: pages shrunk after timeouts meet a
+// second holding more events than they do. The connector asks for that
+// second in one large page, and when that times out too, reloads the
+// second's comments another way; it neither loses them nor loops.
+func TestCrowdedSecondWithSmallPages(t *testing.T) {
+	f := newFake(t, &zendesktest.Options{EventTimeoutAbove: 600})
+	tk, err := f.CreateTicket(zendesktest.Ticket{Subject: "Imported history", Description: "First."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 699 {
+		if _, err := f.AddComment(tk.ID, zendesktest.Comment{Body: "imported " + strconv.Itoa(i), Public: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Advance(2 * time.Minute)
+	store := memstore.New()
+	syncAll(t, newConn(t, f, nil), store)
+	if got := stored(t, store, tk.ID); len(got.Comments) != 700 {
+		t.Errorf("%d of 700 comments made within one second stored", len(got.Comments))
+	}
+	if n := f.RequestCount("GET", "/api/v2/incremental/ticket_events.json"); n > 30 {
+		t.Errorf("%d events requests: looping on the second", n)
+	}
+}
