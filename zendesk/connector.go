@@ -62,11 +62,12 @@ func newConnector(cfg Config, sleep func(context.Context, time.Duration) error) 
 		return nil, err
 	}
 	hc := httpx.Config{
-		Platform:   Platform,
-		BaseURL:    s.apiBase,
-		HTTPClient: s.HTTPClient,
-		Logger:     s.Logger,
-		Limiter:    perMinute(s.RequestsPerMinute, 0.9),
+		Platform:    Platform,
+		BaseURL:     s.apiBase,
+		HTTPClient:  s.HTTPClient,
+		Logger:      s.Logger,
+		Limiter:     perMinute(s.RequestsPerMinute, 0.9),
+		DecodeError: decodeError,
 	}
 	if sleep != nil {
 		hc.Sleep, hc.Now = sleep, s.Now

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
@@ -435,7 +434,7 @@ func isTooRecent(err error) bool {
 		return false
 	}
 	return api.StatusCode == http.StatusUnprocessableEntity ||
-		api.StatusCode == http.StatusBadRequest && strings.Contains(api.Message, "StartTimeTooRecent")
+		api.StatusCode == http.StatusBadRequest && api.Code == "StartTimeTooRecent"
 }
 
 // loadOldComments loads, through the comments API, all comments of the

@@ -2,6 +2,8 @@ package zendesk
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ticketsync/ticketsync/internal/wire"
@@ -105,4 +107,35 @@ type wireComments struct {
 type wireShowMany struct {
 	Tickets []wireTicket `json:"tickets"`
 	Users   []wireUser   `json:"users"`
+}
+
+// wireError is Zendesk's error body: {"error":"RecordNotFound",
+// "description":"Not found"}, {"error":"Couldn't authenticate you"}, or
+// {"error":{"title":"...","message":"..."}}.
+type wireError struct {
+	Error       json.RawMessage `json:"error"`
+	Description string          `json:"description"`
+}
+
+// decodeError reads Zendesk's error body for the HTTP stack
+// (httpx.Config.DecodeError): an "error" word with a "description" is the
+// code and the message; an "error" sentence alone is the message. The
+// connector adds hints where it calls the API.
+func decodeError(_ int, _ http.Header, body []byte) (code, message, hint string) {
+	var w wireError
+	if json.Unmarshal(body, &w) != nil || len(w.Error) == 0 {
+		return "", "", ""
+	}
+	var s string
+	if json.Unmarshal(w.Error, &s) != nil {
+		var obj struct{ Title, Message string }
+		if json.Unmarshal(w.Error, &obj) == nil {
+			return obj.Title, obj.Message, ""
+		}
+		return "", "", ""
+	}
+	if w.Description != "" && !strings.ContainsRune(s, ' ') {
+		return s, w.Description, ""
+	}
+	return "", s, ""
 }
