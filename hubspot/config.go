@@ -40,6 +40,10 @@ const (
 	// this long to reach HubSpot's search index, so each run searches again
 	// from this far before the newest change it saw.
 	DefaultSearchLag = 5 * time.Minute
+	// DefaultSettleWindow is how long HubSpot's search index is given to
+	// catch up with every write: each change is read again once it is this
+	// old, so a change indexed late, after newer ones, is not lost.
+	DefaultSettleWindow = time.Hour
 	// DefaultCacheTTL is how long pipelines, owners and the account details
 	// are kept before they are loaded again.
 	DefaultCacheTTL = 10 * time.Minute
@@ -87,6 +91,10 @@ type Config struct {
 	// SearchLag is the overlap each run re-reads for search index lag;
 	// DefaultSearchLag when 0, none when negative.
 	SearchLag time.Duration
+	// SettleWindow is how old a change must be before it is read the
+	// second, settled time, in the same searches as the live changes;
+	// DefaultSettleWindow when 0, no settled re-read when negative.
+	SettleWindow time.Duration
 	// ArchivedScanInterval is the least time between two scans of the
 	// recycle bin for deleted tickets; zero scans on every run, a negative
 	// value never (deletions then come only from webhooks).
@@ -262,6 +270,11 @@ func New(cfg Config) (*Connector, error) {
 		cfg.SearchLag = DefaultSearchLag
 	} else if cfg.SearchLag < 0 {
 		cfg.SearchLag = 0
+	}
+	if cfg.SettleWindow == 0 {
+		cfg.SettleWindow = DefaultSettleWindow
+	} else if cfg.SettleWindow < 0 {
+		cfg.SettleWindow = 0
 	}
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = DefaultCacheTTL

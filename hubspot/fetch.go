@@ -25,8 +25,8 @@ const (
 	batchLimit     = 100  // ids per batch read
 	assocLimit     = 1000 // ids per v4 association batch read
 	maxAssocPages  = 10   // association pages followed per ticket and page
-	maxSeen        = 1000 // ids the cursor remembers for the overlap
-	cursorVersion  = 1
+	maxSeen        = 5000 // ids the cursor remembers for the re-reads
+	cursorVersion  = 2
 	phaseSearch    = ""
 	phaseArchived  = "archived"
 	modifiedProp   = "hs_lastmodifieddate"
@@ -67,26 +67,39 @@ func (c *Connector) properties() []string {
 // "after": a query never comes near HubSpot's 10,000-result cap, and a
 // ticket that changes while a sync runs cannot shift the pages under it.
 // When a whole page shares one modification time, Tie pages through those
-// tickets by id. Seen holds the ids delivered with their modification
-// times, within the overlap window below Max, so that the re-read of the
-// window skips what was already delivered. Once search is caught up, the
-// archived phase lists the recycle bin for tickets deleted since
-// ArchSince; then Rewind makes the next run start over from Max minus the
-// overlap.
+// tickets by id.
+//
+// Each run searches two windows in one query: the live window, from
+// SearchLag before the newest change seen (Max), and the settled window,
+// [Settled, the run's start minus SettleWindow), which a change has had
+// SettleWindow to reach the index. What lies between the two, a hole
+// [HoleFrom, HoleTo), was read by earlier runs and is left out, so a quiet
+// account costs one search a run. Once a run ends, Settled moves to the
+// end of its settled window: each change is read live, and read once more
+// when it has settled, so a change that reached the index late, after a
+// newer one, still arrives. Seen holds the ids delivered with their
+// modification times since Settled, so that re-reads deliver only what
+// was missed. Once search is caught up, the archived phase lists the
+// recycle bin for tickets deleted since ArchSince; then Rewind makes the
+// next run start over.
 type cursor struct {
-	V         int              `json:"v"`
-	From      int64            `json:"f"`
-	Strict    bool             `json:"s,omitempty"`
-	Tie       *tie             `json:"t,omitempty"`
-	Max       int64            `json:"m,omitempty"`
-	Seen      map[string]int64 `json:"n,omitempty"`
-	Phase     string           `json:"p,omitempty"`
-	ArchAfter string           `json:"aa,omitempty"`
-	ArchSince int64            `json:"as,omitempty"`
-	ArchMax   int64            `json:"am,omitempty"`
-	ArchLast  int64            `json:"al,omitempty"`
-	ArchSeen  map[string]int64 `json:"an,omitempty"`
-	Rewind    bool             `json:"r,omitempty"`
+	V         int     `json:"v"`
+	From      int64   `json:"f"`
+	Strict    bool    `json:"s,omitempty"`
+	Tie       *tie    `json:"t,omitempty"`
+	Max       int64   `json:"m,omitempty"`
+	Seen      seenSet `json:"n,omitempty"`
+	Settled   int64   `json:"st,omitempty"`
+	SettleTo  int64   `json:"su,omitempty"`
+	HoleFrom  int64   `json:"hf,omitempty"`
+	HoleTo    int64   `json:"ht,omitempty"`
+	Phase     string  `json:"p,omitempty"`
+	ArchAfter string  `json:"aa,omitempty"`
+	ArchSince int64   `json:"as,omitempty"`
+	ArchMax   int64   `json:"am,omitempty"`
+	ArchLast  int64   `json:"al,omitempty"`
+	ArchSeen  seenSet `json:"an,omitempty"`
+	Rewind    bool    `json:"r,omitempty"`
 }
 
 // tie pages through the tickets modified at one instant, by id.
@@ -95,24 +108,41 @@ type tie struct {
 	After int64 `json:"id"`
 }
 
+// searchFloor is the earliest time a search asks about: HubSpot is
+// reported to answer 500 to date filters at the epoch, and no HubSpot
+// record was modified before the company's first year.
+var searchFloor = time.Date(2006, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+
 func (c *Connector) startMillis() int64 {
 	if c.cfg.StartTime.IsZero() {
-		return 0
+		return searchFloor
 	}
-	return c.cfg.StartTime.UnixMilli()
+	return max(c.cfg.StartTime.UnixMilli(), searchFloor)
 }
 
 func (c *Connector) decodeCursor(s string) (cursor, error) {
 	if s == "" {
-		return cursor{V: cursorVersion, From: c.startMillis(), ArchSince: c.startMillis()}, nil
+		start := c.startMillis()
+		// A first sync reads everything up to now; only what changed in the
+		// last SettleWindow still needs its settled re-read.
+		settled := max(start, c.now().UnixMilli()-c.cfg.SettleWindow.Milliseconds())
+		return cursor{V: cursorVersion, From: start, ArchSince: start, Settled: settled}, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return cursor{}, errors.New("hubspot: invalid cursor: not one this connector returned")
 	}
 	var cur cursor
-	if err := json.Unmarshal(raw, &cur); err != nil || cur.V != cursorVersion {
+	if err := json.Unmarshal(raw, &cur); err != nil || cur.V < 1 || cur.V > cursorVersion {
 		return cursor{}, errors.New("hubspot: invalid cursor: not one this connector returned")
+	}
+	if cur.V == 1 {
+		// Written before the settled window: its runs re-read the live
+		// window only, so what they delivered counts as settled.
+		cur.V, cur.Settled = cursorVersion, max(cur.From, c.startMillis())
+	}
+	if cur.From < searchFloor {
+		cur.From = searchFloor
 	}
 	return cur, nil
 }
@@ -188,9 +218,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		return ticketsync.Page{}, err
 	}
 	if cur.Rewind {
-		cur.Rewind = false
-		cur.From = max(c.startMillis(), cur.Max-c.cfg.SearchLag.Milliseconds())
-		cur.Strict, cur.Tie, cur.Phase = false, nil, phaseSearch
+		c.rewind(&cur)
 	}
 	if cur.Phase == phaseArchived {
 		return c.fetchArchived(ctx, cur)
@@ -198,11 +226,40 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	return c.fetchSearch(ctx, cur)
 }
 
+// rewind starts a run: the live window from SearchLag before the newest
+// change seen, and the settled window up to SettleWindow before now, with
+// the hole between them left out.
+func (c *Connector) rewind(cur *cursor) {
+	cur.Rewind = false
+	live := max(c.startMillis(), cur.Max-c.cfg.SearchLag.Milliseconds())
+	cur.From, cur.Strict, cur.Tie, cur.Phase = live, false, nil, phaseSearch
+	cur.HoleFrom, cur.HoleTo, cur.SettleTo = 0, 0, 0
+	if c.cfg.SettleWindow <= 0 {
+		return
+	}
+	to := c.now().UnixMilli() - c.cfg.SettleWindow.Milliseconds()
+	if to <= cur.Settled {
+		return
+	}
+	cur.SettleTo = to
+	cur.From = min(cur.Settled, live)
+	if to < live {
+		cur.HoleFrom, cur.HoleTo = to, live
+	}
+}
+
 func millisText(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano)
 }
 
 func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Page, error) {
+	if cur.HoleTo != 0 && cur.From >= cur.HoleFrom {
+		// The settled window is read; go on with the live one.
+		if cur.From < cur.HoleTo {
+			cur.From, cur.Strict, cur.Tie = cur.HoleTo, false, nil
+		}
+		cur.HoleFrom, cur.HoleTo = 0, 0
+	}
 	req := searchRequest{Properties: c.properties(), Limit: searchLimit}
 	var what string
 	if cur.Tie != nil {
@@ -217,16 +274,24 @@ func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Pag
 		if cur.Strict {
 			op = "GT"
 		}
-		req.FilterGroups = []filterGroup{{Filters: []filter{{PropertyName: modifiedProp, Operator: op, Value: strconv.FormatInt(cur.From, 10)}}}}
-		req.Sorts = []searchSort{{PropertyName: modifiedProp, Direction: "ASCENDING"}}
+		from := filter{PropertyName: modifiedProp, Operator: op, Value: strconv.FormatInt(cur.From, 10)}
+		req.FilterGroups = []filterGroup{{Filters: []filter{from}}}
 		what = "modified since " + millisText(cur.From)
+		if cur.HoleTo != 0 {
+			req.FilterGroups = []filterGroup{
+				{Filters: []filter{from, {PropertyName: modifiedProp, Operator: "LT", Value: strconv.FormatInt(cur.HoleFrom, 10)}}},
+				{Filters: []filter{{PropertyName: modifiedProp, Operator: "GTE", Value: strconv.FormatInt(cur.HoleTo, 10)}}},
+			}
+			what += " (but not from " + millisText(cur.HoleFrom) + " to " + millisText(cur.HoleTo) + ")"
+		}
+		req.Sorts = []searchSort{{PropertyName: modifiedProp, Direction: "ASCENDING"}}
 	}
 	var resp searchResponse
 	if err := c.call(ctx, "POST", "/crm/v3/objects/tickets/search", nil, req, &resp, httpx.WithLimiter(c.search)); err != nil {
 		return ticketsync.Page{}, fmt.Errorf("hubspot: search tickets %s: %w", what, err)
 	}
 	if cur.Seen == nil {
-		cur.Seen = map[string]int64{}
+		cur.Seen = seenSet{}
 	}
 	var fresh []hsObject
 	var lastMod int64 = -1
@@ -265,13 +330,16 @@ func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Pag
 	default:
 		cur.From, cur.Strict = lastMod, false
 	}
-	c.pruneSeen(&cur)
 
 	tickets, err := c.build(ctx, fresh)
 	if err != nil {
 		return ticketsync.Page{}, fmt.Errorf("hubspot: tickets %s: %w", what, err)
 	}
 	if !more {
+		if cur.SettleTo > cur.Settled {
+			cur.Settled = cur.SettleTo
+		}
+		cur.SettleTo, cur.HoleFrom, cur.HoleTo = 0, 0, 0
 		if c.archivedDue(cur) {
 			cur.Phase, cur.ArchAfter, cur.ArchMax = phaseArchived, "", cur.ArchSince
 			more = true
@@ -279,13 +347,17 @@ func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Pag
 			cur.Rewind = true
 		}
 	}
+	c.pruneSeen(&cur)
 	return ticketsync.Page{Tickets: tickets, Cursor: encodeCursor(cur), More: more}, nil
 }
 
-// pruneSeen keeps the ids delivered within the overlap window, at most
-// maxSeen of them, the newest.
+// pruneSeen keeps the ids delivered within the windows still to be read
+// again, at most maxSeen of them, the newest.
 func (c *Connector) pruneSeen(cur *cursor) {
 	cutoff := min(cur.Max-c.cfg.SearchLag.Milliseconds(), cur.From)
+	if c.cfg.SettleWindow > 0 {
+		cutoff = min(cutoff, cur.Settled)
+	}
 	for id, mod := range cur.Seen {
 		if mod < cutoff {
 			delete(cur.Seen, id)
@@ -294,7 +366,9 @@ func (c *Connector) pruneSeen(cur *cursor) {
 	pruneMap(cur.Seen)
 }
 
-// pruneMap keeps the maxSeen entries with the greatest times.
+// pruneMap keeps the maxSeen entries with the greatest times. A change
+// forgotten this way is delivered again by a re-read: it costs requests,
+// never a ticket.
 func pruneMap(m map[string]int64) {
 	if len(m) <= maxSeen {
 		return
@@ -336,7 +410,7 @@ func (c *Connector) fetchArchived(ctx context.Context, cur cursor) (ticketsync.P
 		return ticketsync.Page{}, fmt.Errorf("hubspot: list deleted tickets: %w", err)
 	}
 	if cur.ArchSeen == nil {
-		cur.ArchSeen = map[string]int64{}
+		cur.ArchSeen = seenSet{}
 	}
 	var gone []hsObject
 	for _, o := range resp.Results {

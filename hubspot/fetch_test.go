@@ -400,3 +400,60 @@ func TestCursorIsOpaqueAndChecked(t *testing.T) {
 		}
 	}
 }
+
+// A change indexed eight minutes late, after a newer change was indexed at
+// once, is delivered by the settled re-read, at no more than one extra
+// search a run.
+func TestLateIndexedChangeArrives(t *testing.T) {
+	fake := hubspottest.New(fastLimits())
+	t.Cleanup(fake.Close)
+	c := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.StartTime = fake.Now().Add(-time.Hour) })
+	a := fake.CreateTicket(map[string]string{"subject": "a v1"})
+	b := fake.CreateTicket(map[string]string{"subject": "b v1"})
+	fake.Advance(time.Minute)
+	r := drain(t, c, "")
+	if len(r.tickets) != 2 {
+		t.Fatalf("first sync: %v", r.seen)
+	}
+	fake.Advance(10 * time.Minute)
+	fake.SetIndexLag(8 * time.Minute)
+	fake.UpdateTicket(a, map[string]string{"subject": "a v2"}) // at T, indexed at T+8m
+	fake.SetIndexLag(0)
+	fake.Advance(6 * time.Minute)
+	fake.UpdateTicket(b, map[string]string{"subject": "b v2"}) // at T+6m, indexed at once
+	fake.Advance(time.Minute)
+
+	got := map[string]string{}
+	cursor := r.cursor
+	fake.ResetCounts()
+	runs := 0
+	for range 8 { // a poll every 15 minutes for two hours
+		r := drain(t, c, cursor)
+		cursor = r.cursor
+		runs++
+		for id, tk := range r.tickets {
+			got[id] = tk.Subject
+		}
+		fake.Advance(15 * time.Minute)
+	}
+	if got[a] != "a v2" || got[b] != "b v2" {
+		t.Fatalf("after two hours of polls: %v, want both changes", got)
+	}
+	if n := fake.Counts().Endpoint("POST /crm/v3/objects/tickets/search"); n > runs {
+		t.Errorf("%d searches in %d runs, want one a run", n, runs)
+	}
+}
+
+// HubSpot is reported to answer 500 to date filters at the epoch; the fake
+// does, and a first sync without StartTime must not ask about it.
+func TestFirstSyncNeverAsksAboutTheEpoch(t *testing.T) {
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.MaxRetries = -1 })
+	fake.CreateTicket(map[string]string{"subject": "old"})
+	r := drain(t, c, "")
+	if len(r.tickets) != 1 {
+		t.Fatalf("first sync: %v", r.seen)
+	}
+	if n := fake.Counts().ByStatus[500]; n != 0 {
+		t.Errorf("%d answers were 500", n)
+	}
+}

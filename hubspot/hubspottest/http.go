@@ -241,7 +241,7 @@ func writeMissingScopes(w http.ResponseWriter, need []string) {
 		Category:      "MISSING_SCOPES",
 		Errors: []errorDetail{{
 			Message: "One or more of the following scopes are required.",
-			Context: map[string]any{"requiredScopes": need},
+			Context: map[string]any{"requiredGranularScopes": need},
 		}},
 		Links: map[string]string{"scopes": "https://developers.hubspot.com/scopes"},
 	})
@@ -252,14 +252,20 @@ func badRequest(w http.ResponseWriter, msg string) {
 }
 
 func (s *Server) accountDetails(w http.ResponseWriter, r *http.Request) {
+	_, off := s.opts.RateClock().In(s.loc).Zone()
+	sign := "+"
+	if off < 0 {
+		sign = "-"
+	}
+	abs := max(off, -off)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"portalId":              s.opts.PortalID,
 		"accountType":           "STANDARD",
-		"timeZone":              "US/Eastern",
+		"timeZone":              s.opts.TimeZone,
 		"companyCurrency":       "USD",
 		"additionalCurrencies":  []string{},
-		"utcOffset":             "-05:00",
-		"utcOffsetMilliseconds": -18000000,
+		"utcOffset":             fmt.Sprintf("%s%02d:%02d", sign, abs/3600, abs%3600/60),
+		"utcOffsetMilliseconds": off * 1000,
 		"uiDomain":              "app.hubspot.com",
 		"dataHostingLocation":   "na1",
 	})
@@ -307,7 +313,7 @@ var defaultProps = map[string][]string{
 // unset, they come back as null; unknown names are ignored.
 var knownProps = map[string][]string{
 	typeTickets: {"subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "hs_ticket_category",
-		"hubspot_owner_id", "source_type", "closed_date", "hs_resolution", "time_to_close", "hs_all_owner_ids"},
+		"hubspot_owner_id", "source_type", "closed_date", "hs_resolution", "time_to_close", "hs_all_owner_ids", "hs_merged_object_ids"},
 	typeContacts: {"email", "firstname", "lastname", "phone", "company"},
 	typeEmails: {"hs_timestamp", "hs_email_direction", "hs_email_subject", "hs_email_text", "hs_email_html",
 		"hs_email_from_email", "hs_email_from_firstname", "hs_email_from_lastname", "hubspot_owner_id", "hs_email_headers"},
@@ -504,14 +510,14 @@ func (s *Server) readObject(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.objects[typ][id]
+	o, ok := s.resolve(typ, id)
 	if !ok || o.archived != archived {
 		writeJSON(w, http.StatusNotFound, apiError{Status: "error", Message: "Object not found.  objectId are usually numeric.", CorrelationID: correlationID(), Category: "OBJECT_NOT_FOUND"})
 		return
 	}
 	p := s.render(o, o.props, o.updatedAt, o.archived, splitList(r.URL.Query()["properties"]))
 	if typ == typeTickets {
-		p.Associations = s.inlineAssociations(id, splitList(r.URL.Query()["associations"]))
+		p.Associations = s.inlineAssociations(o.id, splitList(r.URL.Query()["associations"]))
 	}
 	writeJSON(w, http.StatusOK, p)
 }
@@ -560,15 +566,17 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request) {
 	seen := map[int64]bool{}
 	for _, in := range req.Inputs {
 		id, err := strconv.ParseInt(in.ID, 10, 64)
-		o, ok := s.objects[typ][id]
+		o, ok := s.resolve(typ, id)
 		if err != nil || !ok || o.archived != archived {
 			missing = append(missing, in.ID)
 			continue
 		}
-		if seen[id] {
+		// A merged id answers with the record it was merged into, under
+		// that record's id, once per record.
+		if seen[o.id] {
 			continue
 		}
-		seen[id] = true
+		seen[o.id] = true
 		results = append(results, s.render(o, o.props, o.updatedAt, o.archived, req.Properties))
 	}
 	resp := map[string]any{
@@ -635,7 +643,10 @@ func (s *Server) batchAssociations(w http.ResponseWriter, r *http.Request) {
 	var errs []apiError
 	for _, in := range req.Inputs {
 		id, err := strconv.ParseInt(in.ID, 10, 64)
-		o, ok := s.objects[typeTickets][id]
+		o, ok := s.resolve(typeTickets, id)
+		if err == nil && ok {
+			id = o.id
+		}
 		if err != nil || !ok || o.archived {
 			errs = append(errs, apiError{Status: "error", Category: "OBJECT_NOT_FOUND", Message: "Object not found: " + in.ID, Context: map[string]any{"ids": []string{in.ID}}})
 			continue

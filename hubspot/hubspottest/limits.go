@@ -107,7 +107,7 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 // policy that refuses it, or "".
 func (s *Server) allow(isSearch bool) string {
 	now := s.opts.RateClock()
-	day := now.UTC().Format("2006-01-02")
+	day := now.In(s.loc).Format("2006-01-02") // midnight in the account's time zone
 	if day != s.day {
 		s.day, s.daily = day, 0
 	}

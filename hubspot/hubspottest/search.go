@@ -155,10 +155,16 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	if after >= SearchResultCap {
+	if after+limit > SearchResultCap {
+		// HubSpot refuses any page that reaches past the 10,000th result,
+		// whether or not that many results exist.
 		writeError(w, http.StatusBadRequest,
 			fmt.Sprintf("Paging past %d results is not supported; narrow the search with filters.", SearchResultCap),
 			"VALIDATION_ERROR", nil)
+		return
+	}
+	if epochFilter(req) {
+		writeError(w, http.StatusInternalServerError, "internal error", "INTERNAL_ERROR", nil)
 		return
 	}
 
@@ -212,6 +218,26 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// epochFilter reports whether a date filter of req asks about the first day
+// of the epoch, which HubSpot is reported to answer with a 500.
+func epochFilter(req searchRequest) bool {
+	for _, g := range req.FilterGroups {
+		for _, f := range g.Filters {
+			if !isDateProp(f.PropertyName) {
+				continue
+			}
+			for _, v := range append([]flexString{f.Value, f.HighValue}, f.Values...) {
+				if ms, ok := parseDateMillis(string(v)); ok && v != "" && ms < epochDay {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+const epochDay = 24 * 60 * 60 * 1000
 
 // value is a property value as search compares it: text, and a number
 // (an instant in milliseconds for dates) when it reads as one.

@@ -61,6 +61,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	_ "time/tzdata" // account time zones on machines without a zone database
 )
 
 // Defaults of Options.
@@ -90,8 +91,11 @@ const (
 	// read returns per object before paging.
 	DefaultAssociationPageSize = 500
 	// SearchResultCap is the number of results one search query can page
-	// through; asking for a page at or beyond it is answered 400.
+	// through; asking for a page that reaches beyond it is answered 400.
 	SearchResultCap = 10000
+	// DefaultTimeZone is the account's time zone unless Options.TimeZone
+	// says otherwise.
+	DefaultTimeZone = "America/New_York"
 )
 
 // Scopes the fake knows. A token made by AddToken holds some of them; the
@@ -118,8 +122,15 @@ type Options struct {
 	// Start is the fake clock's first reading; 2024-03-01T09:00:00Z when zero.
 	Start time.Time
 	// IndexLag is how long, on the fake's clock, a change takes to show in
-	// search; zero means at once.
-	IndexLag time.Duration
+	// search; zero means at once. IndexLagMax, when greater, makes each
+	// write's lag different: a pseudo-random duration between IndexLag and
+	// IndexLagMax, the same for the same sequence of writes. SetIndexLag
+	// sets the lag of the writes that follow.
+	IndexLag    time.Duration
+	IndexLagMax time.Duration
+	// TimeZone is the account's time zone (an IANA name), in which the
+	// daily limit resets at midnight; "America/New_York" when empty.
+	TimeZone string
 	// RateLimit requests are allowed per RateWindow; DefaultRateLimit and
 	// DefaultRateWindow when 0; no limit when RateLimit is negative.
 	RateLimit  int
@@ -163,12 +174,16 @@ type Server struct {
 	events   []WebhookEvent
 	eventSeq int64
 
-	faults []*Fault
-	counts Counts
-	window []time.Time // accepted requests in the rolling window
-	search []time.Time // accepted search requests in the search window
-	day    string
-	daily  int
+	loc     *time.Location
+	lagNext *time.Duration  // SetIndexLag's lag for later writes
+	writes  int64           // ticket writes, which seed per-write lags
+	alias   map[int64]int64 // merged ticket id -> the id it was merged into
+	faults  []*Fault
+	counts  Counts
+	window  []time.Time // accepted requests in the rolling window
+	search  []time.Time // accepted search requests in the search window
+	day     string
+	daily   int
 }
 
 // New starts a fake HubSpot on a loopback port. Close it when done.
@@ -219,6 +234,13 @@ func NewUnstarted(opts *Options) *Server {
 	if o.AssociationPageSize <= 0 {
 		o.AssociationPageSize = DefaultAssociationPageSize
 	}
+	if o.TimeZone == "" {
+		o.TimeZone = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		panic(fmt.Sprintf("hubspottest: Options.TimeZone: %v", err))
+	}
 	s := &Server{
 		opts:    o,
 		now:     o.Start.UTC(),
@@ -229,6 +251,8 @@ func NewUnstarted(opts *Options) *Server {
 		pipes:   DefaultPipelines(),
 		tokens:  map[string][]string{o.Token: slices.Clone(AllScopes)},
 		counts:  newCounts(),
+		loc:     loc,
+		alias:   map[int64]int64{},
 	}
 	for _, t := range []string{typeTickets, typeContacts, typeEmails, typeNotes} {
 		s.objects[t] = map[int64]*object{}
@@ -458,7 +482,7 @@ func (s *Server) snapshot(o *object) {
 	if o.typ != typeTickets {
 		return
 	}
-	v := version{props: maps.Clone(o.props), updatedAt: o.updatedAt, archived: o.archived, visibleAt: s.now.Add(s.opts.IndexLag)}
+	v := version{props: maps.Clone(o.props), updatedAt: o.updatedAt, archived: o.archived, visibleAt: s.now.Add(s.indexLag())}
 	o.versions = append(o.versions, v)
 	last := -1
 	for i := range o.versions {
@@ -469,6 +493,36 @@ func (s *Server) snapshot(o *object) {
 	if last > 0 {
 		o.versions = slices.Delete(o.versions, 0, last)
 	}
+}
+
+// indexLag returns the lag of the next ticket write. s.mu must be held.
+func (s *Server) indexLag() time.Duration {
+	s.writes++
+	if s.lagNext != nil {
+		return *s.lagNext
+	}
+	lo, hi := s.opts.IndexLag, s.opts.IndexLagMax
+	if hi <= lo {
+		return lo
+	}
+	// A fixed mix of the write's number: varied, and the same every run.
+	x := uint64(s.writes) * 0x9E3779B97F4A7C15
+	x ^= x >> 31
+	return lo + time.Duration(x%uint64(hi-lo))
+}
+
+// SetIndexLag sets how long the ticket writes that follow take to show in
+// search, whatever Options say; a negative d goes back to the Options.
+// HubSpot's search index catches up at different speeds for different
+// writes, so a change can show up after a newer one.
+func (s *Server) SetIndexLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d < 0 {
+		s.lagNext = nil
+		return
+	}
+	s.lagNext = &d
 }
 
 func (s *Server) newObject(typ string, props map[string]string, at time.Time) *object {

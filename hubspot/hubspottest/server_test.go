@@ -115,8 +115,8 @@ func TestMissingScope(t *testing.T) {
 	}
 	errs := m["errors"].([]any)
 	ctx := errs[0].(map[string]any)["context"].(map[string]any)
-	if got := fmt.Sprint(ctx["requiredScopes"]); got != "[tickets]" {
-		t.Errorf("requiredScopes = %s, want [tickets]", got)
+	if got := fmt.Sprint(ctx["requiredGranularScopes"]); got != "[tickets]" {
+		t.Errorf("requiredGranularScopes = %s, want [tickets]", got)
 	}
 	if code, m, _ := call(t, s, "GET", "/account-info/v3/details", "pat-na1-contacts-only", nil); code != 200 || m["portalId"] != float64(DefaultPortalID) {
 		t.Errorf("account details: %d %v", code, m)

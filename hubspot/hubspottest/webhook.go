@@ -31,6 +31,12 @@ type WebhookEvent struct {
 	ChangeFlag    string `json:"changeFlag,omitempty"`
 	ChangeSource  string `json:"changeSource,omitempty"`
 	SourceID      string `json:"sourceId,omitempty"`
+	// PrimaryObjectID, MergedObjectIDs and NewObjectID are set on merge
+	// events: the record given priority, the others, and the id of the
+	// record the merge created.
+	PrimaryObjectID int64   `json:"primaryObjectId,omitempty"`
+	MergedObjectIDs []int64 `json:"mergedObjectIds,omitempty"`
+	NewObjectID     int64   `json:"newObjectId,omitempty"`
 }
 
 // subscriptionIDs gives each subscription type a stable id.
