@@ -21,6 +21,12 @@ import (
 // Platform is the name stamped on HubSpot tickets.
 const Platform = "hubspot"
 
+// FieldMergedInto is the Ticket.Fields key of a tombstone left by a merge:
+// HubSpot merges tickets into a new record with a new id, and each old id
+// is delivered as a deleted copy of that record whose Fields[FieldMergedInto]
+// is the new id, so a host can tell a merge from a deletion.
+const FieldMergedInto = "merged_into"
+
 // Defaults for the zero values of Config.
 const (
 	// DefaultBaseURL is HubSpot's API host, for every data hosting region.

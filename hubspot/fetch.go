@@ -33,6 +33,7 @@ const (
 	objectIDProp   = "hs_object_id"
 	ownerProp      = "hubspot_owner_id"
 	stageProp      = "hs_pipeline_stage"
+	mergedProp     = "hs_merged_object_ids"
 	ticketTypeID   = "0-5"
 	defaultUIHost  = "app.hubspot.com"
 	accountDetails = "/account-info/v3/details"
@@ -40,7 +41,7 @@ const (
 
 // ticketProperties are the properties every ticket read asks for.
 var ticketProperties = []string{"subject", "content", "hs_pipeline", stageProp, "hs_ticket_priority",
-	"hs_ticket_category", ownerProp, "source_type", "createdate", modifiedProp, "closed_date"}
+	"hs_ticket_category", ownerProp, "source_type", "createdate", modifiedProp, "closed_date", mergedProp}
 
 var (
 	contactProperties = []string{"email", "firstname", "lastname"}
@@ -711,8 +712,37 @@ func (c *Connector) build(ctx context.Context, objs []hsObject) ([]ticketsync.Ti
 			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 		})
 		out = append(out, t)
+		if !o.Archived {
+			for _, old := range mergedIDs(o) {
+				out = append(out, mergedTombstone(t, old))
+			}
+		}
 	}
 	return out, nil
+}
+
+// mergedIDs returns the ids merged into o, its own left out.
+func mergedIDs(o hsObject) []string {
+	var out []string
+	for _, id := range strings.Split(prop(o.Properties, mergedProp), ";") {
+		if id = strings.TrimSpace(id); id != "" && id != o.ID && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// mergedTombstone is what becomes of a ticket id merged into t: a deleted
+// copy of t under the old id, without comments (they live on t), whose
+// Fields[FieldMergedInto] names t.
+func mergedTombstone(t ticketsync.Ticket, old string) ticketsync.Ticket {
+	d := t.Clone()
+	d.ID, d.Deleted, d.Comments = old, true, nil
+	if d.Fields == nil {
+		d.Fields = map[string]string{}
+	}
+	d.Fields[FieldMergedInto] = t.ID
+	return d
 }
 
 func uniq(ids []string) []string {
@@ -962,8 +992,11 @@ func (c *Connector) loadAccount(ctx context.Context) error {
 
 // GetTickets returns the tickets with the given ids, as complete as Fetch
 // returns them, 100 ids per batch read. A ticket in the recycle bin comes
-// back as a tombstone; one that no longer exists, or an id that is not a
-// HubSpot id, is left out.
+// back as a tombstone. An id merged into another ticket, which HubSpot
+// answers with the merged record under its new id, comes back as the
+// merged record plus a tombstone of the old id naming it in
+// Fields[FieldMergedInto]. One that no longer exists, or an id that is not
+// a HubSpot id, is left out.
 func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.Ticket, error) {
 	var valid []string
 	for _, id := range uniq(ids) {
@@ -978,9 +1011,18 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 	if err != nil {
 		return nil, fmt.Errorf("hubspot: get tickets: %w", err)
 	}
+	// A merged id is answered under the id of the record it became, which
+	// lists it in hs_merged_object_ids.
+	answered := map[string]bool{}
+	for _, o := range found {
+		answered[o.ID] = true
+		for _, old := range mergedIDs(o) {
+			answered[old] = true
+		}
+	}
 	var missing []string
 	for _, id := range valid {
-		if _, ok := found[id]; !ok {
+		if !answered[id] {
 			missing = append(missing, id)
 		}
 	}
@@ -991,12 +1033,8 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 		}
 		maps.Copy(found, gone)
 	}
-	objs := make([]hsObject, 0, len(found))
-	for _, id := range valid {
-		if o, ok := found[id]; ok {
-			objs = append(objs, o)
-		}
-	}
+	objs := slices.Collect(maps.Values(found))
+	slices.SortFunc(objs, func(a, b hsObject) int { return -numericDesc(a.ID, b.ID) })
 	tickets, err := c.build(ctx, objs)
 	if err != nil {
 		return nil, fmt.Errorf("hubspot: get tickets: %w", err)

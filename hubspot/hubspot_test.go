@@ -304,7 +304,7 @@ func TestParseWebhook(t *testing.T) {
 	merge := `[{"eventId":9,"portalId":12345678,"occurredAt":1700000000000,"subscriptionType":"ticket.merge","objectId":7,"primaryObjectId":7,"mergedObjectIds":[7,8]},
 		{"eventId":10,"portalId":12345678,"subscriptionType":"ticket.associationChange","associationType":"TICKET_TO_EMAIL","fromObjectId":7,"toObjectId":55}]`
 	got, err = c.ParseWebhook([]byte(merge))
-	if err != nil || len(got) != 3 || got[0].Kind != ticketsync.EventUpdated || got[1].Kind != ticketsync.EventDeleted || got[1].TicketID != "8" ||
+	if err != nil || len(got) != 3 || got[0].Kind != ticketsync.EventUpdated || got[0].TicketID != "7" || got[1].Kind != ticketsync.EventUpdated || got[1].TicketID != "8" ||
 		got[2].Kind != ticketsync.EventCommented || got[2].TicketID != "7" {
 		t.Errorf("merge and association: %+v %v", got, err)
 	}

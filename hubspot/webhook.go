@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,13 +196,15 @@ type webhookEvent struct {
 	ToObjectID       flexID      `json:"toObjectId"`
 	PrimaryObjectID  flexID      `json:"primaryObjectId"`
 	MergedObjectIDs  []flexID    `json:"mergedObjectIds"`
+	NewObjectID      flexID      `json:"newObjectId"`
 }
 
 // ParseWebhook turns a delivery, a JSON array of events, into id-only
 // events: ticket creation, property changes, restores and association
 // changes become EventUpdated (EventCommented for an email or note
-// associated), deletions EventDeleted, and a merge updates the primary
-// ticket and deletes the merged ones. The legacy ticket.* subscriptions
+// associated), deletions EventDeleted, and a merge EventUpdated for the
+// new record and for every old id, which GetTickets turns into the merged
+// record and tombstones of the old ids. The legacy ticket.* subscriptions
 // and the generic object.* ones with objectTypeId "0-5" are read; other
 // objects' events, and events of another account when the portal id is
 // known, are skipped. Events repeated in one delivery (same eventId) count
@@ -263,14 +266,14 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 				add(kind, e.ToObjectID)
 			}
 		case "merge":
-			primary := e.PrimaryObjectID
-			if primary == "" {
-				primary = e.ObjectID
-			}
-			add(ticketsync.EventUpdated, primary)
-			for _, m := range e.MergedObjectIDs {
-				if m != primary {
-					add(ticketsync.EventDeleted, m)
+			// The merged record has a new id (newObjectId, or objectId);
+			// HubSpot answers reads of the old ids with it, so loading
+			// every id involved yields the record and a tombstone of each
+			// old id naming it (see GetTickets).
+			ids := append([]flexID{e.NewObjectID, e.ObjectID, e.PrimaryObjectID}, e.MergedObjectIDs...)
+			for i, id := range ids {
+				if !slices.Contains(ids[:i], id) {
+					add(ticketsync.EventUpdated, id)
 				}
 			}
 		}
