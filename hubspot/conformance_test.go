@@ -70,6 +70,7 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 		PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
 		RateLimit: 100000, RateWindow: time.Second, SearchRateLimit: 100000, SearchRateWindow: time.Second,
 		SearchLag: 2 * harnessLag, Now: a.fake.Now, Sleep: noSleep,
+		ArchivedScanInterval: time.Nanosecond, // the kit checks deletions on the next poll
 	})
 }
 

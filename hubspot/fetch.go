@@ -384,14 +384,10 @@ func pruneMap(m map[string]int64) {
 }
 
 func (c *Connector) archivedDue(cur cursor) bool {
-	switch d := c.cfg.ArchivedScanInterval; {
-	case d < 0:
-		return false
-	case d == 0:
-		return true
-	default:
+	if d := c.cfg.ArchivedScanInterval; d > 0 {
 		return c.now().UnixMilli()-cur.ArchLast >= d.Milliseconds()
 	}
+	return false
 }
 
 type listResponse struct {

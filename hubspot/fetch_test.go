@@ -201,7 +201,7 @@ func TestTiesLargerThanAPage(t *testing.T) {
 }
 
 func TestResumeFromEveryPageBoundary(t *testing.T) {
-	fake, c := newPair(t, nil, nil)
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.ArchivedScanInterval = time.Nanosecond })
 	for i := range 700 {
 		id := fake.CreateTicket(map[string]string{"subject": fmt.Sprint(i)})
 		if i%3 == 0 {
@@ -242,7 +242,7 @@ func TestResumeFromEveryPageBoundary(t *testing.T) {
 }
 
 func TestArchivedBecomesDeleted(t *testing.T) {
-	fake, c := newPair(t, nil, nil)
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.ArchivedScanInterval = time.Nanosecond })
 	a := fake.CreateTicket(map[string]string{"subject": "keep"})
 	b := fake.CreateTicket(map[string]string{"subject": "delete me", "hs_ticket_priority": "HIGH"})
 	fake.Advance(time.Second)
@@ -455,5 +455,37 @@ func TestFirstSyncNeverAsksAboutTheEpoch(t *testing.T) {
 	}
 	if n := fake.Counts().ByStatus[500]; n != 0 {
 		t.Errorf("%d answers were 500", n)
+	}
+}
+
+// By default the recycle bin, which cannot be asked what changed, is listed
+// once every DefaultArchivedScanInterval, not on every run.
+func TestRecycleBinListedRarelyByDefault(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	var ids []string
+	for range 250 {
+		ids = append(ids, fake.CreateTicket(nil))
+	}
+	for _, id := range ids[:220] {
+		fake.ArchiveTicket(id)
+	}
+	fake.Advance(time.Minute)
+	const list = "GET /crm/v3/objects/tickets"
+	cursor := ""
+	perRun := []int{}
+	for range 8 { // two hours of 15-minute runs
+		before := fake.Counts().Endpoint(list)
+		cursor = drain(t, c, cursor).cursor
+		perRun = append(perRun, fake.Counts().Endpoint(list)-before)
+		fake.Advance(15 * time.Minute)
+	}
+	if want := []int{3, 0, 0, 0, 0, 0, 0, 0}; !slices.Equal(perRun, want) {
+		t.Errorf("recycle-bin requests per run = %v, want %v (one scan of 3 pages)", perRun, want)
+	}
+	fake.Advance(hubspot.DefaultArchivedScanInterval)
+	before := fake.Counts().Endpoint(list)
+	drain(t, c, cursor)
+	if n := fake.Counts().Endpoint(list) - before; n != 3 {
+		t.Errorf("after the interval: %d recycle-bin requests, want a scan of 3", n)
 	}
 }
