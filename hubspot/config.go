@@ -16,6 +16,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
 )
 
 // Platform is the name stamped on HubSpot tickets.
@@ -63,9 +64,10 @@ const (
 	// ticket in one page, newest first, so that a ticket with a huge
 	// history cannot stall a sync.
 	DefaultMaxCommentsPerTicket = 100
-	// WebhookTolerance is how old a delivery's X-HubSpot-Request-Timestamp
-	// may be: HubSpot says to reject older ones.
-	WebhookTolerance = 5 * time.Minute
+	// DefaultWebhookTolerance is how far a delivery's
+	// X-HubSpot-Request-Timestamp may be from now: HubSpot says to reject
+	// deliveries more than 5 minutes old.
+	DefaultWebhookTolerance = webhooksig.DefaultTolerance
 )
 
 // Config configures a Connector. Its fields mirror what a person enters to
@@ -128,6 +130,9 @@ type Config struct {
 	// be set; when it has no query, the delivery's query is appended. Empty
 	// means the URL of the incoming request.
 	WebhookURL string
+	// WebhookTolerance is how far a delivery's signed timestamp may be from
+	// now, in either direction; DefaultWebhookTolerance when 0.
+	WebhookTolerance time.Duration
 	// AllowLegacySignatures accepts deliveries signed only with the older
 	// v1 or v2 X-HubSpot-Signature, without a timestamp (so without replay
 	// protection). By default only v3 is accepted.
@@ -284,6 +289,9 @@ func New(cfg Config) (*Connector, error) {
 		cfg.SearchLag = DefaultSearchLag
 	} else if cfg.SearchLag < 0 {
 		cfg.SearchLag = 0
+	}
+	if cfg.WebhookTolerance <= 0 {
+		cfg.WebhookTolerance = DefaultWebhookTolerance
 	}
 	if cfg.ArchivedScanInterval == 0 {
 		cfg.ArchivedScanInterval = DefaultArchivedScanInterval

@@ -2,13 +2,13 @@ package hubspot
 
 import (
 	"context"
-	"html"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/htmltext"
 )
 
 // parseTime reads a HubSpot date: ISO-8601 (with or without fraction), a
@@ -175,58 +175,5 @@ func (c *Connector) loadStages(ctx context.Context, refresh bool) (map[string]st
 	return stages, nil
 }
 
-// htmlToText turns the HTML of a note or email into plain text: block
-// elements and <br> become line breaks, other tags are dropped, entities
-// decoded, blank runs collapsed. Text without tags is only unescaped.
-func htmlToText(s string) string {
-	if !strings.Contains(s, "<") {
-		return strings.TrimSpace(html.UnescapeString(s))
-	}
-	var b strings.Builder
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			b.WriteString(s)
-			break
-		}
-		b.WriteString(s[:i])
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			b.WriteString(s[i:])
-			break
-		}
-		tag := strings.ToLower(strings.TrimLeft(s[i+1:i+j], "/ "))
-		if k := strings.IndexAny(tag, " \t\n/"); k >= 0 {
-			tag = tag[:k]
-		}
-		switch tag {
-		case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol":
-			b.WriteByte('\n')
-		case "script", "style":
-			// Drop the element's content too.
-			end := strings.Index(strings.ToLower(s[i+j:]), "</"+tag)
-			if end >= 0 {
-				s = s[i+j+end:]
-				continue
-			}
-		}
-		s = s[i+j+1:]
-	}
-	text := html.UnescapeString(b.String())
-	text = strings.ReplaceAll(text, "\u00a0", " ")
-	var lines []string
-	blank := false
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.Join(strings.Fields(line), " ")
-		if line == "" {
-			if len(lines) > 0 && !blank {
-				lines = append(lines, "")
-			}
-			blank = true
-			continue
-		}
-		blank = false
-		lines = append(lines, line)
-	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
-}
+// htmlToText turns the HTML of a ticket, note or email into plain text.
+func htmlToText(s string) string { return htmltext.Text(s) }
