@@ -102,6 +102,11 @@ type Config struct {
 	// page, newest first; DefaultMaxCommentsPerTicket when 0, none (no
 	// comment requests at all) when negative.
 	MaxCommentsPerTicket int
+	// SkipConversations leaves out the help desk's conversations inbox
+	// threads (chat, messaging, inbox email and agents' internal comments),
+	// which are otherwise read as comments with the conversations.read
+	// scope.
+	SkipConversations bool
 	// SearchLag is the overlap each run re-reads for search index lag;
 	// DefaultSearchLag when 0, none when negative.
 	SearchLag time.Duration

@@ -29,6 +29,7 @@ const (
 	cursorVersion  = 2
 	phaseSearch    = ""
 	phaseArchived  = "archived"
+	phaseThreads   = "threads"
 	modifiedProp   = "hs_lastmodifieddate"
 	objectIDProp   = "hs_object_id"
 	ownerProp      = "hubspot_owner_id"
@@ -95,6 +96,10 @@ type cursor struct {
 	HoleFrom  int64   `json:"hf,omitempty"`
 	HoleTo    int64   `json:"ht,omitempty"`
 	Phase     string  `json:"p,omitempty"`
+	ThrSince  int64   `json:"ts,omitempty"`
+	ThrAfter  string  `json:"ta,omitempty"`
+	ThrMax    int64   `json:"tm,omitempty"`
+	ThrSeen   seenSet `json:"tn,omitempty"`
 	ArchAfter string  `json:"aa,omitempty"`
 	ArchSince int64   `json:"as,omitempty"`
 	ArchMax   int64   `json:"am,omitempty"`
@@ -127,7 +132,7 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 		// A first sync reads everything up to now; only what changed in the
 		// last SettleWindow still needs its settled re-read.
 		settled := max(start, c.now().UnixMilli()-c.cfg.SettleWindow.Milliseconds())
-		return cursor{V: cursorVersion, From: start, ArchSince: start, Settled: settled}, nil
+		return cursor{V: cursorVersion, From: start, ArchSince: start, ThrSince: start, Settled: settled}, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
@@ -141,6 +146,7 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 		// Written before the settled window: its runs re-read the live
 		// window only, so what they delivered counts as settled.
 		cur.V, cur.Settled = cursorVersion, max(cur.From, c.startMillis())
+		cur.ThrSince = max(cur.From, c.startMillis())
 	}
 	if cur.From < searchFloor {
 		cur.From = searchFloor
@@ -221,8 +227,11 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if cur.Rewind {
 		c.rewind(&cur)
 	}
-	if cur.Phase == phaseArchived {
+	switch cur.Phase {
+	case phaseArchived:
 		return c.fetchArchived(ctx, cur)
+	case phaseThreads:
+		return c.fetchThreads(ctx, cur)
 	}
 	return c.fetchSearch(ctx, cur)
 }
@@ -341,12 +350,12 @@ func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Pag
 			cur.Settled = cur.SettleTo
 		}
 		cur.SettleTo, cur.HoleFrom, cur.HoleTo = 0, 0, 0
-		if c.archivedDue(cur) {
-			cur.Phase, cur.ArchAfter, cur.ArchMax = phaseArchived, "", cur.ArchSince
-			more = true
+		if c.cfg.SkipConversations {
+			c.endThreads(&cur)
 		} else {
-			cur.Rewind = true
+			cur.Phase, cur.ThrAfter, cur.ThrMax = phaseThreads, "", cur.ThrSince
 		}
+		more = cur.Phase != phaseSearch
 	}
 	c.pruneSeen(&cur)
 	return ticketsync.Page{Tickets: tickets, Cursor: encodeCursor(cur), More: more}, nil
@@ -381,6 +390,16 @@ func pruneMap(m map[string]int64) {
 	for _, id := range ids[maxSeen:] {
 		delete(m, id)
 	}
+}
+
+// endThreads moves on from the threads phase: to the recycle bin when a
+// scan is due, else to the end of the run.
+func (c *Connector) endThreads(cur *cursor) {
+	if c.archivedDue(*cur) {
+		cur.Phase, cur.ArchAfter, cur.ArchMax = phaseArchived, "", cur.ArchSince
+		return
+	}
+	cur.Phase, cur.Rewind = phaseSearch, true
 }
 
 func (c *Connector) archivedDue(cur cursor) bool {
@@ -1038,10 +1057,12 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 	return tickets, nil
 }
 
-// Test checks the token with two cheap calls: the account details (which
-// also tell the portal id that webhook events are matched against) and a
-// one-ticket list, which needs the "tickets" scope. A missing scope is a
-// *ScopeError matching ticketsync.ErrForbidden and naming the scope.
+// Test checks the token with three cheap calls: the account details
+// (which also tell the portal id that webhook events are matched against),
+// a one-ticket list, which needs the "tickets" scope, and, unless
+// Config.SkipConversations, a one-thread list of the conversations inbox,
+// which needs "conversations.read". A missing scope is a *ScopeError
+// matching ticketsync.ErrForbidden and naming the scope.
 func (c *Connector) Test(ctx context.Context) error {
 	c.mu.Lock()
 	c.uiDomain = "" // read the details again
@@ -1055,6 +1076,13 @@ func (c *Connector) Test(ctx context.Context) error {
 	err := c.call(ctx, "GET", "/crm/v3/objects/tickets", url.Values{"limit": {"1"}, "properties": {"subject"}}, nil, nil)
 	if err != nil {
 		return fmt.Errorf("hubspot: read tickets: %w", err)
+	}
+	if c.cfg.SkipConversations {
+		return nil
+	}
+	err = c.call(ctx, "GET", threadsPath, url.Values{"limit": {"1"}}, nil, nil)
+	if err != nil {
+		return fmt.Errorf("hubspot: read conversations inbox threads (or set Config.SkipConversations): %w", err)
 	}
 	return nil
 }

@@ -67,8 +67,8 @@ func TestTest(t *testing.T) {
 	if c.PortalID() != hubspottest.DefaultPortalID {
 		t.Errorf("PortalID = %d after Test", c.PortalID())
 	}
-	if n := fake.Counts().Total; n != 2 {
-		t.Errorf("Test made %d requests, want 2", n)
+	if n := fake.Counts().Total; n != 3 {
+		t.Errorf("Test made %d requests, want 3", n)
 	}
 
 	bad := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.PrivateAppToken = "pat-na1-revoked-token" })

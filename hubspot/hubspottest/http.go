@@ -26,6 +26,8 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("GET /crm/v3/pipelines/{type}", s.listPipelines)
 	mux.HandleFunc("GET /crm/v3/owners", s.listOwners)
 	mux.HandleFunc("GET /crm/v3/owners/{id}", s.readOwner)
+	mux.HandleFunc("GET /conversations/v3/conversations/threads", s.listThreads)
+	mux.HandleFunc("GET /conversations/v3/conversations/threads/{id}/messages", s.listMessages)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := mux.Handler(r)
@@ -135,6 +137,8 @@ func requiredScopes(r *http.Request) []string {
 		return []string{ScopeTickets}
 	case strings.HasPrefix(path, "/crm/v4/associations/"):
 		return []string{ScopeTickets}
+	case strings.HasPrefix(path, "/conversations/"):
+		return []string{ScopeConversationsRead}
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	typ := ""

@@ -105,10 +105,13 @@ const (
 	ScopeContactsRead = "crm.objects.contacts.read"
 	ScopeOwnersRead   = "crm.objects.owners.read"
 	ScopeEmailsRead   = "sales-email-read"
+	// ScopeConversationsRead reads the conversations inbox: threads and
+	// their messages.
+	ScopeConversationsRead = "conversations.read"
 )
 
 // AllScopes lists every scope the fake checks.
-var AllScopes = []string{ScopeTickets, ScopeContactsRead, ScopeOwnersRead, ScopeEmailsRead}
+var AllScopes = []string{ScopeTickets, ScopeContactsRead, ScopeOwnersRead, ScopeEmailsRead, ScopeConversationsRead}
 
 // Options configure a Server. The zero value, or nil, means the defaults.
 type Options struct {
@@ -178,6 +181,7 @@ type Server struct {
 	lagNext *time.Duration  // SetIndexLag's lag for later writes
 	writes  int64           // ticket writes, which seed per-write lags
 	alias   map[int64]int64 // merged ticket id -> the id it was merged into
+	threads map[int64]*thread
 	faults  []*Fault
 	counts  Counts
 	window  []time.Time // accepted requests in the rolling window
@@ -253,6 +257,7 @@ func NewUnstarted(opts *Options) *Server {
 		counts:  newCounts(),
 		loc:     loc,
 		alias:   map[int64]int64{},
+		threads: map[int64]*thread{},
 	}
 	for _, t := range []string{typeTickets, typeContacts, typeEmails, typeNotes} {
 		s.objects[t] = map[int64]*object{}
