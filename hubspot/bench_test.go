@@ -82,10 +82,12 @@ func TestNoRateLimitedInSteadyState(t *testing.T) {
 	fake := hubspottest.New(&hubspottest.Options{RateLimit: 100, RateWindow: time.Second, SearchRateLimit: 5, SearchRateWindow: time.Second})
 	defer fake.Close()
 	seedFull(fake, 1500)
-	c, err := hubspot.New(hubspot.Config{
+	// HubSpot's 100 per 10 seconds, enforced and paced on a one-second
+	// window: 6,000 a minute.
+	c, err := hubspot.NewWithClock(hubspot.Config{
 		PrivateAppToken: hubspottest.DefaultToken, BaseURL: fake.URL, HTTPClient: fake.Client(),
-		RateLimit: 100, RateWindow: time.Second, SearchRateLimit: 5, SearchRateWindow: time.Second,
-	})
+		RequestsPerMinute: 6000, SearchRequestsPerSecond: 5,
+	}, nil, nil, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,14 @@
 package hubspot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ticketsync/ticketsync"
@@ -17,10 +17,14 @@ import (
 
 // hsError is HubSpot's error JSON, as far as the connector reads it.
 type hsError struct {
+	Message    string `json:"message"`
 	Category   string `json:"category"`
 	ErrorType  string `json:"errorType"`
 	PolicyName string `json:"policyName"`
-	Errors     []struct {
+	Context    struct {
+		MissingScopes []string `json:"missingScopes"`
+	} `json:"context"`
+	Errors []struct {
 		Context struct {
 			RequiredScopes         []string `json:"requiredScopes"`
 			RequiredGranularScopes []string `json:"requiredGranularScopes"`
@@ -28,8 +32,84 @@ type hsError struct {
 	} `json:"errors"`
 }
 
+// scopes returns the scopes a MISSING_SCOPES answer names, of which the
+// call needs one.
+func (e hsError) scopes() []string {
+	var out []string
+	add := func(ss []string) {
+		for _, s := range ss {
+			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	add(e.Context.MissingScopes)
+	for _, d := range e.Errors {
+		add(d.Context.RequiredGranularScopes)
+		add(d.Context.RequiredScopes)
+	}
+	return out
+}
+
+// decodeError reads HubSpot's error body for the HTTP client: its category
+// (or, for a 429, its errorType) is the APIError's Code; a missing scope, a
+// rate-limit policy and a rejected token get a hint for a person.
+func decodeError(status int, _ http.Header, body []byte) (code, message, hint string) {
+	var e hsError
+	if json.Unmarshal(body, &e) != nil {
+		return "", "", ""
+	}
+	code, message = e.Category, e.Message
+	switch {
+	case status == http.StatusForbidden && e.Category == "MISSING_SCOPES":
+		if s := e.scopes(); len(s) > 0 {
+			hint = scopeHint(s)
+		}
+	case status == http.StatusTooManyRequests && e.PolicyName != "":
+		code = e.PolicyName
+		message = fmt.Sprintf("%s rate limit reached (policy %s)", policyWords(e.PolicyName), e.PolicyName)
+		if e.PolicyName == "DAILY" {
+			hint = "the daily limit resets at midnight in the account's time zone"
+		}
+	case status == http.StatusUnauthorized:
+		hint = "check the private app's access token (or reconnect the OAuth app)"
+	}
+	return code, message, hint
+}
+
+// scopeHint says what to do about missing scopes, naming each quoted; the
+// names are read back from it by missingScopes.
+func scopeHint(scopes []string) string {
+	q := make([]string, len(scopes))
+	for i, s := range scopes {
+		q[i] = strconv.Quote(s)
+	}
+	return "the token lacks the " + strings.Join(q, " or ") + " scope; add it to the private app (or the OAuth app's scopes) and reinstall"
+}
+
+// missingScopes returns the scopes scopeHint named in hint.
+func missingScopes(hint string) []string {
+	var out []string
+	for rest := hint; ; {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			return out
+		}
+		q, err := strconv.QuotedPrefix(rest[i:])
+		if err != nil {
+			return out
+		}
+		if s, err := strconv.Unquote(q); err == nil {
+			out = append(out, s)
+		}
+		rest = rest[i+len(q):]
+	}
+}
+
 // ScopeError is a 403 from HubSpot because the token lacks a scope. It
-// matches ticketsync.ErrForbidden.
+// wraps the *ticketsync.APIError (Code "MISSING_SCOPES", with a Hint naming
+// the scopes) and matches ticketsync.ErrForbidden; it is there so that
+// errors.As can read the scopes as a list.
 type ScopeError struct {
 	// Scopes lists the scopes HubSpot named, of which the call needs one.
 	Scopes []string
@@ -37,87 +117,35 @@ type ScopeError struct {
 	Err error
 }
 
-// Error names the scopes and what to do, then the API error.
-func (e *ScopeError) Error() string {
-	return fmt.Sprintf("hubspot: the token lacks the %s scope; add it to the private app (or the OAuth app's scopes) and reinstall: %v",
-		strings.Join(quoteAll(e.Scopes), " or "), e.Err)
-}
+// Error is the APIError's text, which names the scopes and what to do.
+func (e *ScopeError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the *ticketsync.APIError, so that errors.Is(err,
 // ticketsync.ErrForbidden) holds.
 func (e *ScopeError) Unwrap() error { return e.Err }
 
-func quoteAll(s []string) []string {
-	out := make([]string, len(s))
-	for i, x := range s {
-		out[i] = fmt.Sprintf("%q", x)
-	}
-	return out
-}
-
-// call sends one request through the HTTP stack and decodes the JSON
-// answer into out. A 207 (a batch with some ids not found) is an answer,
-// not an error. Errors keep HubSpot's detail: the missing scope of a 403,
-// the policy of a 429.
+// call sends one JSON request through the HTTP stack (GetJSON or
+// PostJSON) and decodes the answer into out. A 207 (a batch with some ids
+// not found) is an answer, not an error. A missing scope is a *ScopeError.
 func (c *Connector) call(ctx context.Context, method, path string, query url.Values, in, out any, opts ...httpx.RequestOption) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("hubspot: encode %s request: %w", path, err)
+	var err error
+	switch method {
+	case http.MethodGet:
+		_, err = c.http.GetJSON(ctx, path, query, out, opts...)
+	case http.MethodPost:
+		ref := path
+		if len(query) > 0 {
+			ref += "?" + query.Encode()
 		}
-		body = bytes.NewReader(b)
+		_, err = c.http.PostJSON(ctx, ref, in, out, opts...)
+	default:
+		return fmt.Errorf("hubspot: %s %s: unsupported method", method, path)
 	}
-	req, err := c.http.NewRequest(ctx, method, path, query, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req, opts...)
-	if err != nil {
-		if resp != nil {
-			return enrich(err, resp)
+	var apiErr *ticketsync.APIError
+	if errors.As(err, &apiErr) && apiErr.Code == "MISSING_SCOPES" {
+		if s := missingScopes(apiErr.Hint); len(s) > 0 {
+			return &ScopeError{Scopes: s, Err: err}
 		}
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return &httpx.RequestError{Platform: Platform, Method: method, Path: path, Err: err}
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return &httpx.RequestError{Platform: Platform, Method: method, Path: path, Err: fmt.Errorf("decode response (%d bytes): %w", len(raw), err)}
-	}
-	return nil
-}
-
-// enrich adds what HubSpot's error body says to err.
-func enrich(err error, resp *http.Response) error {
-	defer resp.Body.Close()
-	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if rerr != nil {
-		return err
-	}
-	var e hsError
-	if json.Unmarshal(raw, &e) != nil {
-		return err
-	}
-	switch {
-	case resp.StatusCode == http.StatusForbidden && e.Category == "MISSING_SCOPES":
-		var scopes []string
-		for _, d := range e.Errors {
-			scopes = append(scopes, d.Context.RequiredScopes...)
-			scopes = append(scopes, d.Context.RequiredGranularScopes...)
-		}
-		return &ScopeError{Scopes: scopes, Err: err}
-	case resp.StatusCode == http.StatusTooManyRequests && e.PolicyName != "":
-		return fmt.Errorf("hubspot: %s rate limit reached (policy %s): %w", policyWords(e.PolicyName), e.PolicyName, err)
 	}
 	return err
 }

@@ -66,12 +66,11 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = wrongToken
 	}
-	return hubspot.New(hubspot.Config{
+	return hubspot.NewWithClock(hubspot.Config{
 		PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
-		RateLimit: 100000, RateWindow: time.Second, SearchRateLimit: 100000, SearchRateWindow: time.Second,
-		SearchLag: 2 * harnessLag, Now: a.fake.Now, Sleep: noSleep,
+		RequestsPerMinute: 6000000, SearchRequestsPerSecond: 100000, SearchLag: 2 * harnessLag,
 		ArchivedScanInterval: time.Nanosecond, // the kit checks deletions on the next poll
-	})
+	}, a.fake.Now, noSleep, 0)
 }
 
 var stages = []string{"1", "2", "3", "4"}

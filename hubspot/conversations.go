@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // The conversations inbox: help-desk threads (chat, messaging, inbox
@@ -24,21 +25,21 @@ const (
 )
 
 type threadJSON struct {
-	ID                     flexID `json:"id"`
-	LatestMessageTimestamp string `json:"latestMessageTimestamp"`
-	Archived               bool   `json:"archived"`
+	ID                     wire.ID `json:"id"`
+	LatestMessageTimestamp string  `json:"latestMessageTimestamp"`
+	Archived               bool    `json:"archived"`
 	ThreadAssociations     struct {
-		AssociatedTicketID flexID `json:"associatedTicketId"`
+		AssociatedTicketID wire.ID `json:"associatedTicketId"`
 	} `json:"threadAssociations"`
 }
 
 type messageJSON struct {
-	Type      string `json:"type"`
-	ID        flexID `json:"id"`
-	CreatedAt string `json:"createdAt"`
-	Text      string `json:"text"`
-	RichText  string `json:"richText"`
-	Archived  bool   `json:"archived"`
+	Type      string  `json:"type"`
+	ID        wire.ID `json:"id"`
+	CreatedAt string  `json:"createdAt"`
+	Text      string  `json:"text"`
+	RichText  string  `json:"richText"`
+	Archived  bool    `json:"archived"`
 	Senders   []struct {
 		ActorID            string `json:"actorId"`
 		Name               string `json:"name"`

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // Page sizes and batch limits of HubSpot's API.
@@ -136,11 +137,11 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return cursor{}, errors.New("hubspot: invalid cursor: not one this connector returned")
+		return cursor{}, fmt.Errorf("hubspot: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
 	}
 	var cur cursor
 	if err := json.Unmarshal(raw, &cur); err != nil || cur.V < 1 || cur.V > cursorVersion {
-		return cursor{}, errors.New("hubspot: invalid cursor: not one this connector returned")
+		return cursor{}, fmt.Errorf("hubspot: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
 	}
 	if cur.V == 1 {
 		// Written before the settled window: its runs re-read the live
@@ -503,30 +504,13 @@ func (c *Connector) readObjects(ctx context.Context, typ string, ids []string, p
 	return out, nil
 }
 
-// flexID is an object id that HubSpot writes as a number or a string.
-type flexID string
-
-func (f *flexID) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*f = flexID(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexID(n.String())
-	return nil
-}
-
 type assocResponse struct {
 	Results []struct {
 		From struct {
-			ID flexID `json:"id"`
+			ID wire.ID `json:"id"`
 		} `json:"from"`
 		To []struct {
-			ToObjectID flexID `json:"toObjectId"`
+			ToObjectID wire.ID `json:"toObjectId"`
 		} `json:"to"`
 		Paging *nextPaging `json:"paging"`
 	} `json:"results"`
@@ -981,30 +965,6 @@ func (c *Connector) listOwners(ctx context.Context) (map[string]ticketsync.Perso
 	}
 }
 
-// loadAccount learns the portal id and the web app's host once.
-func (c *Connector) loadAccount(ctx context.Context) error {
-	c.mu.Lock()
-	done := c.uiDomain != ""
-	c.mu.Unlock()
-	if done {
-		return nil
-	}
-	var d struct {
-		PortalID int64  `json:"portalId"`
-		UIDomain string `json:"uiDomain"`
-	}
-	if err := c.call(ctx, "GET", accountDetails, nil, nil, &d); err != nil {
-		return fmt.Errorf("read account details: %w", err)
-	}
-	c.mu.Lock()
-	if c.portalID == 0 {
-		c.portalID = d.PortalID
-	}
-	c.uiDomain = cmp.Or(d.UIDomain, defaultUIHost)
-	c.mu.Unlock()
-	return nil
-}
-
 // GetTickets returns the tickets with the given ids, as complete as Fetch
 // returns them, 100 ids per batch read. A ticket in the recycle bin comes
 // back as a tombstone. An id merged into another ticket, which HubSpot
@@ -1055,42 +1015,4 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 		return nil, fmt.Errorf("hubspot: get tickets: %w", err)
 	}
 	return tickets, nil
-}
-
-// Test checks the token with three cheap calls: the account details
-// (which also tell the portal id that webhook events are matched against),
-// a one-ticket list, which needs the "tickets" scope, and, unless
-// Config.SkipConversations, a one-thread list of the conversations inbox,
-// which needs "conversations.read". A missing scope is a *ScopeError
-// matching ticketsync.ErrForbidden and naming the scope.
-func (c *Connector) Test(ctx context.Context) error {
-	c.mu.Lock()
-	c.uiDomain = "" // read the details again
-	c.mu.Unlock()
-	if err := c.loadAccount(ctx); err != nil {
-		if errors.Is(err, ticketsync.ErrUnauthorized) {
-			return fmt.Errorf("hubspot: the token was rejected; check the private app's access token (or reconnect the OAuth app): %w", err)
-		}
-		return fmt.Errorf("hubspot: %w", err)
-	}
-	err := c.call(ctx, "GET", "/crm/v3/objects/tickets", url.Values{"limit": {"1"}, "properties": {"subject"}}, nil, nil)
-	if err != nil {
-		return fmt.Errorf("hubspot: read tickets: %w", err)
-	}
-	if c.cfg.SkipConversations {
-		return nil
-	}
-	err = c.call(ctx, "GET", threadsPath, url.Values{"limit": {"1"}}, nil, nil)
-	if err != nil {
-		return fmt.Errorf("hubspot: read conversations inbox threads (or set Config.SkipConversations): %w", err)
-	}
-	return nil
-}
-
-// PortalID returns the account id the connector matches webhook events
-// against: Config.PortalID, or what Test or a sync learned; 0 when unknown.
-func (c *Connector) PortalID() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.portalID
 }

@@ -1,6 +1,7 @@
 package hubspot_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -395,7 +396,7 @@ func TestGetTickets(t *testing.T) {
 func TestCursorIsOpaqueAndChecked(t *testing.T) {
 	_, c := newPair(t, nil, nil)
 	for _, bad := range []string{"not base64 !", "eyJ2Ijo5fQ"} {
-		if _, err := c.Fetch(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "invalid cursor") {
+		if _, err := c.Fetch(t.Context(), bad); !errors.Is(err, ticketsync.ErrInvalidCursor) || !strings.Contains(err.Error(), "invalid cursor") {
 			t.Errorf("Fetch(%q) = %v, want an invalid cursor error", bad, err)
 		}
 	}

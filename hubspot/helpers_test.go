@@ -27,21 +27,17 @@ func fastLimits() *hubspottest.Options {
 func newConnector(t testing.TB, fake *hubspottest.Server, mod func(*hubspot.Config)) *hubspot.Connector {
 	t.Helper()
 	cfg := hubspot.Config{
-		PrivateAppToken:  hubspottest.DefaultToken,
-		BaseURL:          fake.URL,
-		HTTPClient:       fake.Client(),
-		ClientSecret:     fake.ClientSecret(),
-		RateLimit:        100000,
-		RateWindow:       time.Second,
-		SearchRateLimit:  100000,
-		SearchRateWindow: time.Second,
-		Now:              fake.Now,
-		Sleep:            noSleep,
+		PrivateAppToken:         hubspottest.DefaultToken,
+		BaseURL:                 fake.URL,
+		HTTPClient:              fake.Client(),
+		ClientSecret:            fake.ClientSecret(),
+		RequestsPerMinute:       6000000,
+		SearchRequestsPerSecond: 100000,
 	}
 	if mod != nil {
 		mod(&cfg)
 	}
-	c, err := hubspot.New(cfg)
+	c, err := hubspot.NewWithClock(cfg, fake.Now, noSleep, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestNewValidates(t *testing.T) {
 		{"bad webhook URL", hubspot.Config{PrivateAppToken: "pat", WebhookURL: "/hooks"}, "Config.WebhookURL"},
 		{"bad status", hubspot.Config{PrivateAppToken: "pat", StageStatus: map[string]ticketsync.Status{"1": "limbo"}}, "Config.StageStatus"},
 		{"bad base URL", hubspot.Config{PrivateAppToken: "pat", BaseURL: "ftp://x"}, "Config.BaseURL"},
-		{"negative limit", hubspot.Config{PrivateAppToken: "pat", RateLimit: -1}, "Config.RateLimit"},
+		{"negative limit", hubspot.Config{PrivateAppToken: "pat", RequestsPerMinute: -1}, "Config.RequestsPerMinute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := hubspot.New(tc.cfg)
@@ -41,7 +41,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestConfigNeverPrintsSecrets(t *testing.T) {
-	cfg := hubspot.Config{PrivateAppToken: "pat-na1-SECRET-TOKEN", ClientSecret: "CLIENT-SECRET-1", PreviousClientSecrets: []string{"CLIENT-SECRET-0"},
+	cfg := hubspot.Config{PrivateAppToken: "pat-na1-SECRET-TOKEN", ClientSecret: "CLIENT-SECRET-1", ClientSecrets: []string{"CLIENT-SECRET-0"},
 		WebhookURL: "https://hooks.example.com/in?key=QUERY-SECRET"}
 	c, err := hubspot.New(cfg)
 	if err != nil {
@@ -53,7 +53,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 				t.Errorf("printed config holds a secret")
 			}
 		}
-		if !strings.Contains(s, "[set]") {
+		if !strings.Contains(s, "PrivateAppToken: [redacted]") {
 			t.Errorf("printed config does not say the token is set: %s", s)
 		}
 	}
@@ -224,7 +224,7 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 
 	rotated := newConnector(t, fake, func(cfg *hubspot.Config) {
-		cfg.ClientSecret, cfg.PreviousClientSecrets = "new-secret", []string{fake.ClientSecret()}
+		cfg.ClientSecret, cfg.ClientSecrets = "new-secret", []string{fake.ClientSecret()}
 		cfg.WebhookURL = "https://hooks.example.com/api/webhooks/tickets"
 	})
 	if err := deliver(t, rotated, req, body); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/webhooksig"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // Webhook headers.
@@ -139,7 +140,7 @@ func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
 		if err != nil {
 			return fmt.Errorf("hubspot: verify webhook: %s: %w", HeaderTimestamp, err)
 		}
-		if err := webhooksig.CheckTimestamp(at, c.now(), c.cfg.WebhookTolerance); err != nil {
+		if err := webhooksig.CheckTimestamp(at, c.webhookNow(), c.cfg.WebhookTolerance); err != nil {
 			return fmt.Errorf("hubspot: verify webhook: %w", err)
 		}
 		v := v3
@@ -176,14 +177,14 @@ type webhookEvent struct {
 	PortalID         json.Number `json:"portalId"`
 	OccurredAt       json.Number `json:"occurredAt"`
 	SubscriptionType string      `json:"subscriptionType"`
-	ObjectID         flexID      `json:"objectId"`
+	ObjectID         wire.ID     `json:"objectId"`
 	ObjectTypeID     string      `json:"objectTypeId"`
 	AssociationType  string      `json:"associationType"`
-	FromObjectID     flexID      `json:"fromObjectId"`
-	ToObjectID       flexID      `json:"toObjectId"`
-	PrimaryObjectID  flexID      `json:"primaryObjectId"`
-	MergedObjectIDs  []flexID    `json:"mergedObjectIds"`
-	NewObjectID      flexID      `json:"newObjectId"`
+	FromObjectID     wire.ID     `json:"fromObjectId"`
+	ToObjectID       wire.ID     `json:"toObjectId"`
+	PrimaryObjectID  wire.ID     `json:"primaryObjectId"`
+	MergedObjectIDs  []wire.ID   `json:"mergedObjectIds"`
+	NewObjectID      wire.ID     `json:"newObjectId"`
 }
 
 // ParseWebhook turns a delivery, a JSON array of events, into id-only
@@ -228,7 +229,7 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 		if ms, err := e.OccurredAt.Int64(); err == nil && ms > 0 {
 			at = time.UnixMilli(ms).UTC()
 		}
-		add := func(kind ticketsync.EventKind, id flexID) {
+		add := func(kind ticketsync.EventKind, id wire.ID) {
 			if id != "" && id != "0" {
 				out = append(out, ticketsync.Event{Kind: kind, TicketID: string(id), At: at})
 			}
@@ -257,7 +258,7 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 			// HubSpot answers reads of the old ids with it, so loading
 			// every id involved yields the record and a tombstone of each
 			// old id naming it (see GetTickets).
-			ids := append([]flexID{e.NewObjectID, e.ObjectID, e.PrimaryObjectID}, e.MergedObjectIDs...)
+			ids := append([]wire.ID{e.NewObjectID, e.ObjectID, e.PrimaryObjectID}, e.MergedObjectIDs...)
 			for i, id := range ids {
 				if !slices.Contains(ids[:i], id) {
 					add(ticketsync.EventUpdated, id)
