@@ -180,7 +180,7 @@ func (c *Connector) fetchThreads(ctx context.Context, cur cursor) (ticketsync.Pa
 		c.endThreads(&cur)
 		more = cur.Phase != phaseSearch
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: encodeCursor(cur), More: more}, nil
+	return ticketsync.Page{Tickets: tickets, Cursor: c.encodeCursor(cur), More: more}, nil
 }
 
 // threadMessages reads a thread's messages as comments, the newest

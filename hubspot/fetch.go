@@ -16,6 +16,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
@@ -27,7 +28,7 @@ const (
 	assocLimit     = 1000 // ids per v4 association batch read
 	maxAssocPages  = 10   // association pages followed per ticket and page
 	maxSeen        = 5000 // ids the cursor remembers for the re-reads
-	cursorVersion  = 2
+	cursorVersion  = 3
 	phaseSearch    = ""
 	phaseArchived  = "archived"
 	phaseThreads   = "threads"
@@ -127,6 +128,16 @@ func (c *Connector) startMillis() int64 {
 	return max(c.cfg.StartTime.UnixMilli(), searchFloor)
 }
 
+// codec writes the cursor: opaque, checksummed, and refused when it comes
+// from another connector, another base URL or portal, or another layout.
+func (c *Connector) codec() incremental.Codec {
+	fp := c.cfg.baseURL()
+	if c.cfg.PortalID != 0 {
+		fp += "#" + strconv.FormatInt(c.cfg.PortalID, 10)
+	}
+	return incremental.Codec{Connector: Platform, Version: cursorVersion, Fingerprint: fp}
+}
+
 func (c *Connector) decodeCursor(s string) (cursor, error) {
 	if s == "" {
 		start := c.startMillis()
@@ -135,19 +146,13 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 		settled := max(start, c.now().UnixMilli()-c.cfg.SettleWindow.Milliseconds())
 		return cursor{V: cursorVersion, From: start, ArchSince: start, ThrSince: start, Settled: settled}, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return cursor{}, fmt.Errorf("hubspot: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
-	}
 	var cur cursor
-	if err := json.Unmarshal(raw, &cur); err != nil || cur.V < 1 || cur.V > cursorVersion {
-		return cursor{}, fmt.Errorf("hubspot: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
-	}
-	if cur.V == 1 {
-		// Written before the settled window: its runs re-read the live
-		// window only, so what they delivered counts as settled.
-		cur.V, cur.Settled = cursorVersion, max(cur.From, c.startMillis())
-		cur.ThrSince = max(cur.From, c.startMillis())
+	if err := c.codec().Decode(s, &cur); err != nil {
+		legacy, ok := c.decodeLegacyCursor(s)
+		if !ok {
+			return cursor{}, fmt.Errorf("hubspot: %w", err)
+		}
+		cur = legacy
 	}
 	if cur.From < searchFloor {
 		cur.From = searchFloor
@@ -155,13 +160,29 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 	return cur, nil
 }
 
-func encodeCursor(cur cursor) string {
-	b, err := json.Marshal(cur)
+// decodeLegacyCursor reads a cursor of the versions before the shared
+// codec (base64 JSON with "v" 1 or 2), so that a saved position survives
+// the upgrade.
+func (c *Connector) decodeLegacyCursor(s string) (cursor, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		panic(err) // a struct of strings and numbers
+		return cursor{}, false
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	var cur cursor
+	if err := json.Unmarshal(raw, &cur); err != nil || cur.V < 1 || cur.V > 2 {
+		return cursor{}, false
+	}
+	if cur.V == 1 {
+		// Written before the settled window: its runs re-read the live
+		// window only, so what they delivered counts as settled.
+		cur.Settled = max(cur.From, c.startMillis())
+		cur.ThrSince = cur.Settled
+	}
+	cur.V = cursorVersion
+	return cur, true
 }
+
+func (c *Connector) encodeCursor(cur cursor) string { return c.codec().Encode(cur) }
 
 // hsObject is HubSpot's SimplePublicObject.
 type hsObject struct {
@@ -359,7 +380,7 @@ func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Pag
 		more = cur.Phase != phaseSearch
 	}
 	c.pruneSeen(&cur)
-	return ticketsync.Page{Tickets: tickets, Cursor: encodeCursor(cur), More: more}, nil
+	return ticketsync.Page{Tickets: tickets, Cursor: c.encodeCursor(cur), More: more}, nil
 }
 
 // pruneSeen keeps the ids delivered within the windows still to be read
@@ -461,7 +482,7 @@ func (c *Connector) fetchArchived(ctx context.Context, cur cursor) (ticketsync.P
 		cur.ArchLast = c.now().UnixMilli()
 		cur.Rewind = true
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: encodeCursor(cur), More: more}, nil
+	return ticketsync.Page{Tickets: tickets, Cursor: c.encodeCursor(cur), More: more}, nil
 }
 
 func archivedMillis(o hsObject) int64 {

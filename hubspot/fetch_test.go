@@ -1,6 +1,7 @@
 package hubspot_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/hubspot/hubspottest"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 func TestFullSyncEqualsFake(t *testing.T) {
@@ -488,5 +490,36 @@ func TestRecycleBinListedRarelyByDefault(t *testing.T) {
 	drain(t, c, cursor)
 	if n := fake.Counts().Endpoint(list) - before; n != 3 {
 		t.Errorf("after the interval: %d recycle-bin requests, want a scan of 3", n)
+	}
+}
+
+// A cursor of another connector or account is refused; a cursor saved by
+// the versions before the shared codec still resumes where it was.
+func TestCursorOfAnotherConnectorRefusedOldOneKept(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	old := fake.CreateTicket(nil)
+	fake.Advance(time.Hour)
+	at := fake.Now()
+	fresh := fake.CreateTicket(nil)
+	fake.Advance(time.Minute)
+	other := incremental.Codec{Connector: "zendesk", Version: 3}.Encode(map[string]int{"v": 3})
+	if _, err := c.Fetch(t.Context(), other); !errors.Is(err, ticketsync.ErrInvalidCursor) {
+		t.Errorf("a zendesk cursor: %v, want ErrInvalidCursor", err)
+	}
+	_, elsewhere := newPair(t, nil, nil)
+	page, err := elsewhere.Fetch(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(t.Context(), page.Cursor); !errors.Is(err, ticketsync.ErrInvalidCursor) {
+		t.Errorf("another account's cursor: %v, want ErrInvalidCursor", err)
+	}
+	legacy := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"v":1,"f":%d,"m":%d}`, at.UnixMilli(), at.UnixMilli()))
+	r := drain(t, c, legacy)
+	if _, ok := r.tickets[fresh]; !ok {
+		t.Errorf("a version-1 cursor did not resume: %v", r.seen)
+	}
+	if _, ok := r.tickets[old]; ok {
+		t.Errorf("a version-1 cursor started over: %v", r.seen)
 	}
 }
