@@ -32,6 +32,7 @@ const (
 	phaseSearch    = ""
 	phaseArchived  = "archived"
 	phaseThreads   = "threads"
+	phaseEngage    = "engagements"
 	modifiedProp   = "hs_lastmodifieddate"
 	objectIDProp   = "hs_object_id"
 	ownerProp      = "hubspot_owner_id"
@@ -102,12 +103,22 @@ type cursor struct {
 	ThrAfter  string  `json:"ta,omitempty"`
 	ThrMax    int64   `json:"tm,omitempty"`
 	ThrSeen   seenSet `json:"tn,omitempty"`
+	EngSince  int64   `json:"es,omitempty"`
+	EngFrom   int64   `json:"ef,omitempty"`
+	EngType   int     `json:"et,omitempty"`
+	EngMax    int64   `json:"em,omitempty"`
+	EngSeen   seenSet `json:"en,omitempty"`
 	ArchAfter string  `json:"aa,omitempty"`
 	ArchSince int64   `json:"as,omitempty"`
 	ArchMax   int64   `json:"am,omitempty"`
 	ArchLast  int64   `json:"al,omitempty"`
 	ArchSeen  seenSet `json:"an,omitempty"`
-	Rewind    bool    `json:"r,omitempty"`
+	// ArchGone holds the ids delivered as deleted, with their archive
+	// times; ArchHere those of them the current scan found in the bin. One
+	// that a scan no longer finds was restored (or purged).
+	ArchGone seenSet `json:"ag,omitempty"`
+	ArchHere seenSet `json:"ah,omitempty"`
+	Rewind   bool    `json:"r,omitempty"`
 }
 
 // tie pages through the tickets modified at one instant, by id.
@@ -144,7 +155,10 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 		// A first sync reads everything up to now; only what changed in the
 		// last SettleWindow still needs its settled re-read.
 		settled := max(start, c.now().UnixMilli()-c.cfg.SettleWindow.Milliseconds())
-		return cursor{V: cursorVersion, From: start, ArchSince: start, ThrSince: start, Settled: settled}, nil
+		// Engagements logged before now came with their tickets' first
+		// read; only later ones need the engagements phase.
+		eng := max(start, c.now().UnixMilli())
+		return cursor{V: cursorVersion, From: start, ArchSince: start, ThrSince: start, Settled: settled, EngSince: eng, EngFrom: eng}, nil
 	}
 	var cur cursor
 	if err := c.codec().Decode(s, &cur); err != nil {
@@ -177,6 +191,10 @@ func (c *Connector) decodeLegacyCursor(s string) (cursor, bool) {
 		// window only, so what they delivered counts as settled.
 		cur.Settled = max(cur.From, c.startMillis())
 		cur.ThrSince = cur.Settled
+	}
+	if cur.EngSince == 0 {
+		cur.EngSince = c.now().UnixMilli() - c.cfg.SearchLag.Milliseconds()
+		cur.EngFrom = cur.EngSince
 	}
 	cur.V = cursorVersion
 	return cur, true
@@ -254,6 +272,8 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		return c.fetchArchived(ctx, cur)
 	case phaseThreads:
 		return c.fetchThreads(ctx, cur)
+	case phaseEngage:
+		return c.fetchEngagements(ctx, cur)
 	}
 	return c.fetchSearch(ctx, cur)
 }
@@ -414,9 +434,17 @@ func pruneMap(m map[string]int64) {
 	}
 }
 
-// endThreads moves on from the threads phase: to the recycle bin when a
-// scan is due, else to the end of the run.
+// endThreads moves on from the threads phase to the engagements phase.
 func (c *Connector) endThreads(cur *cursor) {
+	cur.Phase, cur.EngType, cur.EngFrom = phaseEngage, 0, cur.EngSince
+	if c.cfg.MaxCommentsPerTicket < 0 {
+		c.endEngagements(cur)
+	}
+}
+
+// endEngagements moves on from the engagements phase: to the recycle bin
+// when a scan is due, else to the end of the run.
+func (c *Connector) endEngagements(cur *cursor) {
 	if c.archivedDue(*cur) {
 		cur.Phase, cur.ArchAfter, cur.ArchMax = phaseArchived, "", cur.ArchSince
 		return
@@ -450,10 +478,19 @@ func (c *Connector) fetchArchived(ctx context.Context, cur cursor) (ticketsync.P
 	if cur.ArchSeen == nil {
 		cur.ArchSeen = seenSet{}
 	}
+	if cur.ArchGone == nil {
+		cur.ArchGone, cur.ArchHere = seenSet{}, seenSet{}
+	}
 	var gone []hsObject
 	for _, o := range resp.Results {
 		at := archivedMillis(o)
 		cur.ArchMax = max(cur.ArchMax, at)
+		if _, ok := cur.ArchGone[o.ID]; ok {
+			if cur.ArchHere == nil {
+				cur.ArchHere = seenSet{}
+			}
+			cur.ArchHere[o.ID] = at
+		}
 		if at < cur.ArchSince {
 			continue
 		}
@@ -463,11 +500,55 @@ func (c *Connector) fetchArchived(ctx context.Context, cur cursor) (ticketsync.P
 		cur.ArchSeen[o.ID] = at
 		gone = append(gone, o)
 	}
+	more := resp.Paging != nil && resp.Paging.Next != nil && resp.Paging.Next.After != "" && len(resp.Results) > 0
+	var restored map[string]int64
+	if !more {
+		// Tombstones of earlier scans that left the bin were restored
+		// (whether or not the restore moved hs_lastmodifieddate, which
+		// HubSpot does not document) or purged: read them live.
+		restored = map[string]int64{}
+		var left []string
+		for id, at := range cur.ArchGone {
+			if _, ok := cur.ArchHere[id]; ok {
+				continue
+			}
+			if mod, ok := cur.Seen[id]; ok && mod > at {
+				delete(cur.ArchGone, id) // search delivered it after its restore
+				continue
+			}
+			left = append(left, id)
+		}
+		if len(left) > 0 {
+			slices.Sort(left)
+			back, err := c.readObjects(ctx, "tickets", left, c.properties(), false)
+			if err != nil {
+				return ticketsync.Page{}, fmt.Errorf("hubspot: read tickets gone from the recycle bin: %w", err)
+			}
+			for _, o := range back {
+				gone = append(gone, o)
+			}
+			for _, id := range left {
+				restored[id] = cur.ArchGone[id]
+				delete(cur.ArchGone, id)
+			}
+		}
+		cur.ArchHere = nil
+	}
 	tickets, err := c.build(ctx, gone)
 	if err != nil {
 		return ticketsync.Page{}, fmt.Errorf("hubspot: deleted tickets: %w", err)
 	}
-	more := resp.Paging != nil && resp.Paging.Next != nil && resp.Paging.Next.After != "" && len(resp.Results) > 0
+	for i, t := range tickets {
+		if t.Deleted && t.Fields[FieldMergedInto] == "" {
+			cur.ArchGone[t.ID] = t.UpdatedAt.UnixMilli()
+		}
+		// A restore that left hs_lastmodifieddate where it was must still
+		// be newer than the tombstone it undoes.
+		if at, ok := restored[t.ID]; ok && !t.Deleted && t.UpdatedAt.UnixMilli() <= at {
+			tickets[i].UpdatedAt = time.UnixMilli(at + 1).UTC()
+		}
+	}
+	pruneMap(cur.ArchGone)
 	if more {
 		cur.ArchAfter = resp.Paging.Next.After
 	} else {

@@ -608,6 +608,10 @@ var associationTypeIDs = map[string]int{typeContacts: 16, typeEmails: 224, typeN
 // from tickets: at most 1,000 inputs, each paged by AssociationPageSize.
 func (s *Server) batchAssociations(w http.ResponseWriter, r *http.Request) {
 	from, to := objectType(r.PathValue("from")), objectType(r.PathValue("to"))
+	if from != typeTickets && to == typeTickets && from != typeContacts && from != "" {
+		s.batchEngagementTickets(w, r, from)
+		return
+	}
 	if from != typeTickets || to == "" || to == typeTickets {
 		badRequest(w, "unsupported association types")
 		return
@@ -832,4 +836,48 @@ func listParams(w http.ResponseWriter, q url.Values, def, max int) (limit int, a
 		}
 	}
 	return limit, archived, after, true
+}
+
+// batchEngagementTickets serves POST /crm/v4/associations/{emails|notes}/tickets/batch/read:
+// the tickets each engagement is associated with.
+func (s *Server) batchEngagementTickets(w http.ResponseWriter, r *http.Request, from string) {
+	var req struct {
+		Inputs []struct {
+			ID string `json:"id"`
+		} `json:"inputs"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Invalid input JSON on line 1")
+		return
+	}
+	if len(req.Inputs) > 1000 {
+		badRequest(w, fmt.Sprintf("Batch input size %d exceeds the limit of 1000", len(req.Inputs)))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type toObj struct {
+		ToObjectID int64 `json:"toObjectId"`
+	}
+	type result struct {
+		From map[string]string `json:"from"`
+		To   []toObj           `json:"to"`
+	}
+	results := []result{}
+	for _, in := range req.Inputs {
+		id, err := strconv.ParseInt(in.ID, 10, 64)
+		if err != nil {
+			continue
+		}
+		res := result{From: map[string]string{"id": in.ID}}
+		for tid, ids := range s.assoc[typeTickets+"/"+from] {
+			if o, ok := s.objects[typeTickets][tid]; ok && !o.archived && slices.Contains(ids, id) {
+				res.To = append(res.To, toObj{ToObjectID: tid})
+			}
+		}
+		if len(res.To) > 0 {
+			results = append(results, res)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "COMPLETE", "results": results})
 }

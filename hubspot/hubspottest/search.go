@@ -89,8 +89,9 @@ func parseSort(raw json.RawMessage) (searchSort, error) {
 
 // searchObjects serves POST /crm/v3/objects/tickets/search.
 func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
-	if objectType(r.PathValue("type")) != typeTickets {
-		badRequest(w, "the fake searches tickets only")
+	typ := objectType(r.PathValue("type"))
+	if typ == "" || typ == typeContacts {
+		badRequest(w, "the fake searches tickets, emails and notes only")
 		return
 	}
 	var req searchRequest
@@ -176,8 +177,11 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		key value
 	}
 	var hits []hit
-	for _, o := range s.objects[typeTickets] {
+	for _, o := range s.objects[typ] {
 		v, ok := o.searchView(s.now)
+		if typ != typeTickets { // engagements are searchable at once
+			v, ok = version{props: o.props, updatedAt: o.updatedAt, archived: o.archived}, true
+		}
 		if !ok || v.archived {
 			continue
 		}

@@ -131,6 +131,15 @@ type Options struct {
 	// sets the lag of the writes that follow.
 	IndexLag    time.Duration
 	IndexLagMax time.Duration
+	// EngagementsKeepModifiedDate makes logging an email or note on a
+	// ticket leave the ticket's hs_lastmodifieddate as it was, and
+	// ArchiveKeepsModifiedDate does the same for a restore from the recycle
+	// bin, archiving included. HubSpot's documentation does not say
+	// whether either moves it;
+	// by default the fake moves it for both, and a connector should work
+	// either way.
+	EngagementsKeepModifiedDate bool
+	ArchiveKeepsModifiedDate    bool
 	// TimeZone is the account's time zone (an IANA name), in which the
 	// daily limit resets at midnight; "America/New_York" when empty.
 	TimeZone string
@@ -616,7 +625,9 @@ func (s *Server) ArchiveTicket(id string) {
 	o := s.mustTicket(id)
 	o.archived = true
 	o.archivedAt = s.now
-	o.updatedAt = s.now
+	if !s.opts.ArchiveKeepsModifiedDate {
+		o.updatedAt = s.now
+	}
 	s.snapshot(o)
 	s.recordEvent(o.id, "ticket.deletion", "", "")
 }
@@ -628,7 +639,10 @@ func (s *Server) RestoreTicket(id string) {
 	o := s.mustTicket(id)
 	o.archived = false
 	o.archivedAt = time.Time{}
-	s.touch(o)
+	if !s.opts.ArchiveKeepsModifiedDate {
+		o.updatedAt = s.now
+	}
+	s.snapshot(o)
 	s.recordEvent(o.id, "ticket.restore", "", "")
 }
 
@@ -738,7 +752,9 @@ func (s *Server) associate(t *object, to string, id int64) {
 	if !slices.Contains(s.assoc[key][t.id], id) {
 		s.assoc[key][t.id] = append(s.assoc[key][t.id], id)
 	}
-	s.touch(t)
+	if to == typeContacts || !s.opts.EngagementsKeepModifiedDate {
+		s.touch(t)
+	}
 	s.recordEvent(t.id, "ticket.associationChange", "", "")
 }
 
