@@ -3,6 +3,7 @@ package hubspot_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 			"Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
 		Webhooks:      true,
 		DeletesByPoll: true,
+		CursorChecks:  true,
 	}
 }
 
@@ -238,4 +240,40 @@ func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, t
 
 func (a *account) Secrets() []string {
 	return []string{hubspottest.DefaultToken, wrongToken, a.fake.ClientSecret()}
+}
+
+// CapQuery makes the fake's search refuse pages past results, as HubSpot
+// does past 10,000.
+func (a *account) CapQuery(results int) { a.fake.SetSearchResultCap(results) }
+
+// UpdateTicketLate changes a ticket with an index lag of its own, so that
+// the changes after it show up in search first.
+func (a *account) UpdateTicketLate(id string) error {
+	a.fake.SetIndexLag(harnessLag)
+	a.fake.UpdateTicket(id, map[string]string{"subject": "Changed late " + id})
+	a.fake.SetIndexLag(0)
+	a.fake.Advance(time.Second)
+	return nil
+}
+
+// WebhookAt is Webhook signed at the given time.
+func (a *account) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
+	req, err := a.Webhook(target, kind, id, false)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(req.Body)
+	return a.fake.SignedRequest(target, body, at), nil
+}
+
+// Now is the fake's clock, which the harness's connectors check webhook
+// timestamps against.
+func (a *account) Now() time.Time { return a.fake.Now() }
+
+// NewForbiddenConnector has a token without the tickets scope.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	const token = "pat-na1-no-tickets-scope-0000"
+	a.fake.AddToken(token, hubspottest.ScopeContactsRead, hubspottest.ScopeOwnersRead)
+	return hubspot.NewWithClock(hubspot.Config{PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client()},
+		a.fake.Now, noSleep, 0)
 }

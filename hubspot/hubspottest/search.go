@@ -156,11 +156,14 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	if after+limit > SearchResultCap {
+	s.mu.Lock()
+	resultCap := s.resultCap
+	s.mu.Unlock()
+	if after+limit > resultCap {
 		// HubSpot refuses any page that reaches past the 10,000th result,
 		// whether or not that many results exist.
 		writeError(w, http.StatusBadRequest,
-			fmt.Sprintf("Paging past %d results is not supported; narrow the search with filters.", SearchResultCap),
+			fmt.Sprintf("Paging past %d results is not supported; narrow the search with filters.", resultCap),
 			"VALIDATION_ERROR", nil)
 		return
 	}
@@ -209,7 +212,7 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		}
 		return cmp.Compare(a.rec.o.id, b.rec.o.id)
 	})
-	end := min(after+limit, len(hits), SearchResultCap)
+	end := min(after+limit, len(hits), resultCap)
 	results := []publicObject{}
 	if after < end {
 		for _, h := range hits[after:end] {

@@ -191,12 +191,14 @@ type Server struct {
 	writes  int64           // ticket writes, which seed per-write lags
 	alias   map[int64]int64 // merged ticket id -> the id it was merged into
 	threads map[int64]*thread
-	faults  []*Fault
-	counts  Counts
-	window  []time.Time // accepted requests in the rolling window
-	search  []time.Time // accepted search requests in the search window
-	day     string
-	daily   int
+	// resultCap is how many results one search query may page through.
+	resultCap int
+	faults    []*Fault
+	counts    Counts
+	window    []time.Time // accepted requests in the rolling window
+	search    []time.Time // accepted search requests in the search window
+	day       string
+	daily     int
 }
 
 // New starts a fake HubSpot on a loopback port. Close it when done.
@@ -255,18 +257,19 @@ func NewUnstarted(opts *Options) *Server {
 		panic(fmt.Sprintf("hubspottest: Options.TimeZone: %v", err))
 	}
 	s := &Server{
-		opts:    o,
-		now:     o.Start.UTC(),
-		nextID:  map[string]int64{typeTickets: 5001, typeContacts: 101, typeEmails: 70001, typeNotes: 70001},
-		objects: map[string]map[int64]*object{},
-		assoc:   map[string]map[int64][]int64{},
-		owners:  map[string]*Owner{},
-		pipes:   DefaultPipelines(),
-		tokens:  map[string][]string{o.Token: slices.Clone(AllScopes)},
-		counts:  newCounts(),
-		loc:     loc,
-		alias:   map[int64]int64{},
-		threads: map[int64]*thread{},
+		opts:      o,
+		now:       o.Start.UTC(),
+		nextID:    map[string]int64{typeTickets: 5001, typeContacts: 101, typeEmails: 70001, typeNotes: 70001},
+		objects:   map[string]map[int64]*object{},
+		assoc:     map[string]map[int64][]int64{},
+		owners:    map[string]*Owner{},
+		pipes:     DefaultPipelines(),
+		tokens:    map[string][]string{o.Token: slices.Clone(AllScopes)},
+		counts:    newCounts(),
+		loc:       loc,
+		alias:     map[int64]int64{},
+		threads:   map[int64]*thread{},
+		resultCap: SearchResultCap,
 	}
 	for _, t := range []string{typeTickets, typeContacts, typeEmails, typeNotes} {
 		s.objects[t] = map[int64]*object{}
@@ -523,6 +526,14 @@ func (s *Server) indexLag() time.Duration {
 	x := uint64(s.writes) * 0x9E3779B97F4A7C15
 	x ^= x >> 31
 	return lo + time.Duration(x%uint64(hi-lo))
+}
+
+// SetSearchResultCap replaces HubSpot's 10,000-result cap of one search
+// query, so that a test can cross it with few tickets.
+func (s *Server) SetSearchResultCap(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resultCap = n
 }
 
 // SetIndexLag sets how long the ticket writes that follow take to show in
