@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -237,4 +238,56 @@ func (c *Connector) PortalID() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.portalID
+}
+
+// ScopeError is the error of a 403 for a missing scope: since the
+// platform packages share one error type, it is the *ticketsync.APIError,
+// with Code "MISSING_SCOPES" and a Hint naming the scopes.
+//
+// Deprecated: use *ticketsync.APIError, and MissingScopes for the list.
+type ScopeError = ticketsync.APIError
+
+// MissingScopes returns the scopes that a 403 in err says the token lacks
+// (the call needs one of them), or nil when err is not such an error.
+func MissingScopes(err error) []string {
+	var e *ticketsync.APIError
+	if !errors.As(err, &e) || e.Code != "MISSING_SCOPES" {
+		return nil
+	}
+	return missingScopes(e.Hint)
+}
+
+// call sends one JSON request through the HTTP stack (GetJSON or
+// PostJSON) and decodes the answer into out. A 207 (a batch with some ids
+// not found) is an answer, not an error.
+func (c *Connector) call(ctx context.Context, method, path string, query url.Values, in, out any, opts ...httpx.RequestOption) error {
+	var err error
+	switch method {
+	case http.MethodGet:
+		_, err = c.http.GetJSON(ctx, path, query, out, opts...)
+	case http.MethodPost:
+		ref := path
+		if len(query) > 0 {
+			ref += "?" + query.Encode()
+		}
+		_, err = c.http.PostJSON(ctx, ref, in, out, opts...)
+	default:
+		return fmt.Errorf("hubspot: %s %s: unsupported method", method, path)
+	}
+	return err
+}
+
+// forbidden reports whether err is a 403, which the connector treats as a
+// missing optional scope when it reads requesters, owners and comments.
+func forbidden(err error) bool { return errors.Is(err, ticketsync.ErrForbidden) }
+
+// warnOnce logs a degraded lookup once per kind.
+func (c *Connector) warnOnce(kind string, err error) {
+	c.mu.Lock()
+	seen := c.warned[kind]
+	c.warned[kind] = true
+	c.mu.Unlock()
+	if !seen {
+		c.log.Warn("hubspot: cannot read "+kind+"; continuing without them", "err", err)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
-	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // The conversations inbox: help-desk threads (chat, messaging, inbox
@@ -23,32 +22,6 @@ const (
 	// ScopeConversations is the scope that reads the conversations inbox.
 	ScopeConversations = "conversations.read"
 )
-
-type threadJSON struct {
-	ID                     wire.ID `json:"id"`
-	LatestMessageTimestamp string  `json:"latestMessageTimestamp"`
-	Archived               bool    `json:"archived"`
-	ThreadAssociations     struct {
-		AssociatedTicketID wire.ID `json:"associatedTicketId"`
-	} `json:"threadAssociations"`
-}
-
-type messageJSON struct {
-	Type      string  `json:"type"`
-	ID        wire.ID `json:"id"`
-	CreatedAt string  `json:"createdAt"`
-	Text      string  `json:"text"`
-	RichText  string  `json:"richText"`
-	Archived  bool    `json:"archived"`
-	Senders   []struct {
-		ActorID            string `json:"actorId"`
-		Name               string `json:"name"`
-		DeliveryIdentifier *struct {
-			Type  string `json:"type"`
-			Value string `json:"value"`
-		} `json:"deliveryIdentifier"`
-	} `json:"senders"`
-}
 
 // comment maps a thread message: a MESSAGE is public, an agents' COMMENT
 // internal; other types (status changes, welcome messages) are not

@@ -18,7 +18,7 @@ import (
 	"github.com/ticketsync/ticketsync/hubspot/hubspottest"
 )
 
-func TestNewValidates(t *testing.T) {
+func TestNewValidatesConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		cfg   hubspot.Config
@@ -59,7 +59,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	}
 }
 
-func TestTest(t *testing.T) {
+func TestTestCredentials(t *testing.T) {
 	fake, c := newPair(t, nil, nil)
 	if err := c.Test(t.Context()); err != nil {
 		t.Fatalf("Test with a good token: %v", err)
@@ -87,8 +87,7 @@ func TestTest(t *testing.T) {
 	fake.AddToken("pat-na1-no-tickets", hubspottest.ScopeContactsRead, hubspottest.ScopeOwnersRead)
 	noScope := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.PrivateAppToken = "pat-na1-no-tickets" })
 	err = noScope.Test(t.Context())
-	var se *hubspot.ScopeError
-	if !errors.Is(err, ticketsync.ErrForbidden) || !errors.As(err, &se) || se.Scopes[0] != "tickets" || !strings.Contains(err.Error(), `"tickets" scope`) {
+	if scopes := hubspot.MissingScopes(err); !errors.Is(err, ticketsync.ErrForbidden) || len(scopes) == 0 || scopes[0] != "tickets" || !strings.Contains(err.Error(), `"tickets" scope`) {
 		t.Errorf("missing scope: %v, want ErrForbidden naming the tickets scope", err)
 	}
 	_, err = noScope.Fetch(t.Context(), "")

@@ -17,7 +17,7 @@ import (
 	"github.com/ticketsync/ticketsync/ticketsynctest"
 )
 
-func TestConnectorConformance(t *testing.T) {
+func TestConnectorKit(t *testing.T) {
 	ticketsynctest.RunConnectorTests(t, harness{})
 }
 
