@@ -32,9 +32,9 @@ func benchSync(b *testing.B, fake *hubspottest.Server, n int, mod func(*hubspot.
 	var requests, tickets int
 	for b.Loop() {
 		c := newConnector(b, fake, mod)
-		before := fake.Counts().Total
+		before := len(fake.Requests())
 		r := drain(b, c, "")
-		requests += fake.Counts().Total - before
+		requests += len(fake.Requests()) - before
 		tickets += len(r.tickets)
 		if len(r.tickets) != n {
 			b.Fatalf("synced %d distinct tickets, want %d", len(r.tickets), n)
@@ -47,8 +47,7 @@ func benchSync(b *testing.B, fake *hubspottest.Server, n int, mod func(*hubspot.
 // scratch and reports the requests it took per 1,000 tickets, against the
 // minimum the API allows.
 func BenchmarkSync10k(b *testing.B) {
-	fake := hubspottest.New(fastLimits())
-	defer fake.Close()
+	fake := hubspottest.NewServer(b, fastLimits())
 	seedFull(fake, 10000)
 	benchSync(b, fake, 10000, nil)
 	b.ReportMetric(minimumPer1000, "minimum-requests/1000tickets")
@@ -58,8 +57,7 @@ func BenchmarkSync10k(b *testing.B) {
 // checkpoint, past HubSpot's 10,000-result search cap, and fails if one is
 // missing.
 func BenchmarkSync25kThroughCap(b *testing.B) {
-	fake := hubspottest.New(fastLimits())
-	defer fake.Close()
+	fake := hubspottest.NewServer(b, fastLimits())
 	for i := range 25000 {
 		fake.CreateTicket(map[string]string{"subject": "bulk"})
 		if i%3 != 0 {
@@ -67,27 +65,24 @@ func BenchmarkSync25kThroughCap(b *testing.B) {
 		}
 	}
 	benchSync(b, fake, 25000, func(cfg *hubspot.Config) { cfg.MaxCommentsPerTicket = -1 })
-	if fake.Counts().ByStatus[400] != 0 {
+	if statusCount(fake, 400) != 0 {
 		b.Fatal("a search went past the cap")
 	}
 }
 
 // TestNoRateLimitedInSteadyState syncs under the fake's enforced limits
 // (HubSpot's numbers on a one-second window instead of ten, and search's 5
-// per second) with the real clock, and expects not one 429.
+// per second) and expects not one 429. The connector waits on the fake's
+// clock, so the pacing is exact and takes no real time.
 func TestNoRateLimitedInSteadyState(t *testing.T) {
-	if testing.Short() {
-		t.Skip("paced by the real clock")
-	}
-	fake := hubspottest.New(&hubspottest.Options{RateLimit: 100, RateWindow: time.Second, SearchRateLimit: 5, SearchRateWindow: time.Second})
-	defer fake.Close()
+	fake := hubspottest.NewServer(t, &hubspottest.Options{RateLimit: 100, RateWindow: time.Second, SearchRateLimit: 5, SearchRateWindow: time.Second})
 	seedFull(fake, 1500)
 	// HubSpot's 100 per 10 seconds, enforced and paced on a one-second
 	// window: 6,000 a minute.
 	c, err := hubspot.NewWithClock(hubspot.Config{
 		PrivateAppToken: hubspottest.DefaultToken, BaseURL: fake.URL, HTTPClient: fake.Client(),
 		RequestsPerMinute: 6000, SearchRequestsPerSecond: 5,
-	}, nil, nil, time.Second)
+	}, fake.Now, fake.Sleep, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +95,7 @@ func TestNoRateLimitedInSteadyState(t *testing.T) {
 		fake.UpdateTicket(fake.TicketIDs(false)[i*7], map[string]string{"subject": "again"})
 	}
 	drain(t, c, r.cursor)
-	if n := fake.Counts().RateLimited; n != 0 {
+	if n := statusCount(fake, 429); n != 0 {
 		t.Errorf("%d answers were 429 with the connector pacing itself to the same limits", n)
 	}
 }

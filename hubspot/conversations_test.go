@@ -40,7 +40,7 @@ func TestConversationThreadsAreComments(t *testing.T) {
 	th2 := fake.AddThread(ids[20], hubspottest.Thread{})
 	fake.AddMessage(th2, hubspottest.Message{Direction: "INCOMING", Text: "hello", SenderID: "V-2"})
 	fake.Advance(time.Minute)
-	fake.ResetCounts()
+	fake.ResetRequests()
 	r2 := drain(t, c, r1.cursor)
 	if cm := r2.tickets[ids[4]].Comments; len(cm) == 0 || cm[len(cm)-1].Body != "on our way" {
 		t.Errorf("second run, ticket %s comments = %+v", ids[4], cm)
@@ -48,11 +48,10 @@ func TestConversationThreadsAreComments(t *testing.T) {
 	if cm := r2.tickets[ids[20]].Comments; len(cm) != 1 || cm[0].Body != "hello" {
 		t.Errorf("second run, ticket %s comments = %+v", ids[20], cm)
 	}
-	cts := fake.Counts()
-	if n := cts.Endpoint("GET /conversations/v3/conversations/threads"); n != 1 {
+	if n := fake.RequestCount("GET", "/conversations/v3/conversations/threads"); n != 1 {
 		t.Errorf("%d thread listings, want 1", n)
 	}
-	if n := cts.Endpoint("GET /conversations/v3/conversations/threads/{id}/messages"); n != 2 {
+	if n := fake.RequestCount("GET", "/conversations/v3/conversations/threads/"); n != 2 {
 		t.Errorf("%d message reads for 2 changed threads, want 2", n)
 	}
 }

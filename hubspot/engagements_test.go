@@ -25,7 +25,7 @@ func TestNewCommentsArriveWhetherOrNotTheTicketTimeMoves(t *testing.T) {
 			note := fake.AddNote(ids[1], hubspottest.Note{Body: "later note"})
 			email := fake.AddEmail(ids[2], hubspottest.Email{Direction: "INCOMING_EMAIL", Text: "later email"})
 			fake.Advance(time.Minute)
-			fake.ResetCounts()
+			fake.ResetRequests()
 			r2 := drain(t, c, r1.cursor)
 			if cm := r2.tickets[ids[1]].Comments; len(cm) != 1 || cm[0].ID != "note-"+note {
 				t.Errorf("ticket %s comments = %+v, want the later note", ids[1], cm)
@@ -39,8 +39,7 @@ func TestNewCommentsArriveWhetherOrNotTheTicketTimeMoves(t *testing.T) {
 			if _, ok := r2.tickets[ids[0]]; ok {
 				t.Errorf("an unchanged ticket was delivered")
 			}
-			cts := fake.Counts()
-			if n := cts.Endpoint("POST /crm/v3/objects/emails/search") + cts.Endpoint("POST /crm/v3/objects/notes/search"); n != 2 {
+			if n := fake.RequestCount("POST", "/crm/v3/objects/emails/search") + fake.RequestCount("POST", "/crm/v3/objects/notes/search"); n != 2 {
 				t.Errorf("%d engagement searches, want 2", n)
 			}
 			r3 := drain(t, c, r2.cursor)

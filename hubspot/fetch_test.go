@@ -172,11 +172,10 @@ func TestTwentyFiveThousandThroughTheCap(t *testing.T) {
 			t.Fatalf("ticket %s missing", id)
 		}
 	}
-	cts := fake.Counts()
-	if cts.ByStatus[400] != 0 {
-		t.Errorf("%d answers were 400 (past the search cap?)", cts.ByStatus[400])
+	if n := statusCount(fake, 400); n != 0 {
+		t.Errorf("%d answers were 400 (past the search cap?)", n)
 	}
-	searches := cts.Endpoint("POST /crm/v3/objects/tickets/search")
+	searches := fake.RequestCount("POST", "/crm/v3/objects/tickets/search")
 	if searches > n/200+5 {
 		t.Errorf("%d searches for %d tickets, want about %d", searches, n, n/200)
 	}
@@ -375,7 +374,7 @@ func TestGetTickets(t *testing.T) {
 	fake.AddNote(ids[0], hubspottest.Note{Body: "hello"})
 	fake.ArchiveTicket(ids[1])
 	fake.PurgeTicket(ids[2])
-	fake.ResetCounts()
+	fake.ResetRequests()
 	got, err := c.GetTickets(t.Context(), append(slices.Clone(ids), "not-a-number", ids[0]))
 	if err != nil {
 		t.Fatal(err)
@@ -390,7 +389,7 @@ func TestGetTickets(t *testing.T) {
 	if !byID[ids[1]].Deleted || byID[ids[0]].Deleted || len(byID[ids[0]].Comments) != 1 {
 		t.Errorf("archived %+v / live %+v", byID[ids[1]], byID[ids[0]])
 	}
-	if n := fake.Counts().Endpoint("POST /crm/v3/objects/tickets/batch/read"); n != 4 {
+	if n := fake.RequestCount("POST", "/crm/v3/objects/tickets/batch/read"); n != 4 {
 		t.Errorf("%d batch reads for 230 ids (3 live, 1 archived), want 4", n)
 	}
 }
@@ -408,8 +407,7 @@ func TestCursorIsOpaqueAndChecked(t *testing.T) {
 // once, is delivered by the settled re-read, at no more than one extra
 // search a run.
 func TestLateIndexedChangeArrives(t *testing.T) {
-	fake := hubspottest.New(fastLimits())
-	t.Cleanup(fake.Close)
+	fake := hubspottest.NewServer(t, fastLimits())
 	c := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.StartTime = fake.Now().Add(-time.Hour) })
 	a := fake.CreateTicket(map[string]string{"subject": "a v1"})
 	b := fake.CreateTicket(map[string]string{"subject": "b v1"})
@@ -428,7 +426,7 @@ func TestLateIndexedChangeArrives(t *testing.T) {
 
 	got := map[string]string{}
 	cursor := r.cursor
-	fake.ResetCounts()
+	fake.ResetRequests()
 	runs := 0
 	for range 8 { // a poll every 15 minutes for two hours
 		r := drain(t, c, cursor)
@@ -442,7 +440,7 @@ func TestLateIndexedChangeArrives(t *testing.T) {
 	if got[a] != "a v2" || got[b] != "b v2" {
 		t.Fatalf("after two hours of polls: %v, want both changes", got)
 	}
-	if n := fake.Counts().Endpoint("POST /crm/v3/objects/tickets/search"); n > runs {
+	if n := fake.RequestCount("POST", "/crm/v3/objects/tickets/search"); n > runs {
 		t.Errorf("%d searches in %d runs, want one a run", n, runs)
 	}
 }
@@ -456,7 +454,7 @@ func TestFirstSyncNeverAsksAboutTheEpoch(t *testing.T) {
 	if len(r.tickets) != 1 {
 		t.Fatalf("first sync: %v", r.seen)
 	}
-	if n := fake.Counts().ByStatus[500]; n != 0 {
+	if n := statusCount(fake, 500); n != 0 {
 		t.Errorf("%d answers were 500", n)
 	}
 }
@@ -473,22 +471,22 @@ func TestRecycleBinListedRarelyByDefault(t *testing.T) {
 		fake.ArchiveTicket(id)
 	}
 	fake.Advance(time.Minute)
-	const list = "GET /crm/v3/objects/tickets"
+	const list = "/crm/v3/objects/tickets"
 	cursor := ""
 	perRun := []int{}
 	for range 8 { // two hours of 15-minute runs
-		before := fake.Counts().Endpoint(list)
+		before := fake.RequestCount("GET", list)
 		cursor = drain(t, c, cursor).cursor
-		perRun = append(perRun, fake.Counts().Endpoint(list)-before)
+		perRun = append(perRun, fake.RequestCount("GET", list)-before)
 		fake.Advance(15 * time.Minute)
 	}
 	if want := []int{3, 0, 0, 0, 0, 0, 0, 0}; !slices.Equal(perRun, want) {
 		t.Errorf("recycle-bin requests per run = %v, want %v (one scan of 3 pages)", perRun, want)
 	}
 	fake.Advance(hubspot.DefaultArchivedScanInterval)
-	before := fake.Counts().Endpoint(list)
+	before := fake.RequestCount("GET", list)
 	drain(t, c, cursor)
-	if n := fake.Counts().Endpoint(list) - before; n != 3 {
+	if n := fake.RequestCount("GET", list) - before; n != 3 {
 		t.Errorf("after the interval: %d recycle-bin requests, want a scan of 3", n)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/hubspot"
@@ -13,17 +12,25 @@ import (
 	"github.com/ticketsync/ticketsync/memstore"
 )
 
-// noSleep makes retries and limiter waits instant; tests that check pacing
-// use the real clock instead.
-func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
+// statusCount counts the requests the fake answered with status.
+func statusCount(fake *hubspottest.Server, status int) int {
+	n := 0
+	for _, r := range fake.Requests() {
+		if r.Status == status {
+			n++
+		}
+	}
+	return n
+}
 
 // fastLimits are options of a fake without rate limits.
 func fastLimits() *hubspottest.Options {
 	return &hubspottest.Options{RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1}
 }
 
-// newConnector returns a connector for fake, on the fake's clock, without
-// waits; mod adjusts its Config.
+// newConnector returns a connector for fake, on the fake's clock: its waits
+// (Retry-After, rate limits) advance that clock instead of sleeping; mod
+// adjusts its Config.
 func newConnector(t testing.TB, fake *hubspottest.Server, mod func(*hubspot.Config)) *hubspot.Connector {
 	t.Helper()
 	cfg := hubspot.Config{
@@ -37,7 +44,7 @@ func newConnector(t testing.TB, fake *hubspottest.Server, mod func(*hubspot.Conf
 	if mod != nil {
 		mod(&cfg)
 	}
-	c, err := hubspot.NewWithClock(cfg, fake.Now, noSleep, 0)
+	c, err := hubspot.NewWithClock(cfg, fake.Now, fake.Sleep, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,8 +57,7 @@ func newPair(t testing.TB, opts *hubspottest.Options, mod func(*hubspot.Config))
 	if opts == nil {
 		opts = fastLimits()
 	}
-	fake := hubspottest.New(opts)
-	t.Cleanup(fake.Close)
+	fake := hubspottest.NewServer(t, opts)
 	return fake, newConnector(t, fake, mod)
 }
 

@@ -67,7 +67,7 @@ func TestTestCredentials(t *testing.T) {
 	if c.PortalID() != hubspottest.DefaultPortalID {
 		t.Errorf("PortalID = %d after Test", c.PortalID())
 	}
-	if n := fake.Counts().Total; n != 3 {
+	if n := len(fake.Requests()); n != 3 {
 		t.Errorf("Test made %d requests, want 3", n)
 	}
 
@@ -98,8 +98,7 @@ func TestTestCredentials(t *testing.T) {
 
 func TestOptionalScopesDegrade(t *testing.T) {
 	var logs bytes.Buffer
-	fake := hubspottest.New(fastLimits())
-	defer fake.Close()
+	fake := hubspottest.NewServer(t, fastLimits())
 	fake.AddToken("pat-na1-tickets-only", hubspottest.ScopeTickets)
 	c := newConnector(t, fake, func(cfg *hubspot.Config) {
 		cfg.PrivateAppToken = "pat-na1-tickets-only"
@@ -126,11 +125,11 @@ func TestSurvivesFaults(t *testing.T) {
 		fake.AddNote(id, hubspottest.Note{Body: "n"})
 		fake.Advance(time.Second)
 	}
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 503, Times: 2})
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v4/associations", Status: 429, Policy: "TEN_SECONDLY_ROLLING", Times: 2})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 503, Count: 2})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v4/associations/", Status: 429, RetryAfter: 10 * time.Second, Count: 2})
 	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/notes/batch/read", Truncate: true})
 	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/owners", Status: 502})
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/pipelines", Status: 500})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/pipelines/", Status: 500})
 	r := drain(t, c, "")
 	if len(r.tickets) != 450 {
 		t.Fatalf("synced %d tickets through faults, want 450", len(r.tickets))
@@ -140,20 +139,20 @@ func TestSurvivesFaults(t *testing.T) {
 			t.Fatalf("ticket %s: %d comments", id, len(tk.Comments))
 		}
 	}
-	if c := fake.Counts(); c.RateLimited != 2 || c.ByStatus[503] != 2 {
-		t.Errorf("faults not all hit: %+v", c.ByStatus)
+	if statusCount(fake, 429) != 2 || statusCount(fake, 503) != 2 {
+		t.Errorf("faults not all hit: %d 429s, %d 503s", statusCount(fake, 429), statusCount(fake, 503))
 	}
 }
 
 func TestRateLimitErrorNamesPolicy(t *testing.T) {
 	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.MaxRetries = -1 })
 	fake.CreateTicket(nil)
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Policy: "SECONDLY"})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Body: hubspottest.RateLimitBody("SECONDLY")})
 	_, err := c.Fetch(t.Context(), "")
 	if !errors.Is(err, ticketsync.ErrRateLimited) || !strings.Contains(err.Error(), "policy SECONDLY") {
 		t.Errorf("Fetch after a 429: %v, want ErrRateLimited naming the policy", err)
 	}
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Policy: "DAILY"})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Body: hubspottest.RateLimitBody("DAILY")})
 	_, err = c.Fetch(t.Context(), "")
 	if !errors.Is(err, ticketsync.ErrRateLimited) || !strings.Contains(err.Error(), "daily rate limit") {
 		t.Errorf("daily limit: %v", err)

@@ -40,8 +40,7 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	fake := hubspottest.New(&hubspottest.Options{IndexLag: harnessLag, RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1})
-	tb.Cleanup(fake.Close)
+	fake := hubspottest.NewServer(tb, &hubspottest.Options{IndexLag: harnessLag, RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1})
 	a := &account{tb: tb, fake: fake}
 	a.owner = fake.AddOwner(hubspottest.Owner{Email: "agent@example.com", FirstName: "Agnes", LastName: "Agent"})
 	for range n {
@@ -72,7 +71,7 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 		PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
 		RequestsPerMinute: 6000000, SearchRequestsPerSecond: 100000, SearchLag: 2 * harnessLag,
 		ArchivedScanInterval: time.Nanosecond, // the kit checks deletions on the next poll
-	}, a.fake.Now, noSleep, 0)
+	}, a.fake.Now, a.fake.Sleep, 0)
 }
 
 var stages = []string{"1", "2", "3", "4"}
@@ -204,7 +203,7 @@ func (a *account) noteTime(id string) time.Time {
 }
 
 func (a *account) InjectFault(status, n int) {
-	f := hubspottest.Fault{Status: status, Times: n}
+	f := hubspottest.Fault{Status: status, Count: n}
 	if status == http.StatusTooManyRequests {
 		f.RetryAfter = time.Second
 	}
@@ -275,5 +274,5 @@ func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
 	const token = "pat-na1-no-tickets-scope-0000"
 	a.fake.AddToken(token, hubspottest.ScopeContactsRead, hubspottest.ScopeOwnersRead)
 	return hubspot.NewWithClock(hubspot.Config{PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client()},
-		a.fake.Now, noSleep, 0)
+		a.fake.Now, a.fake.Sleep, 0)
 }

@@ -60,7 +60,7 @@ func (s *Server) AddThread(ticketID string, t Thread) string {
 	defer s.mu.Unlock()
 	tk := s.mustTicket(ticketID)
 	id := int64(8000000000 + len(s.threads) + 1)
-	th := &thread{id: id, ticket: tk.id, inbox: t.InboxID, channel: t.Channel, createdAt: s.now, latest: s.now}
+	th := &thread{id: id, ticket: tk.id, inbox: t.InboxID, channel: t.Channel, createdAt: s.Now(), latest: s.Now()}
 	if th.inbox == "" {
 		th.inbox = "147959634"
 	}
@@ -84,7 +84,7 @@ func (s *Server) AddMessage(threadID string, m Message) string {
 		m.Type = "MESSAGE"
 	}
 	if m.CreatedAt.IsZero() {
-		m.CreatedAt = s.now
+		m.CreatedAt = s.Now()
 	}
 	s.nextID["messages"]++
 	id := 9000000 + s.nextID["messages"]

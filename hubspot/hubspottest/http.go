@@ -30,48 +30,6 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("GET /conversations/v3/conversations/threads/{id}/messages", s.listMessages)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := mux.Handler(r)
-		endpoint := pattern
-		if endpoint == "" {
-			endpoint = r.Method + " " + r.URL.Path
-		}
-		endpoint = expandType(endpoint, r)
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			s.mu.Lock()
-			s.counts.ByStatus[rec.status]++
-			if rec.status == http.StatusTooManyRequests {
-				s.counts.RateLimited++
-			}
-			s.mu.Unlock()
-		}()
-
-		s.mu.Lock()
-		s.counts.Total++
-		s.counts.ByEndpoint[endpoint]++
-		fault := s.takeFault(r)
-		s.mu.Unlock()
-
-		if fault != nil && fault.Delay > 0 {
-			t := time.NewTimer(fault.Delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-			}
-		}
-		if fault != nil && fault.Status != 0 {
-			if fault.Status == http.StatusTooManyRequests {
-				if fault.RetryAfter > 0 {
-					rec.Header().Set("Retry-After", strconv.Itoa(int(fault.RetryAfter.Seconds())))
-				}
-				writeRateLimited(rec, fault.Policy)
-				return
-			}
-			writeError(rec, fault.Status, "internal error", "INTERNAL_ERROR", nil)
-			return
-		}
-
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		s.mu.Lock()
 		scopes, known := s.tokens[token]
@@ -81,48 +39,25 @@ func (s *Server) handler() http.Handler {
 			if ok {
 				msg = "The access token provided is invalid or has expired."
 			}
-			writeError(rec, http.StatusUnauthorized, msg, "INVALID_AUTHENTICATION", nil)
+			writeError(w, http.StatusUnauthorized, msg, "INVALID_AUTHENTICATION", nil)
 			return
 		}
 		isSearch := strings.HasSuffix(r.URL.Path, "/search")
 		policy := s.allow(isSearch)
 		if !isSearch {
-			s.rateHeaders(rec.Header())
+			s.rateHeaders(w.Header())
 		}
 		s.mu.Unlock()
 		if policy != "" {
-			writeRateLimited(rec, policy)
+			writeRateLimited(w, policy)
 			return
 		}
 		if need := requiredScopes(r); len(need) > 0 && !hasAny(scopes, need) {
-			writeMissingScopes(rec, need)
+			writeMissingScopes(w, need)
 			return
 		}
-		if fault != nil && fault.Truncate {
-			tw := &truncatingWriter{ResponseWriter: rec}
-			mux.ServeHTTP(tw, r)
-			tw.flush()
-			return
-		}
-		mux.ServeHTTP(rec, r)
+		mux.ServeHTTP(w, r)
 	})
-}
-
-// expandType names an endpoint with its object type filled in, so that
-// counts tell tickets from contacts: "POST /crm/v3/objects/tickets/search".
-func expandType(pattern string, r *http.Request) string {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	p := strings.Split(pattern, "/")
-	if len(p) != len(parts)+1 {
-		return pattern
-	}
-	for i := 1; i < len(p); i++ {
-		switch p[i] {
-		case "{type}", "{from}", "{to}":
-			p[i] = parts[i-1]
-		}
-	}
-	return strings.Join(p, "/")
 }
 
 // requiredScopes returns the scopes of which a request needs one.
@@ -219,20 +154,44 @@ func writeError(w http.ResponseWriter, status int, msg, category string, ctx map
 	writeJSON(w, status, apiError{Status: "error", Message: msg, CorrelationID: correlationID(), Category: category, Context: ctx})
 }
 
-// writeRateLimited answers 429 as HubSpot does: errorType RATE_LIMIT and the
-// policy that was exceeded.
-func writeRateLimited(w http.ResponseWriter, policy string) {
-	if policy == "" {
-		policy = "TEN_SECONDLY_ROLLING"
+// errorBody is HubSpot's error JSON for a fault's status.
+func errorBody(status int) []byte {
+	if status == http.StatusTooManyRequests {
+		return []byte(RateLimitBody("TEN_SECONDLY_ROLLING"))
 	}
-	writeJSON(w, http.StatusTooManyRequests, map[string]string{
+	category := map[int]string{400: "VALIDATION_ERROR", 401: "INVALID_AUTHENTICATION", 403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND"}[status]
+	if category == "" {
+		category = "INTERNAL_ERROR"
+	}
+	b, _ := json.Marshal(apiError{Status: "error", Message: strings.ToLower(http.StatusText(status)), CorrelationID: correlationID(), Category: category})
+	return b
+}
+
+// RateLimitBody is HubSpot's 429 body for a policy ("TEN_SECONDLY_ROLLING",
+// "SECONDLY" or "DAILY"), for a Fault's Body.
+func RateLimitBody(policy string) string {
+	b, _ := json.Marshal(rateLimited(policy))
+	return string(b)
+}
+
+func rateLimited(policy string) map[string]string {
+	return map[string]string{
 		"status":        "error",
 		"message":       "You have reached your " + strings.ToLower(policy) + " limit.",
 		"errorType":     "RATE_LIMIT",
 		"correlationId": correlationID(),
 		"policyName":    policy,
 		"requestId":     correlationID(),
-	})
+	}
+}
+
+// writeRateLimited answers 429 as HubSpot does: errorType RATE_LIMIT and the
+// policy that was exceeded.
+func writeRateLimited(w http.ResponseWriter, policy string) {
+	if policy == "" {
+		policy = "TEN_SECONDLY_ROLLING"
+	}
+	writeJSON(w, http.StatusTooManyRequests, rateLimited(policy))
 }
 
 // writeMissingScopes answers 403 as HubSpot does for a token without a
@@ -256,7 +215,7 @@ func badRequest(w http.ResponseWriter, msg string) {
 }
 
 func (s *Server) accountDetails(w http.ResponseWriter, r *http.Request) {
-	_, off := s.opts.RateClock().In(s.loc).Zone()
+	_, off := s.Now().In(s.loc).Zone()
 	sign := "+"
 	if off < 0 {
 		sign = "-"

@@ -33,7 +33,7 @@ func (s *Server) MergeTickets(primaryID, otherID string) string {
 			}
 		}
 	}
-	n := s.newObject(typeTickets, props, s.now)
+	n := s.newObject(typeTickets, props, s.Now())
 	var merged []string
 	for _, src := range []*object{p, o} {
 		merged = append(merged, idString(src.id))

@@ -181,7 +181,7 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	var hits []hit
 	for _, o := range s.objects[typ] {
-		v, ok := o.searchView(s.now)
+		v, ok := o.searchView(s.Now())
 		if typ != typeTickets { // engagements are searchable at once
 			v, ok = version{props: o.props, updatedAt: o.updatedAt, archived: o.archived}, true
 		}

@@ -1,67 +1,17 @@
-// Package hubspottest is a fake of the parts of HubSpot's HTTP API that a
-// ticket sync uses, built on net/http/httptest, for tests, benchmarks and
-// examples that must run without a HubSpot account.
-//
-// The fake models HubSpot on its own and never imports the hubspot
-// connector package: it authenticates, pages, searches, rate-limits and
-// signs webhooks the way HubSpot documents it, so a connector bug shows up
-// as a failing test instead of being mirrored by the fake.
-//
-// # What is modelled
-//
-//   - Private-app and OAuth Bearer tokens with scopes (AddToken): a missing or
-//     unknown token is answered 401 with HubSpot's error JSON (category
-//     INVALID_AUTHENTICATION); a token without a needed scope is answered
-//     403 with category MISSING_SCOPES and the required scopes in
-//     errors[].context.requiredScopes.
-//   - CRM search, POST /crm/v3/objects/tickets/search: filterGroups (OR of
-//     groups, AND within one; at most 5 groups, 10 filters per group and 25
-//     in all), the operators EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN,
-//     HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN and NOT_CONTAINS_TOKEN,
-//     date values as epoch milliseconds or ISO-8601, one sort (ASCENDING or
-//     DESCENDING; ties come back in an order that is not the id order),
-//     offset paging through "after", limit at most 200, "total", and a 400
-//     for any page at or beyond the 10,000th result. Search never returns
-//     archived tickets and sees a change only Options.IndexLag after it was
-//     made, on the fake's clock. Search has its own limit of 5 requests a
-//     second and its answers carry no X-HubSpot-RateLimit headers.
-//   - Listing, GET /crm/v3/objects/{type} (limit at most 100, opaque "after",
-//     properties, associations, archived=true for the recycle bin), reading
-//     one object, GET /crm/v3/objects/{type}/{id}, and batch reads,
-//     POST /crm/v3/objects/{type}/batch/read (at most 100 ids, 207 with
-//     errors for ids that do not exist), for tickets, contacts, emails and
-//     notes.
-//   - Associations, POST /crm/v4/associations/{from}/{to}/batch/read, from
-//     tickets to contacts, emails and notes, paged per object.
-//   - Pipelines, GET /crm/v3/pipelines/tickets, with stage ids set per
-//     account (SetPipelines), and owners, GET /crm/v3/owners and
-//     GET /crm/v3/owners/{id}.
-//   - Account details, GET /account-info/v3/details.
-//   - The rolling limit of Options.RateLimit requests per Options.RateWindow
-//     (100 per 10 seconds, the Free and Starter tier, unless set) and a daily
-//     limit, answered 429 with errorType RATE_LIMIT and policyName
-//     TEN_SECONDLY_ROLLING, SECONDLY (search) or DAILY, and the
-//     X-HubSpot-RateLimit-* headers on every answer but search's.
-//   - Faults (InjectFault): an error status, a 429, a slow answer, or a body
-//     cut short; a request counter (Counts).
-//   - Webhooks: events recorded as tickets change (TakeEvents) or built by
-//     hand, and deliveries signed as HubSpot signs them (v3, and the legacy
-//     v1 and v2).
-//
-// The fake's clock (Now, Advance) stamps every change; rate windows run on
-// Options.RateClock, the wall clock unless set.
 package hubspottest
 
 import (
 	"fmt"
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"sync"
+	"testing"
 	"time"
+
 	_ "time/tzdata" // account time zones on machines without a zone database
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // Defaults of Options.
@@ -122,7 +72,9 @@ type Options struct {
 	PortalID int64
 	// ClientSecret signs webhook deliveries; DefaultClientSecret when empty.
 	ClientSecret string
-	// Start is the fake clock's first reading; 2024-03-01T09:00:00Z when zero.
+	// Start is the fake clock's first reading; 2024-03-01T09:00:00Z when
+	// zero. The clock stamps every change and runs the rate windows; it
+	// moves only with Advance, SetNow and Sleep.
 	Start time.Time
 	// IndexLag is how long, on the fake's clock, a change takes to show in
 	// search; zero means at once. IndexLagMax, when greater, makes each
@@ -151,11 +103,10 @@ type Options struct {
 	// defaults 5 per second; no limit when negative.
 	SearchRateLimit  int
 	SearchRateWindow time.Duration
-	// DailyLimit requests are allowed per day of RateClock;
-	// DefaultDailyLimit when 0; no limit when negative.
+	// DailyLimit requests are allowed per day (midnight to midnight in
+	// TimeZone, on the fake's clock); DefaultDailyLimit when 0; no limit
+	// when negative.
 	DailyLimit int
-	// RateClock is the clock of the rate windows; time.Now when nil.
-	RateClock func() time.Time
 	// AssociationPageSize bounds the associated ids returned per object by
 	// the v4 batch read; DefaultAssociationPageSize when 0.
 	AssociationPageSize int
@@ -165,18 +116,26 @@ type Options struct {
 	EpochMillisDates bool
 }
 
-// Server is a running fake. Its methods are safe for concurrent use, also
-// while requests are being served.
-type Server struct {
-	// URL is the base URL of the fake, to be given to a connector as its
-	// base URL.
-	URL string
+// Fault is a failure the fake injects into the requests it matches (see
+// fakeapi.Fault): a status answered before authentication and rate limits,
+// a delay, a body cut short, an HTML page. A 429 carries HubSpot's
+// rate-limit body for the TEN_SECONDLY_ROLLING policy unless Body says
+// otherwise (RateLimitBody).
+type Fault = fakeapi.Fault
 
-	srv  *httptest.Server
+// Request is one request the fake received, as Requests returns it.
+type Request = fakeapi.Request
+
+// Server is a running fake. Its methods are safe for concurrent use, also
+// while requests are being served. It embeds the shared fake server, whose
+// methods it has: URL, Client, Now, SetNow, Advance, Sleep, InjectFault,
+// Fail, ClearFaults, Requests, RequestCount, ResetRequests and Close.
+type Server struct {
+	*fakeapi.Server
+
 	opts Options
 
 	mu       sync.Mutex
-	now      time.Time
 	nextID   map[string]int64
 	objects  map[string]map[int64]*object // by type, then id
 	assoc    map[string]map[int64][]int64 // "tickets/contacts" -> ticket id -> ids
@@ -185,33 +144,32 @@ type Server struct {
 	tokens   map[string][]string
 	events   []WebhookEvent
 	eventSeq int64
-
-	loc     *time.Location
-	lagNext *time.Duration  // SetIndexLag's lag for later writes
-	writes  int64           // ticket writes, which seed per-write lags
-	alias   map[int64]int64 // merged ticket id -> the id it was merged into
-	threads map[int64]*thread
+	loc      *time.Location
+	lagNext  *time.Duration  // SetIndexLag's lag for later writes
+	writes   int64           // ticket writes, which seed per-write lags
+	alias    map[int64]int64 // merged ticket id -> the id it was merged into
+	threads  map[int64]*thread
 	// resultCap is how many results one search query may page through.
 	resultCap int
-	faults    []*Fault
-	counts    Counts
-	window    []time.Time // accepted requests in the rolling window
-	search    []time.Time // accepted search requests in the search window
-	day       string
-	daily     int
+
+	window []time.Time // accepted requests in the rolling window
+	search []time.Time // accepted search requests in the search window
+	day    string
+	daily  int
 }
 
-// New starts a fake HubSpot on a loopback port. Close it when done.
-func New(opts *Options) *Server {
-	s := NewUnstarted(opts)
-	s.srv.Start()
-	s.URL = s.srv.URL
+// NewServer starts a fake HubSpot on a loopback port, closed when the test
+// ends. A nil opts means the defaults.
+func NewServer(tb testing.TB, opts *Options) *Server {
+	tb.Helper()
+	s := New(opts)
+	tb.Cleanup(s.Close)
 	return s
 }
 
-// NewUnstarted returns a fake whose listener is not started yet; Start
-// starts it. It lets a test change the fake before its first request.
-func NewUnstarted(opts *Options) *Server {
+// New starts a fake HubSpot for a program or an Example, which closes it;
+// tests use NewServer.
+func New(opts *Options) *Server {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -224,9 +182,6 @@ func NewUnstarted(opts *Options) *Server {
 	}
 	if o.ClientSecret == "" {
 		o.ClientSecret = DefaultClientSecret
-	}
-	if o.Start.IsZero() {
-		o.Start = time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = DefaultRateLimit
@@ -243,9 +198,6 @@ func NewUnstarted(opts *Options) *Server {
 	if o.DailyLimit == 0 {
 		o.DailyLimit = DefaultDailyLimit
 	}
-	if o.RateClock == nil {
-		o.RateClock = time.Now
-	}
 	if o.AssociationPageSize <= 0 {
 		o.AssociationPageSize = DefaultAssociationPageSize
 	}
@@ -258,14 +210,12 @@ func NewUnstarted(opts *Options) *Server {
 	}
 	s := &Server{
 		opts:      o,
-		now:       o.Start.UTC(),
 		nextID:    map[string]int64{typeTickets: 5001, typeContacts: 101, typeEmails: 70001, typeNotes: 70001},
 		objects:   map[string]map[int64]*object{},
 		assoc:     map[string]map[int64][]int64{},
 		owners:    map[string]*Owner{},
 		pipes:     DefaultPipelines(),
 		tokens:    map[string][]string{o.Token: slices.Clone(AllScopes)},
-		counts:    newCounts(),
 		loc:       loc,
 		alias:     map[int64]int64{},
 		threads:   map[int64]*thread{},
@@ -274,22 +224,9 @@ func NewUnstarted(opts *Options) *Server {
 	for _, t := range []string{typeTickets, typeContacts, typeEmails, typeNotes} {
 		s.objects[t] = map[int64]*object{}
 	}
-	s.srv = httptest.NewUnstartedServer(s.handler())
+	s.Server = fakeapi.New(s.handler(), &fakeapi.Options{Start: o.Start, ErrorBody: errorBody})
 	return s
 }
-
-// Start starts a fake made by NewUnstarted.
-func (s *Server) Start() {
-	s.srv.Start()
-	s.URL = s.srv.URL
-}
-
-// Close shuts the fake down, waiting for requests in flight.
-func (s *Server) Close() { s.srv.Close() }
-
-// Client returns an *http.Client that trusts the fake (plain HTTP; it is the
-// httptest server's client).
-func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // PortalID returns the fake account's id.
 func (s *Server) PortalID() int64 { return s.opts.PortalID }
@@ -310,28 +247,6 @@ func (s *Server) RevokeToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.tokens, token)
-}
-
-// Now returns the fake clock's reading, which stamps every change.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now
-}
-
-// Advance moves the fake clock forward by d.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
-}
-
-// SetNow sets the fake clock. Setting it backwards is allowed but makes
-// modification times go backwards, which HubSpot's never do.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = t.UTC()
 }
 
 // Pipeline is one ticket pipeline, as GET /crm/v3/pipelines/tickets lists it.
@@ -499,11 +414,11 @@ func (s *Server) snapshot(o *object) {
 	if o.typ != typeTickets {
 		return
 	}
-	v := version{props: maps.Clone(o.props), updatedAt: o.updatedAt, archived: o.archived, visibleAt: s.now.Add(s.indexLag())}
+	v := version{props: maps.Clone(o.props), updatedAt: o.updatedAt, archived: o.archived, visibleAt: s.Now().Add(s.indexLag())}
 	o.versions = append(o.versions, v)
 	last := -1
 	for i := range o.versions {
-		if !o.versions[i].visibleAt.After(s.now) {
+		if !o.versions[i].visibleAt.After(s.Now()) {
 			last = i
 		}
 	}
@@ -574,7 +489,7 @@ func ptr(s string) *string { return &s }
 func (s *Server) CreateTicket(props map[string]string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.newObject(typeTickets, props, s.now)
+	o := s.newObject(typeTickets, props, s.Now())
 	for _, k := range derivedProps {
 		delete(o.props, k)
 	}
@@ -623,7 +538,7 @@ func (s *Server) ClearTicketProperty(id, name string) {
 
 // touch stamps a change of o at the fake's clock.
 func (s *Server) touch(o *object) {
-	o.updatedAt = s.now
+	o.updatedAt = s.Now()
 	s.snapshot(o)
 }
 
@@ -635,9 +550,9 @@ func (s *Server) ArchiveTicket(id string) {
 	defer s.mu.Unlock()
 	o := s.mustTicket(id)
 	o.archived = true
-	o.archivedAt = s.now
+	o.archivedAt = s.Now()
 	if !s.opts.ArchiveKeepsModifiedDate {
-		o.updatedAt = s.now
+		o.updatedAt = s.Now()
 	}
 	s.snapshot(o)
 	s.recordEvent(o.id, "ticket.deletion", "", "")
@@ -651,7 +566,7 @@ func (s *Server) RestoreTicket(id string) {
 	o.archived = false
 	o.archivedAt = time.Time{}
 	if !s.opts.ArchiveKeepsModifiedDate {
-		o.updatedAt = s.now
+		o.updatedAt = s.Now()
 	}
 	s.snapshot(o)
 	s.recordEvent(o.id, "ticket.restore", "", "")
@@ -732,7 +647,7 @@ func (s *Server) AddContact(c Contact) string {
 	setIf(props, "email", c.Email)
 	setIf(props, "firstname", c.FirstName)
 	setIf(props, "lastname", c.LastName)
-	o := s.newObject(typeContacts, props, s.now)
+	o := s.newObject(typeContacts, props, s.Now())
 	return idString(o.id)
 }
 
@@ -778,7 +693,7 @@ func (s *Server) AddEmail(ticketID string, e Email) string {
 	t := s.mustTicket(ticketID)
 	ts := e.Timestamp
 	if ts.IsZero() {
-		ts = s.now
+		ts = s.Now()
 	}
 	props := map[string]string{"hs_timestamp": s.formatDate(ts)}
 	setIf(props, "hs_email_direction", e.Direction)
@@ -789,7 +704,7 @@ func (s *Server) AddEmail(ticketID string, e Email) string {
 	setIf(props, "hs_email_from_firstname", e.FromFirstName)
 	setIf(props, "hs_email_from_lastname", e.FromLastName)
 	setIf(props, "hubspot_owner_id", e.OwnerID)
-	o := s.newObject(typeEmails, props, s.now)
+	o := s.newObject(typeEmails, props, s.Now())
 	s.associate(t, typeEmails, o.id)
 	return idString(o.id)
 }
@@ -802,11 +717,11 @@ func (s *Server) AddNote(ticketID string, n Note) string {
 	t := s.mustTicket(ticketID)
 	ts := n.Timestamp
 	if ts.IsZero() {
-		ts = s.now
+		ts = s.Now()
 	}
 	props := map[string]string{"hs_timestamp": s.formatDate(ts), "hs_note_body": n.Body}
 	setIf(props, "hubspot_owner_id", n.OwnerID)
-	o := s.newObject(typeNotes, props, s.now)
+	o := s.newObject(typeNotes, props, s.Now())
 	s.associate(t, typeNotes, o.id)
 	return idString(o.id)
 }

@@ -68,17 +68,16 @@ func TestPerWriteIndexLag(t *testing.T) {
 
 func TestDailyLimitResetsInTheAccountsTimeZone(t *testing.T) {
 	// 23:30 UTC is 18:30 in New York: UTC midnight is not the account's.
-	clock := &fakeClock{t: time.Date(2024, 3, 1, 23, 30, 0, 0, time.UTC)}
-	s := New(&Options{RateClock: clock.now, DailyLimit: 3, RateLimit: -1})
-	defer s.Close()
+	s := NewServer(t, &Options{Start: time.Date(2024, 3, 1, 23, 30, 0, 0, time.UTC), DailyLimit: 3, RateLimit: -1})
+	clock := s
 	for range 3 {
 		call(t, s, "GET", "/crm/v3/pipelines/tickets", DefaultToken, nil)
 	}
-	clock.add(time.Hour) // 00:30 UTC, 19:30 in New York
+	clock.Advance(time.Hour) // 00:30 UTC, 19:30 in New York
 	if code, m, _ := call(t, s, "GET", "/crm/v3/pipelines/tickets", DefaultToken, nil); code != 429 || m["policyName"] != "DAILY" {
 		t.Fatalf("after UTC midnight: %d %v, want the daily limit still reached", code, m)
 	}
-	clock.add(5 * time.Hour) // 05:30 UTC, 00:30 in New York
+	clock.Advance(5 * time.Hour) // 05:30 UTC, 00:30 in New York
 	if code, _, _ := call(t, s, "GET", "/crm/v3/pipelines/tickets", DefaultToken, nil); code != 200 {
 		t.Errorf("after the account's midnight: %d", code)
 	}
