@@ -521,3 +521,26 @@ func TestCursorOfAnotherConnectorRefusedOldOneKept(t *testing.T) {
 		t.Errorf("a version-1 cursor started over: %v", r.seen)
 	}
 }
+
+// A run with nothing changed costs the ticket search, the inbox listing and
+// the two engagement searches: four requests.
+func TestQuietRunCost(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	for range 50 {
+		fake.CreateTicket(nil)
+	}
+	fake.Advance(time.Minute)
+	cursor := drain(t, c, "").cursor
+	for range 3 {
+		fake.Advance(15 * time.Minute)
+		fake.ResetRequests()
+		cursor = drain(t, c, cursor).cursor
+		if n := len(fake.Requests()); n != 4 {
+			var got []string
+			for _, r := range fake.Requests() {
+				got = append(got, r.Method+" "+r.Path)
+			}
+			t.Fatalf("a quiet run made %d requests, want 4: %v", n, got)
+		}
+	}
+}

@@ -32,8 +32,8 @@
 //     partition having more than 10,000 records will result in a 400 error",
 //     AWS Glue's HubSpot connector notes). SetSearchResultCap lowers it.
 //   - A date filter at the epoch is answered 500, as HubSpot is reported to
-//     answer such queries (docs/shared platform notes; unconfirmed, so the
-//     fake takes the unkind reading).
+//     answer such queries on related endpoints (a report from users of the
+//     API, not a documented rule; the fake takes the unkind reading).
 //   - Index lag, per write: a ticket change shows in search only after its
 //     own lag (Options.IndexLag, or a pseudo-random lag per write up to
 //     Options.IndexLagMax, or SetIndexLag for the next writes), so a change
