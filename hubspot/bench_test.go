@@ -53,6 +53,111 @@ func BenchmarkSync10k(b *testing.B) {
 	b.ReportMetric(minimumPer1000, "minimum-requests/1000tickets")
 }
 
+// seedRealistic is seedFull on a fake as unkind as HubSpot usually is:
+// every write reaches search 1 to 90 seconds late, in no particular order,
+// and every fourth ticket has a help-desk inbox thread of two messages.
+// It returns the ticket ids.
+func seedRealistic(b testing.TB, n int) (*hubspottest.Server, []string) {
+	fake := hubspottest.NewServer(b, &hubspottest.Options{IndexLag: time.Second, IndexLagMax: 90 * time.Second, DailyLimit: -1})
+	seedFull(fake, n)
+	ids := fake.TicketIDs(false)
+	for i, id := range ids {
+		if i%4 == 0 {
+			th := fake.AddThread(id, hubspottest.Thread{Channel: "1000"})
+			fake.AddMessage(th, hubspottest.Message{Direction: "INCOMING", Text: "hello", SenderID: "V-1"})
+			fake.AddMessage(th, hubspottest.Message{Direction: "OUTGOING", Text: "hi", SenderID: "A-1"})
+		}
+	}
+	fake.Advance(2 * time.Minute)
+	return fake, ids
+}
+
+// pacedConnector is a connector with HubSpot's default limits (100
+// requests per 10 seconds, search 5 a second) that waits on the fake's
+// clock, so the fake's clock tells how long a sync takes at those limits.
+func pacedConnector(b testing.TB, fake *hubspottest.Server, mod func(*hubspot.Config)) *hubspot.Connector {
+	cfg := hubspot.Config{PrivateAppToken: hubspottest.DefaultToken, BaseURL: fake.URL, HTTPClient: fake.Client()}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := hubspot.NewWithClock(cfg, fake.Now, fake.Sleep, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkFirstSync10k syncs 10,000 tickets from scratch on the realistic
+// fake at HubSpot's default limits, with and without the inbox threads
+// (the baseline), and reports requests per 1,000 tickets and the minutes
+// the sync takes at those limits.
+func BenchmarkFirstSync10k(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*hubspot.Config)
+	}{{"inbox", nil}, {"no-inbox", func(cfg *hubspot.Config) { cfg.SkipConversations = true }}} {
+		b.Run(tc.name, func(b *testing.B) {
+			fake, ids := seedRealistic(b, 10000)
+			var requests int
+			var took time.Duration
+			for b.Loop() {
+				c := pacedConnector(b, fake, tc.mod)
+				before, start := len(fake.Requests()), fake.Now()
+				r := drain(b, c, "")
+				requests += len(fake.Requests()) - before
+				took += fake.Now().Sub(start)
+				if len(r.tickets) != len(ids) {
+					b.Fatalf("synced %d tickets, want %d", len(r.tickets), len(ids))
+				}
+			}
+			if n := statusCount(fake, 429); n != 0 {
+				b.Errorf("%d answers were 429", n)
+			}
+			b.ReportMetric(float64(requests)*1000/float64(b.N*len(ids)), "requests/1000tickets")
+			b.ReportMetric(took.Minutes()/float64(b.N), "minutes-at-default-limits")
+		})
+	}
+}
+
+// BenchmarkLiveChangeDuringBackfill changes an old ticket right after the
+// first page of a first sync of 10,000 tickets (realistic fake, default
+// limits) and reports how long, on the fake's clock, it took to arrive,
+// against the length of the whole backfill.
+func BenchmarkLiveChangeDuringBackfill(b *testing.B) {
+	fake, ids := seedRealistic(b, 10000)
+	var delay, backfill time.Duration
+	for i := 0; b.Loop(); i++ {
+		c := pacedConnector(b, fake, nil)
+		start := fake.Now()
+		page, err := c.Fetch(b.Context(), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		target := ids[i%len(ids)]
+		subject := fmt.Sprint("changed during the backfill ", i)
+		fake.UpdateTicket(target, map[string]string{"subject": subject})
+		changed := fake.Now()
+		var arrived time.Time
+		for page.More {
+			if page, err = c.Fetch(b.Context(), page.Cursor); err != nil {
+				b.Fatal(err)
+			}
+			for _, t := range page.Tickets {
+				if t.ID == target && t.Subject == subject && arrived.IsZero() {
+					arrived = fake.Now()
+				}
+			}
+		}
+		if arrived.IsZero() {
+			b.Fatalf("the change made during the backfill never arrived")
+		}
+		delay += arrived.Sub(changed)
+		backfill += fake.Now().Sub(start)
+	}
+	b.ReportMetric(delay.Minutes()/float64(b.N), "minutes-delay")
+	b.ReportMetric(backfill.Minutes()/float64(b.N), "minutes-backfill")
+}
+
 // BenchmarkSync25kThroughCap syncs 25,000 tickets changed since the
 // checkpoint, past HubSpot's 10,000-result search cap, and fails if one is
 // missing.
