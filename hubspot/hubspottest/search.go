@@ -1,7 +1,6 @@
 package hubspottest
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -12,39 +11,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
-// flexString is a JSON string that a client may also send as a number.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		*f = ""
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
-}
-
 type searchFilter struct {
-	PropertyName string       `json:"propertyName"`
-	Operator     string       `json:"operator"`
-	Value        flexString   `json:"value"`
-	HighValue    flexString   `json:"highValue"`
-	Values       []flexString `json:"values"`
+	PropertyName string    `json:"propertyName"`
+	Operator     string    `json:"operator"`
+	Value        wire.ID   `json:"value"`
+	HighValue    wire.ID   `json:"highValue"`
+	Values       []wire.ID `json:"values"`
 }
 
 type searchRequest struct {
@@ -54,7 +30,7 @@ type searchRequest struct {
 	Sorts      []json.RawMessage `json:"sorts"`
 	Properties []string          `json:"properties"`
 	Limit      *int              `json:"limit"`
-	After      flexString        `json:"after"`
+	After      wire.ID           `json:"after"`
 	Query      string            `json:"query"`
 }
 
@@ -234,7 +210,7 @@ func epochFilter(req searchRequest) bool {
 			if !isDateProp(f.PropertyName) {
 				continue
 			}
-			for _, v := range append([]flexString{f.Value, f.HighValue}, f.Values...) {
+			for _, v := range append([]wire.ID{f.Value, f.HighValue}, f.Values...) {
 				if ms, ok := parseDateMillis(string(v)); ok && v != "" && ms < epochDay {
 					return true
 				}
@@ -437,7 +413,7 @@ func checkFilter(f searchFilter) error {
 		}
 	}
 	if isDateProp(f.PropertyName) {
-		vals := []flexString{f.Value, f.HighValue}
+		vals := []wire.ID{f.Value, f.HighValue}
 		vals = append(vals, f.Values...)
 		for _, v := range vals {
 			if v == "" {
