@@ -290,7 +290,7 @@ func TestParseWebhook(t *testing.T) {
 	want := []struct {
 		kind ticketsync.EventKind
 		id   string
-	}{{ticketsync.EventUpdated, "101"}, {ticketsync.EventUpdated, "102"}, {ticketsync.EventDeleted, "103"}, {ticketsync.EventUpdated, "104"}}
+	}{{ticketsync.EventCreated, "101"}, {ticketsync.EventUpdated, "102"}, {ticketsync.EventDeleted, "103"}, {ticketsync.EventUpdated, "104"}}
 	if len(got) != len(want) {
 		t.Fatalf("events = %+v", got)
 	}

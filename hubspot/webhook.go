@@ -188,9 +188,10 @@ type webhookEvent struct {
 }
 
 // ParseWebhook turns a delivery, a JSON array of events, into id-only
-// events: ticket creation, property changes, restores and association
-// changes become EventUpdated (EventCommented for an email or note
-// associated), deletions EventDeleted, and a merge EventUpdated for the
+// events: the event words go through ticketsync.ParseEventKind (creation
+// is EventCreated, property changes and restores EventUpdated, deletions
+// EventDeleted), an association change is EventUpdated (EventCommented
+// for an email or note associated), and a merge EventUpdated for the
 // new record and for every old id, which GetTickets turns into the merged
 // record and tombstones of the old ids. The legacy ticket.* subscriptions
 // and the generic object.* ones with objectTypeId "0-5" are read; other
@@ -235,10 +236,6 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 			}
 		}
 		switch action {
-		case "creation", "propertyChange", "restore":
-			add(ticketsync.EventUpdated, e.ObjectID)
-		case "deletion", "privacyDeletion":
-			add(ticketsync.EventDeleted, e.ObjectID)
 		case "associationChange":
 			kind := ticketsync.EventUpdated
 			at := strings.ToUpper(e.AssociationType)
@@ -264,6 +261,13 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 					add(ticketsync.EventUpdated, id)
 				}
 			}
+		default:
+			// creation, propertyChange, restore, deletion, privacyDeletion
+			kind, ok := ticketsync.ParseEventKind(action)
+			if !ok {
+				kind = ticketsync.EventUpdated // an event type added since: load the ticket
+			}
+			add(kind, e.ObjectID)
 		}
 	}
 	return out, nil
