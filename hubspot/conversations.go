@@ -54,6 +54,9 @@ func (m messageJSON) comment() (ticketsync.Comment, bool) {
 // comments. Without the conversations.read scope the phase is skipped.
 func (c *Connector) fetchThreads(ctx context.Context, cur cursor) (ticketsync.Page, error) {
 	since := max(cur.ThrSince-c.cfg.SearchLag.Milliseconds(), searchFloor)
+	if cur.ThrFrom > since {
+		since = cur.ThrFrom // a later page of this run
+	}
 	q := url.Values{
 		"limit": {strconv.Itoa(threadsLimit)}, "sort": {"latestMessageTimestamp"}, "association": {"TICKET"},
 		"latestMessageTimestampAfter": {time.UnixMilli(since).UTC().Format(time.RFC3339Nano)},
@@ -78,12 +81,14 @@ func (c *Connector) fetchThreads(ctx context.Context, cur cursor) (ticketsync.Pa
 	}
 	comments := map[string][]ticketsync.Comment{}
 	var ticketIDs []string
+	pageMax := since
 	for _, th := range resp.Results {
 		latest := int64(0)
 		if t, ok := parseTime(th.LatestMessageTimestamp); ok {
 			latest = t.UnixMilli()
 		}
 		cur.ThrMax = max(cur.ThrMax, latest)
+		pageMax = max(pageMax, latest)
 		tid := string(th.ThreadAssociations.AssociatedTicketID)
 		if tid == "" || tid == "0" || th.Archived {
 			continue
@@ -139,9 +144,16 @@ func (c *Connector) fetchThreads(ctx context.Context, cur cursor) (ticketsync.Pa
 		}
 	}
 	more := resp.Paging != nil && resp.Paging.Next != nil && resp.Paging.Next.After != "" && len(resp.Results) > 0
-	if more {
-		cur.ThrAfter = resp.Paging.Next.After
-	} else {
+	switch {
+	case more && pageMax-1 > since:
+		// The list is sorted by latest message, which moves when a thread
+		// gets a message while it is paged: instead of an offset, the next
+		// query starts again just before the newest message of this page
+		// (the threads at that instant are read again and skipped).
+		cur.ThrFrom, cur.ThrAfter = pageMax-1, ""
+	case more:
+		cur.ThrAfter = resp.Paging.Next.After // a page of one instant
+	default:
 		cur.ThrSince = max(cur.ThrSince, cur.ThrMax)
 		for id, at := range cur.ThrSeen {
 			if at < cur.ThrSince-c.cfg.SearchLag.Milliseconds() {
@@ -149,7 +161,7 @@ func (c *Connector) fetchThreads(ctx context.Context, cur cursor) (ticketsync.Pa
 			}
 		}
 		pruneMap(cur.ThrSeen)
-		cur.ThrAfter, cur.ThrMax = "", 0
+		cur.ThrAfter, cur.ThrMax, cur.ThrFrom = "", 0, 0
 		c.endThreads(&cur)
 		more = cur.Phase != phaseSearch
 	}

@@ -2,6 +2,7 @@ package hubspot_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -74,5 +75,50 @@ func TestConversationsScopeNamed(t *testing.T) {
 	fake.AddMessage(fake.AddThread(id, hubspottest.Thread{}), hubspottest.Message{Text: "hi"})
 	if r := drain(t, c, ""); len(r.tickets) != 1 {
 		t.Errorf("sync without the scope: %v", r.seen)
+	}
+}
+
+// The thread list is sorted by latest message, which moves while it is
+// paged: a thread that gets a message between two pages must not push
+// another one past the reader.
+func TestThreadsPagedWhileTheyChange(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	var threads []string
+	want := map[string]bool{}
+	for i := range 150 {
+		id := fake.CreateTicket(nil)
+		th := fake.AddThread(id, hubspottest.Thread{})
+		fake.AddMessage(th, hubspottest.Message{Text: fmt.Sprint("m", i)})
+		threads = append(threads, th)
+		want[id] = true
+		fake.Advance(time.Second)
+	}
+	fake.Advance(time.Minute)
+	got := map[string]bool{}
+	cursor, moved := "", false
+	for {
+		page, err := c.Fetch(t.Context(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range page.Tickets {
+			if len(tk.Comments) > 0 {
+				got[tk.ID] = true
+			}
+		}
+		if !moved && fake.RequestCount("GET", "/conversations/v3/conversations/threads") == 1 {
+			// Between the first and the second page of threads.
+			fake.AddMessage(threads[3], hubspottest.Message{Text: "moved to the end"})
+			moved = true
+		}
+		cursor = page.Cursor
+		if !page.More {
+			break
+		}
+	}
+	for id := range want {
+		if !got[id] {
+			t.Errorf("ticket %s: its thread's messages never arrived", id)
+		}
 	}
 }

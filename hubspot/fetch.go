@@ -98,6 +98,7 @@ type cursor struct {
 	Phase     string  `json:"p,omitempty"`
 	ThrSince  int64   `json:"ts,omitempty"`
 	ThrAfter  string  `json:"ta,omitempty"`
+	ThrFrom   int64   `json:"tf,omitempty"`
 	ThrMax    int64   `json:"tm,omitempty"`
 	ThrSeen   seenSet `json:"tn,omitempty"`
 	EngSince  int64   `json:"es,omitempty"`
@@ -337,7 +338,7 @@ func (c *Connector) fetchSearch(ctx context.Context, cur cursor) (ticketsync.Pag
 		if c.cfg.SkipConversations {
 			c.endThreads(&cur)
 		} else {
-			cur.Phase, cur.ThrAfter, cur.ThrMax = phaseThreads, "", cur.ThrSince
+			cur.Phase, cur.ThrAfter, cur.ThrMax, cur.ThrFrom = phaseThreads, "", cur.ThrSince, 0
 		}
 		more = cur.Phase != phaseSearch
 	}
