@@ -96,7 +96,10 @@ type Config struct {
 	// signed timestamp may be; zero means DefaultWebhookTolerance.
 	WebhookTolerance time.Duration
 
-	// Now is the clock for webhook timestamps; nil means time.Now.
+	// Now is the connector's clock, against which webhook timestamps are
+	// checked (hosts verifying recorded deliveries set it) and which times
+	// the re-reads of the ticket export during a backfill; nil means
+	// time.Now.
 	Now func() time.Time
 	// Logger receives retries and slowdowns at debug level; nil is silent.
 	// Logs never hold credentials.
