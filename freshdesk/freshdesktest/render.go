@@ -1,0 +1,395 @@
+package freshdesktest
+
+import (
+	"hash/fnv"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const timeLayout = "2006-01-02T15:04:05Z"
+
+func ts(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// plainText is the fake's own rendering of HTML as text: tags dropped,
+// entities decoded, spaces collapsed.
+func plainText(h string) string {
+	h = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p>", "\n", "</div>", "\n").Replace(h)
+	lines := strings.Split(html.UnescapeString(tagRE.ReplaceAllString(h, "")), "\n")
+	var out []string
+	for _, l := range lines {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func htmlEscape(s string) string { return html.EscapeString(s) }
+
+func (s *Server) agentJSON(a *Agent) map[string]any {
+	created := s.now().Add(-400 * 24 * time.Hour)
+	return map[string]any{
+		"id": a.ID, "available": true, "occasional": false, "signature": nil,
+		"ticket_scope": a.TicketScope, "group_ids": []int64{}, "role_ids": []int64{43000012345},
+		"skill_ids": []int64{}, "type": "support_agent", "available_since": nil,
+		"created_at": ts(created), "updated_at": ts(created),
+		"contact": map[string]any{
+			"active": true, "email": a.Email, "name": a.Name, "language": "en", "time_zone": "Eastern Time (US & Canada)",
+			"job_title": nil, "mobile": nil, "phone": nil, "last_login_at": ts(created),
+			"created_at": ts(created), "updated_at": ts(created),
+		},
+	}
+}
+
+// ticketJSON renders a ticket as the list and show endpoints do.
+// description says whether description and description_text are included.
+func (s *Server) ticketJSON(t *Ticket, description bool, embeds []string) map[string]any {
+	tags := t.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	custom := map[string]any{}
+	for _, f := range s.fields {
+		custom[f.Name] = nil
+	}
+	for k, v := range t.CustomFields {
+		custom[k] = v
+	}
+	m := map[string]any{
+		"id": t.ID, "subject": t.Subject, "status": t.Status, "priority": t.Priority, "source": t.Source,
+		"type": nullString(t.Type), "requester_id": t.RequesterID, "responder_id": nullID(t.ResponderID),
+		"group_id": nullID(t.GroupID), "company_id": nullID(t.CompanyID), "product_id": nil,
+		"email_config_id": nil, "cc_emails": []string{}, "fwd_emails": []string{}, "reply_cc_emails": []string{},
+		"ticket_cc_emails": []string{}, "to_emails": nil, "support_email": nil, "fr_escalated": false,
+		"spam": t.Spam, "is_escalated": false, "nr_escalated": false, "tags": tags,
+		"due_by": ts(t.CreatedAt.Add(72 * time.Hour)), "fr_due_by": ts(t.CreatedAt.Add(24 * time.Hour)), "nr_due_by": nil,
+		"custom_fields": custom, "associated_tickets_count": nil, "association_type": nil,
+		"created_at": ts(t.CreatedAt), "updated_at": ts(t.UpdatedAt),
+	}
+	if t.Deleted {
+		m["deleted"] = true
+	}
+	if description {
+		m["description"] = t.Description
+		m["description_text"] = t.DescriptionText
+	}
+	for _, e := range embeds {
+		switch e {
+		case "requester":
+			if c, ok := s.contacts[t.RequesterID]; ok {
+				m["requester"] = map[string]any{"id": c.ID, "name": c.Name, "email": c.Email, "mobile": nil, "phone": nullString(c.Phone)}
+			}
+		case "stats":
+			m["stats"] = map[string]any{"agent_responded_at": nil, "requester_responded_at": nil, "first_responded_at": nil,
+				"status_updated_at": ts(t.UpdatedAt), "reopened_at": nil, "resolved_at": nil, "closed_at": nil, "pending_since": nil}
+		case "company":
+			m["company"] = nil
+		}
+	}
+	return m
+}
+
+func conversationJSON(c *Conversation) map[string]any {
+	return map[string]any{
+		"id": c.ID, "ticket_id": c.TicketID, "user_id": c.UserID, "body": c.Body, "body_text": c.BodyText,
+		"incoming": c.Incoming, "private": c.Private, "source": c.Source, "support_email": nil,
+		"from_email": nil, "to_emails": []string{}, "cc_emails": []string{}, "bcc_emails": []string{},
+		"attachments": []any{}, "created_at": ts(c.CreatedAt), "updated_at": ts(c.UpdatedAt),
+	}
+}
+
+func (s *Server) ticketFieldsJSON() []map[string]any {
+	statuses := map[string][]string{}
+	for _, st := range s.statuses {
+		statuses[strconv.Itoa(st.Code)] = []string{st.Label, st.CustomerLabel}
+	}
+	out := []map[string]any{
+		{"id": 43000000001, "name": "requester", "label": "Search a requester", "type": "default_requester", "position": 1},
+		{"id": 43000000002, "name": "subject", "label": "Subject", "type": "default_subject", "position": 2},
+		{"id": 43000000003, "name": "ticket_type", "label": "Type", "type": "default_ticket_type", "position": 3,
+			"choices": []string{"Question", "Incident", "Problem", "Feature Request", "Refund"}},
+		{"id": 43000000004, "name": "source", "label": "Source", "type": "default_source", "position": 4,
+			"choices": map[string]int{"Email": 1, "Portal": 2, "Phone": 3, "Chat": 7, "Feedback Widget": 9, "Outbound Email": 10}},
+		{"id": 43000000005, "name": "status", "label": "Status", "type": "default_status", "position": 5, "choices": statuses},
+		{"id": 43000000006, "name": "priority", "label": "Priority", "type": "default_priority", "position": 6,
+			"choices": map[string]int{"Low": 1, "Medium": 2, "High": 3, "Urgent": 4}},
+		{"id": 43000000007, "name": "group", "label": "Group", "type": "default_group", "position": 7},
+		{"id": 43000000008, "name": "agent", "label": "Agent", "type": "default_agent", "position": 8},
+		{"id": 43000000009, "name": "description", "label": "Description", "type": "default_description", "position": 9},
+	}
+	for i, f := range s.fields {
+		out = append(out, map[string]any{"id": 43000000100 + i, "name": f.Name, "label": f.Label, "type": f.Type,
+			"position": 10 + i, "default": false, "required_for_closure": false})
+	}
+	return out
+}
+
+// visibleLocked reports whether the API key's agent may see t under its
+// ticket scope: every ticket (1), its groups' and its own (2, the fake's
+// agent belongs to no group), or its own (3).
+func (s *Server) visibleLocked(t *Ticket) bool {
+	switch s.agents[s.meID].TicketScope {
+	case 2, 3:
+		return t.ResponderID == s.meID
+	}
+	return true
+}
+
+var (
+	listIncludes = []string{"requester", "stats", "description", "company"}
+	showIncludes = []string{"conversations", "requester", "company", "stats"}
+	orderBys     = []string{"created_at", "due_by", "updated_at", "status"}
+	filters      = []string{"new_and_my_open", "watching", "spam", "deleted"}
+)
+
+// pageParams reads page and per_page, as the list endpoints validate them.
+func pageParams(q url.Values, maxPer int) (page, per int, bad *response) {
+	page, per = 1, 30
+	var errs []fieldError
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fieldError{"page", "It should be a Positive Number", "invalid_value"})
+		}
+		page = n
+	}
+	if v := q.Get("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPer {
+			errs = append(errs, fieldError{"per_page", "It should be a Positive Number less than or equal to " + strconv.Itoa(maxPer), "invalid_value"})
+		}
+		per = n
+	}
+	if len(errs) > 0 {
+		r := validationError(errs...)
+		return 0, 0, &r
+	}
+	return page, per, nil
+}
+
+// listTicketsLocked serves GET /api/v2/tickets.
+func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
+	page, per, bad := pageParams(q, 100)
+	if bad != nil {
+		return *bad
+	}
+	var errs []fieldError
+	orderBy := q.Get("order_by")
+	if orderBy == "" {
+		orderBy = "created_at"
+	} else if !slices.Contains(orderBys, orderBy) {
+		errs = append(errs, fieldError{"order_by", "It should be one of these values: 'created_at,due_by,updated_at,status'", "invalid_value"})
+	}
+	orderType := q.Get("order_type")
+	if orderType == "" {
+		orderType = "desc"
+	} else if orderType != "asc" && orderType != "desc" {
+		errs = append(errs, fieldError{"order_type", "It should be one of these values: 'asc,desc'", "invalid_value"})
+	}
+	embeds := includes(q)
+	for _, e := range embeds {
+		if !slices.Contains(listIncludes, e) {
+			errs = append(errs, fieldError{"include", "It should be one of these values: 'requester,stats,company,description'", "invalid_value"})
+			break
+		}
+	}
+	filter := q.Get("filter")
+	if filter != "" && !slices.Contains(filters, filter) {
+		errs = append(errs, fieldError{"filter", "It should be one of these values: 'new_and_my_open,watching,spam,deleted'", "invalid_value"})
+	}
+	var since time.Time
+	hasSince := q.Has("updated_since")
+	if hasSince {
+		t, err := time.Parse(time.RFC3339, q.Get("updated_since"))
+		if err != nil {
+			errs = append(errs, fieldError{"updated_since", "It should be in the 'valid date' format", "invalid_date"})
+		}
+		since = t
+	}
+	if len(errs) > 0 {
+		return validationError(errs...)
+	}
+	if page > MaxPage {
+		return validationError(fieldError{"page", "You cannot access tickets beyond the 300th page. Please provide a smaller page number.", "invalid_value"})
+	}
+
+	var match []*Ticket
+	for _, rec := range s.tickets {
+		t := &rec.Ticket
+		switch filter {
+		case "deleted":
+			if !t.Deleted {
+				continue
+			}
+		case "spam":
+			if !t.Spam || t.Deleted {
+				continue
+			}
+		default:
+			if t.Deleted || t.Spam {
+				continue
+			}
+		}
+		if !s.visibleLocked(t) {
+			continue
+		}
+		if hasSince {
+			if t.UpdatedAt.Before(since) {
+				continue
+			}
+		} else if t.CreatedAt.Before(now.Add(-30 * 24 * time.Hour)) {
+			// Without updated_since, only tickets created in the last
+			// 30 days.
+			continue
+		}
+		if v := q.Get("requester_id"); v != "" && v != strconv.FormatInt(t.RequesterID, 10) {
+			continue
+		}
+		if v := q.Get("company_id"); v != "" && v != strconv.FormatInt(t.CompanyID, 10) {
+			continue
+		}
+		match = append(match, t)
+	}
+	key := func(t *Ticket) int64 {
+		switch orderBy {
+		case "updated_at":
+			return t.UpdatedAt.Unix()
+		case "due_by":
+			return t.CreatedAt.Add(72 * time.Hour).Unix()
+		case "status":
+			return int64(t.Status)
+		}
+		return t.CreatedAt.Unix()
+	}
+	slices.SortFunc(match, func(a, b *Ticket) int {
+		ka, kb := key(a), key(b)
+		if ka != kb {
+			if orderType == "asc" == (ka < kb) {
+				return -1
+			}
+			return 1
+		}
+		// Freshdesk documents no order among equal keys: the fake's is
+		// neither by id nor stable across changes of the set.
+		ha, hb := mix(a.ID), mix(b.ID)
+		switch {
+		case ha < hb:
+			return -1
+		case ha > hb:
+			return 1
+		}
+		return 0
+	})
+	start := min((page-1)*per, len(match))
+	end := min(start+per, len(match))
+	out := make([]map[string]any, 0, end-start)
+	description := slices.Contains(embeds, "description")
+	var rest []string
+	for _, e := range embeds {
+		if e != "description" {
+			rest = append(rest, e)
+		}
+	}
+	for _, t := range match[start:end] {
+		out = append(out, s.ticketJSON(t, description, rest))
+	}
+	resp := jsonResponse(http.StatusOK, out)
+	if end < len(match) {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("page", strconv.Itoa(page+1))
+		next.Set("per_page", strconv.Itoa(per))
+		resp.header.Set("Link", "<"+s.apiURL("/api/v2/tickets", next)+`>; rel="next"`)
+	}
+	return resp
+}
+
+func mix(id int64) uint64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(id >> (8 * i))
+	}
+	h.Write(b[:])
+	return h.Sum64()
+}
+
+// showTicketLocked serves GET /api/v2/tickets/{id}. A ticket in the trash
+// is shown with "deleted": true; a purged one is 404.
+func (s *Server) showTicketLocked(id int64, q url.Values) response {
+	embeds := includes(q)
+	for _, e := range embeds {
+		if !slices.Contains(showIncludes, e) {
+			return validationError(fieldError{"include", "It should be one of these values: 'conversations,requester,company,stats'", "invalid_value"})
+		}
+	}
+	rec, ok := s.tickets[id]
+	if !ok {
+		return notFound()
+	}
+	if !s.visibleLocked(&rec.Ticket) {
+		return codeError(http.StatusForbidden, "access_denied", "You are not authorized to perform this action.")
+	}
+	m := s.ticketJSON(&rec.Ticket, true, embeds)
+	if slices.Contains(embeds, "conversations") {
+		// Only the first ten, as Freshdesk embeds them.
+		n := min(len(rec.conversations), 10)
+		cs := make([]map[string]any, 0, n)
+		for i := range rec.conversations[:n] {
+			cs = append(cs, conversationJSON(&rec.conversations[i]))
+		}
+		m["conversations"] = cs
+	}
+	return jsonResponse(http.StatusOK, m)
+}
+
+// conversationsLocked serves GET /api/v2/tickets/{id}/conversations.
+func (s *Server) conversationsLocked(id int64, q url.Values) response {
+	page, per, bad := pageParams(q, 100)
+	if bad != nil {
+		return *bad
+	}
+	rec, ok := s.tickets[id]
+	if !ok {
+		return notFound()
+	}
+	if !s.visibleLocked(&rec.Ticket) {
+		return codeError(http.StatusForbidden, "access_denied", "You are not authorized to perform this action.")
+	}
+	start := min((page-1)*per, len(rec.conversations))
+	end := min(start+per, len(rec.conversations))
+	out := make([]map[string]any, 0, end-start)
+	for i := start; i < end; i++ {
+		out = append(out, conversationJSON(&rec.conversations[i]))
+	}
+	resp := jsonResponse(http.StatusOK, out)
+	if end < len(rec.conversations) {
+		next := url.Values{"page": {strconv.Itoa(page + 1)}, "per_page": {strconv.Itoa(per)}}
+		resp.header.Set("Link", "<"+s.apiURL("/api/v2/tickets/"+strconv.FormatInt(id, 10)+"/conversations", next)+`>; rel="next"`)
+	}
+	return resp
+}
