@@ -147,7 +147,7 @@ var (
 	wantPriority = map[int]ticketsync.Priority{1: "low", 2: "normal", 3: "high", 4: "urgent"}
 	wantPrioText = map[int]string{1: "Low", 2: "Medium", 3: "High", 4: "Urgent"}
 	wantChannel  = map[int]string{1: "email", 2: "portal", 3: "phone", 7: "chat", 9: "feedback_widget", 10: "outbound_email"}
-	wantCustom   = map[string]ticketsync.Status{"Waiting on Customer": "pending", "Awaiting Parts": "on_hold"}
+	wantCustom   = map[string]ticketsync.Status{"Waiting on Customer": "pending", "Waiting on Third Party": "on_hold"}
 )
 
 func want(f *freshdesktest.Server) []ticketsync.Ticket {

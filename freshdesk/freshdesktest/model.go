@@ -124,6 +124,7 @@ type CustomField struct {
 type ticketRecord struct {
 	Ticket
 	conversations []Conversation
+	tie           uint64 // the order among tickets with equal sort keys
 }
 
 func cloneTicket(t Ticket) Ticket {
@@ -294,7 +295,7 @@ func (s *Server) createTicketLocked(t Ticket) (Ticket, error) {
 		t.DescriptionText = plainText(t.Description)
 	}
 	t = cloneTicket(t)
-	s.tickets[t.ID] = &ticketRecord{Ticket: t}
+	s.tickets[t.ID] = &ticketRecord{Ticket: t, tie: mix(t.ID)}
 	return cloneTicket(t), nil
 }
 

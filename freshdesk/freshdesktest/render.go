@@ -235,7 +235,23 @@ func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
 		return validationError(fieldError{"page", "You cannot access tickets beyond the 300th page. Please provide a smaller page number.", "invalid_value"})
 	}
 
-	var match []*Ticket
+	key := func(t *Ticket) int64 {
+		switch orderBy {
+		case "updated_at":
+			return t.UpdatedAt.Unix()
+		case "due_by":
+			return t.CreatedAt.Add(72 * time.Hour).Unix()
+		case "status":
+			return int64(t.Status)
+		}
+		return t.CreatedAt.Unix()
+	}
+	type entry struct {
+		t   *Ticket
+		key int64
+		tie uint64
+	}
+	var match []entry
 	for _, rec := range s.tickets {
 		t := &rec.Ticket
 		switch filter {
@@ -270,34 +286,21 @@ func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
 		if v := q.Get("company_id"); v != "" && v != strconv.FormatInt(t.CompanyID, 10) {
 			continue
 		}
-		match = append(match, t)
+		match = append(match, entry{t: t, key: key(t), tie: rec.tie})
 	}
-	key := func(t *Ticket) int64 {
-		switch orderBy {
-		case "updated_at":
-			return t.UpdatedAt.Unix()
-		case "due_by":
-			return t.CreatedAt.Add(72 * time.Hour).Unix()
-		case "status":
-			return int64(t.Status)
-		}
-		return t.CreatedAt.Unix()
-	}
-	slices.SortFunc(match, func(a, b *Ticket) int {
-		ka, kb := key(a), key(b)
-		if ka != kb {
-			if orderType == "asc" == (ka < kb) {
+	slices.SortFunc(match, func(a, b entry) int {
+		if a.key != b.key {
+			if orderType == "asc" == (a.key < b.key) {
 				return -1
 			}
 			return 1
 		}
 		// Freshdesk documents no order among equal keys: the fake's is
-		// neither by id nor stable across changes of the set.
-		ha, hb := mix(a.ID), mix(b.ID)
+		// neither by id nor by creation.
 		switch {
-		case ha < hb:
+		case a.tie < b.tie:
 			return -1
-		case ha > hb:
+		case a.tie > b.tie:
 			return 1
 		}
 		return 0
@@ -312,8 +315,8 @@ func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
 			rest = append(rest, e)
 		}
 	}
-	for _, t := range match[start:end] {
-		out = append(out, s.ticketJSON(t, description, rest))
+	for _, e := range match[start:end] {
+		out = append(out, s.ticketJSON(e.t, description, rest))
 	}
 	resp := jsonResponse(http.StatusOK, out)
 	if end < len(match) {

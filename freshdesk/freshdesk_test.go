@@ -1,0 +1,530 @@
+package freshdesk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/freshdesk"
+	"github.com/ticketsync/ticketsync/freshdesk/freshdesktest"
+	"github.com/ticketsync/ticketsync/memstore"
+)
+
+func connector(tb testing.TB, f *freshdesktest.Server, cfg *freshdesk.Config) *freshdesk.Connector {
+	tb.Helper()
+	c := freshdesk.Config{Subdomain: f.Domain, BaseURL: f.URL, APIKey: f.APIKey,
+		RequestsPerMinute: -1, ListRequestsPerMinute: -1, WebhookToken: kitToken}
+	if cfg != nil {
+		c = *cfg
+		if c.BaseURL == "" {
+			c.BaseURL = f.URL
+		}
+		if c.APIKey == "" {
+			c.APIKey = f.APIKey
+		}
+	}
+	conn, err := freshdesk.New(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return conn
+}
+
+// syncAll runs Fetch until caught up and stores every page.
+func syncAll(tb testing.TB, c *freshdesk.Connector, store *memstore.Store, cursor string) (string, int) {
+	tb.Helper()
+	ctx := context.Background()
+	pages := 0
+	for {
+		page, err := c.Fetch(ctx, cursor)
+		if err != nil {
+			tb.Fatalf("Fetch after %d pages: %v", pages, err)
+		}
+		pages++
+		for i := range page.Tickets {
+			page.Tickets[i].ConnectorID = "fd"
+		}
+		if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+			tb.Fatal(err)
+		}
+		cursor = page.Cursor
+		if !page.More {
+			return cursor, pages
+		}
+		if pages > 100000 {
+			tb.Fatal("the cursor never ends")
+		}
+	}
+}
+
+// expectEqual compares the stored tickets with the fake's, on every field
+// the connector fills.
+func expectEqual(tb testing.TB, f *freshdesktest.Server, store *memstore.Store) {
+	tb.Helper()
+	wants := want(f)
+	got := store.Tickets("fd")
+	byID := map[string]ticketsync.Ticket{}
+	for _, t := range got {
+		byID[t.ID] = t
+	}
+	bad := 0
+	for _, w := range wants {
+		g, ok := byID[w.ID]
+		if !ok {
+			if bad++; bad <= 5 {
+				tb.Errorf("ticket %s missing", w.ID)
+			}
+			continue
+		}
+		g.ConnectorID = ""
+		if d := diff(w, g); d != "" {
+			if bad++; bad <= 5 {
+				tb.Errorf("ticket %s: %s", w.ID, d)
+			}
+		}
+	}
+	if len(got) != len(wants) {
+		tb.Errorf("stored %d tickets, the fake holds %d", len(got), len(wants))
+	}
+	if bad > 5 {
+		tb.Errorf("and %d more tickets differ", bad-5)
+	}
+}
+
+func diff(w, g ticketsync.Ticket) string {
+	if len(w.Comments) == 0 {
+		w.Comments = nil
+	}
+	if len(g.Comments) == 0 {
+		g.Comments = nil
+	}
+	ws, gs := fmt.Sprintf("%+v", w), fmt.Sprintf("%+v", g)
+	if ws != gs {
+		return "got " + gs + "\nwant " + ws
+	}
+	return ""
+}
+
+func TestCustomStatuses(t *testing.T) {
+	f := newFake(t, nil)
+	waiting := f.AddStatus("Waiting on Customer", "Awaiting your reply")
+	tickets := f.GenerateTickets(3, nil)
+	if _, err := f.SetStatus(tickets[0].ID, waiting); err != nil {
+		t.Fatal(err)
+	}
+	c := connector(t, f, nil)
+	store := memstore.New()
+	cursor, _ := syncAll(t, c, store, "")
+	got, err := store.Ticket(context.Background(), "fd", strconv.FormatInt(tickets[0].ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != ticketsync.StatusPending || got.RawStatus != "Waiting on Customer" {
+		t.Errorf("custom status 6: Status %q, RawStatus %q; want pending, Waiting on Customer", got.Status, got.RawStatus)
+	}
+
+	// A status the account adds after the connector read ticket_fields.
+	f.Advance(time.Minute)
+	third := f.AddStatus("Waiting on Third Party", "")
+	if _, err := f.SetStatus(tickets[1].ID, third); err != nil {
+		t.Fatal(err)
+	}
+	f.Advance(time.Second)
+	syncAll(t, c, store, cursor)
+	got, _ = store.Ticket(context.Background(), "fd", strconv.FormatInt(tickets[1].ID, 10))
+	if got.Status != ticketsync.StatusOnHold || got.RawStatus != "Waiting on Third Party" {
+		t.Errorf("status added later: Status %q, RawStatus %q; want on_hold, Waiting on Third Party", got.Status, got.RawStatus)
+	}
+	if n := f.RequestCount("/api/v2/ticket_fields"); n != 2 {
+		t.Errorf("ticket_fields read %d times, want 2: once, and again for the unknown code", n)
+	}
+	expectEqual(t, f, store)
+}
+
+func TestDeletedAndSpamTickets(t *testing.T) {
+	f := newFake(t, nil)
+	tickets := f.GenerateTickets(60, nil)
+	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, PageSize: 25, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	store := memstore.New()
+	cursor, _ := syncAll(t, c, store, "")
+	f.Advance(time.Minute)
+	deleted, spam, purged := tickets[10].ID, tickets[20].ID, tickets[30].ID
+	if err := f.DeleteTicket(deleted); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.MarkSpam(spam); err != nil {
+		t.Fatal(err)
+	}
+	f.Advance(time.Second)
+	syncAll(t, c, store, cursor)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		id    int64
+		field string
+	}{{deleted, "deleted"}, {spam, "spam"}} {
+		got, err := store.Ticket(ctx, "fd", strconv.FormatInt(tc.id, 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Deleted || got.Fields[tc.field] != "true" || len(got.Comments) == 0 {
+			t.Errorf("%s ticket %d: Deleted %t, Fields %v, %d comments; want a tombstone with Fields[%q] and its comments kept",
+				tc.field, tc.id, got.Deleted, got.Fields, len(got.Comments), tc.field)
+		}
+	}
+	expectEqual(t, f, store)
+
+	// GetTickets: a trashed ticket is a tombstone, a purged one is missing.
+	if err := f.PurgeTicket(purged); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetTickets(ctx, []string{strconv.FormatInt(deleted, 10), strconv.FormatInt(purged, 10), strconv.FormatInt(tickets[0].ID, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].Deleted || got[1].Deleted || got[1].ID != strconv.FormatInt(tickets[0].ID, 10) {
+		t.Errorf("GetTickets(deleted, purged, live) = %d tickets %+v; want the tombstone and the live one", len(got), got)
+	}
+}
+
+func TestRestrictedAgent(t *testing.T) {
+	for _, scope := range []int{2, 3} {
+		f := newFake(t, nil)
+		f.SetTicketScope(scope)
+		err := connector(t, f, nil).Test(context.Background())
+		if !errors.Is(err, ticketsync.ErrForbidden) || !strings.Contains(err.Error(), "ticket scope") {
+			t.Errorf("Test with ticket scope %d: %v; want ErrForbidden naming the ticket scope", scope, err)
+		}
+	}
+	f := newFake(t, nil)
+	if err := connector(t, f, nil).Test(context.Background()); err != nil {
+		t.Errorf("Test with global scope: %v", err)
+	}
+}
+
+func TestFreePlan(t *testing.T) {
+	f := newFake(t, &freshdesktest.Options{Plan: freshdesktest.PlanFree})
+	f.Seed(3)
+	c := connector(t, f, nil)
+	err := c.Test(context.Background())
+	if !errors.Is(err, ticketsync.ErrForbidden) || !strings.Contains(err.Error(), "Free plan") {
+		t.Errorf("Test on the Free plan: %v; want ErrForbidden that names the Free plan", err)
+	}
+	if _, err := c.Fetch(context.Background(), ""); !errors.Is(err, ticketsync.ErrForbidden) {
+		t.Errorf("Fetch on the Free plan: %v; want ErrForbidden", err)
+	}
+}
+
+func TestWrongSubdomainHTMLPage(t *testing.T) {
+	for _, status := range []int{http.StatusOK, http.StatusNotFound} {
+		f := newFake(t, nil)
+		f.InjectFault(freshdesktest.Fault{HTMLBody: true, Status: status, Count: -1})
+		c := connector(t, f, nil)
+		err := c.Test(context.Background())
+		if !errors.Is(err, ticketsync.ErrNotFound) || !strings.Contains(err.Error(), "subdomain") {
+			t.Errorf("Test against an HTML page (%d): %v; want ErrNotFound saying to check the subdomain", status, err)
+		}
+		if _, err := c.Fetch(context.Background(), ""); !errors.Is(err, ticketsync.ErrNotFound) {
+			t.Errorf("Fetch against an HTML page (%d): %v; want ErrNotFound", status, err)
+		}
+	}
+}
+
+func TestBadAPIKey(t *testing.T) {
+	f := newFake(t, nil)
+	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, APIKey: kitBadKey})
+	err := c.Test(context.Background())
+	if !errors.Is(err, ticketsync.ErrUnauthorized) || !strings.Contains(err.Error(), "API key") {
+		t.Errorf("Test with a wrong key: %v; want ErrUnauthorized saying to check the API key", err)
+	}
+	if strings.Contains(err.Error(), kitBadKey) {
+		t.Error("the error holds the API key")
+	}
+}
+
+// Test429Storm: a run of 429s longer than the retries fails the Fetch
+// without moving the cursor; the sync completes once the storm ends, and
+// each wait honoured Retry-After.
+func Test429Storm(t *testing.T) {
+	f := newFake(t, nil)
+	f.Seed(40)
+	c := connector(t, f, nil)
+	page, err := c.Fetch(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.InjectFault(freshdesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 5})
+	start := time.Now()
+	_, err = c.Fetch(context.Background(), page.Cursor)
+	if !errors.Is(err, ticketsync.ErrRateLimited) {
+		t.Fatalf("Fetch through 5 429s: %v; want ErrRateLimited after the retries", err)
+	}
+	if waited := time.Since(start); waited < 3*time.Second {
+		t.Errorf("Fetch gave up after %s; Retry-After asked for a second before each of 4 retries", waited)
+	}
+	// The storm is over: resuming from the same cursor loses nothing.
+	store := memstore.New()
+	for i := range page.Tickets {
+		page.Tickets[i].ConnectorID = "fd"
+	}
+	if err := store.UpsertTickets(context.Background(), page.Tickets); err != nil {
+		t.Fatal(err)
+	}
+	f.InjectFault(freshdesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 2})
+	syncAll(t, c, store, page.Cursor)
+	expectEqual(t, f, store)
+}
+
+// TestEnforcedLimitsAnswered429: against the fake's own Tickets List
+// sub-limit with no limiter on the connector's side, the 429s it earns are
+// waited out and the sync completes.
+func TestEnforcedLimitsAnswered429(t *testing.T) {
+	f := freshdesktest.NewServer(t, &freshdesktest.Options{RateLimit: 1000, ListRateLimit: 3, RateWindow: time.Second})
+	f.Seed(30)
+	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, PageSize: 5, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	store := memstore.New()
+	syncAll(t, c, store, "")
+	if f.StatusCount(http.StatusTooManyRequests) == 0 {
+		t.Error("the fake answered no 429: the test does not test the limit")
+	}
+	expectEqual(t, f, store)
+}
+
+func TestTruncatedJSON(t *testing.T) {
+	f := newFake(t, nil)
+	f.Seed(10)
+	c := connector(t, f, nil)
+	// Cut short once: retried as a network error.
+	f.InjectFault(freshdesktest.Fault{Path: "/api/v2/tickets", Truncate: true})
+	store := memstore.New()
+	syncAll(t, c, store, "")
+	expectEqual(t, f, store)
+	// Cut short every time: an error, and no page. The retries back off
+	// for longer than the test waits.
+	f.InjectFault(freshdesktest.Fault{Path: "/api/v2/tickets/", Truncate: true, Count: -1})
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	page, err := connector(t, f, nil).Fetch(ctx, "")
+	if err == nil || len(page.Tickets) != 0 {
+		t.Errorf("Fetch with every conversations body cut short = %d tickets, %v; want an error", len(page.Tickets), err)
+	}
+	if n := f.RequestCount("/api/v2/tickets/"); n < 2 {
+		t.Errorf("%d conversations requests: a body cut short was not retried", n)
+	}
+}
+
+// Test40000TicketsPastThePageCap syncs 40,000 tickets updated within
+// seven minutes: one query would need 400 pages of 100, past Freshdesk's
+// 300. Every ticket must arrive exactly as the fake holds it.
+func Test40000TicketsPastThePageCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("40,000 tickets")
+	}
+	f := newFake(t, nil)
+	f.GenerateTickets(40000, &freshdesktest.GenerateOptions{Spacing: 10 * time.Millisecond, Conversations: -1})
+	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, Concurrency: 16, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	store := memstore.New()
+	syncAll(t, c, store, "")
+	expectEqual(t, f, store)
+	var capped, restarts int
+	for _, r := range f.Requests() {
+		if r.Path != "/api/v2/tickets" {
+			continue
+		}
+		if r.Status == http.StatusBadRequest {
+			capped++
+		}
+		if r.Query.Get("page") == "1" && r.Query.Get("filter") == "" {
+			restarts++
+		}
+	}
+	if capped > 0 {
+		t.Errorf("%d list requests were refused with 400: the connector asked past the 300-page cap", capped)
+	}
+	if restarts < 2 {
+		t.Errorf("the default listing was queried from page 1 %d times; 400 pages need a restart", restarts)
+	}
+}
+
+func TestWebhookTokenRefused(t *testing.T) {
+	f := newFake(t, nil)
+	tickets := f.Seed(3)
+	c := connector(t, f, nil)
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, nil)
+	if err := s.Add("fd", c, ticketsync.ModeWebhook); err != nil {
+		t.Fatal(err)
+	}
+	body, err := f.RenderTemplate(freshdesk.RecommendedWebhookTemplate, tickets[0].ID, "{ticket_action:created}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, auth := range map[string]freshdesktest.WebhookAuth{
+		"no token":         {},
+		"wrong token":      {Header: http.Header{"X-Ticketsync-Token": {"guess"}}},
+		"token elsewhere":  {Header: http.Header{"X-Webhook-Token": {kitToken}}},
+		"basic not set up": {Username: "freshdesk", Password: kitToken},
+	} {
+		req, err := f.Delivery("http://example.test/api/webhooks/tickets?connectorId=fd", body, auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		s.WebhookHandler().ServeHTTP(w, req)
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("%s: answered %d, want 401", name, w.Code)
+		}
+		if strings.Contains(w.Body.String(), kitToken) {
+			t.Errorf("%s: the answer holds the token", name)
+		}
+	}
+	if n := store.Len("fd"); n != 0 {
+		t.Errorf("refused deliveries stored %d tickets", n)
+	}
+}
+
+// TestWebhookTemplatesThroughSyncer delivers the recommended template and
+// the Advanced shape, with a token and with Basic credentials, through the
+// Syncer's handler: each ticket is loaded and stored as the fake holds it.
+func TestWebhookTemplatesThroughSyncer(t *testing.T) {
+	f := newFake(t, nil)
+	waiting := f.AddStatus("Waiting on Customer", "")
+	tickets := f.Seed(6)
+	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, RequestsPerMinute: -1, ListRequestsPerMinute: -1,
+		WebhookTokens: []string{"old-token-123456", kitToken}, WebhookHeader: "X-Webhook-Token",
+		WebhookUsername: "freshdesk", WebhookPassword: "basic-password-98765"})
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, nil)
+	if err := s.Add("fd", c, ticketsync.ModeWebhook); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.SetStatus(tickets[1].ID, waiting); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.DeleteTicket(tickets[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		id       int64
+		template string
+		event    string
+		auth     freshdesktest.WebhookAuth
+	}{
+		{tickets[0].ID, freshdesk.RecommendedWebhookTemplate, "{ticket_action:created}", freshdesktest.WebhookAuth{Header: http.Header{"X-Webhook-Token": {kitToken}}}},
+		{tickets[1].ID, freshdesktest.AdvancedTemplate, "{status:{from:2,to:6}}", freshdesktest.WebhookAuth{Header: http.Header{"X-Webhook-Token": {"old-token-123456"}}}},
+		{tickets[2].ID, freshdesk.RecommendedWebhookTemplate, "{ticket_action:deleted}", freshdesktest.WebhookAuth{Username: "freshdesk", Password: "basic-password-98765"}},
+		{tickets[3].ID, freshdesktest.AdvancedTemplate, "{note_type:public}", freshdesktest.WebhookAuth{Username: "freshdesk", Password: "basic-password-98765"}},
+	}
+	for _, tc := range cases {
+		body, err := f.RenderTemplate(tc.template, tc.id, tc.event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := f.Delivery("http://example.test/api/webhooks/tickets?connectorId=fd", body, tc.auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		s.WebhookHandler().ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("delivery about %d (%s): %d %s", tc.id, tc.event, w.Code, w.Body)
+		}
+	}
+	ctx := context.Background()
+	wants := map[string]ticketsync.Ticket{}
+	for _, w := range want(f) {
+		wants[w.ID] = w
+	}
+	for _, tc := range cases {
+		id := strconv.FormatInt(tc.id, 10)
+		got, err := store.Ticket(ctx, "fd", id)
+		if err != nil {
+			t.Fatalf("ticket %s after its delivery: %v", id, err)
+		}
+		if tc.id == tickets[2].ID {
+			if !got.Deleted {
+				t.Errorf("ticket %s: deleted on Freshdesk, stored live", id)
+			}
+			continue
+		}
+		got.ConnectorID = ""
+		if d := diff(wants[id], got); d != "" {
+			t.Errorf("ticket %s: %s", id, d)
+		}
+	}
+	got, _ := store.Ticket(ctx, "fd", strconv.FormatInt(tickets[1].ID, 10))
+	if got.Status != ticketsync.StatusPending {
+		t.Errorf("the Advanced delivery's ticket has status %q, want pending", got.Status)
+	}
+}
+
+func TestParseWebhookShapes(t *testing.T) {
+	c := connector(t, newFake(t, nil), nil)
+	for _, tc := range []struct {
+		body string
+		kind ticketsync.EventKind
+		id   string
+	}{
+		{`{"freshdesk_webhook": {"triggered_event": "{status:{from:4,to:6}}", "ticket_id": "11", "ticket_status": "Waiting on Customer"}}`, ticketsync.EventUpdated, "11"},
+		{`{"ticket_id": 12, "triggered_event": "{ticket_action:created}"}`, ticketsync.EventCreated, "12"},
+		{`ticket_id=13&triggered_event=%7Bnote_type%3Aprivate%7D`, ticketsync.EventCommented, "13"},
+		{`{"ticket_id": "{{ticket.id}}"}`, "", ""},
+		{`{}`, "", ""},
+	} {
+		evs, err := c.ParseWebhook([]byte(tc.body))
+		if err != nil {
+			t.Errorf("ParseWebhook(%s): %v", tc.body, err)
+			continue
+		}
+		if tc.id == "" {
+			if len(evs) != 0 {
+				t.Errorf("ParseWebhook(%s) = %+v, want no events", tc.body, evs)
+			}
+			continue
+		}
+		if len(evs) != 1 || evs[0].TicketID != tc.id || evs[0].Kind != tc.kind || evs[0].Ticket != nil {
+			t.Errorf("ParseWebhook(%s) = %+v, want one id-only %s event about %s", tc.body, evs, tc.kind, tc.id)
+		}
+	}
+	for _, body := range []string{`{"ticket_id": "eleven"}`, `[1]`, `<xml/>`, `{"freshdesk_webhook": 3}`} {
+		if _, err := c.ParseWebhook([]byte(body)); err == nil {
+			t.Errorf("ParseWebhook(%s) returned no error", body)
+		} else if strings.Contains(err.Error(), "eleven") {
+			t.Errorf("ParseWebhook's error echoes the payload: %v", err)
+		}
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, tc := range []struct {
+		cfg   freshdesk.Config
+		field string
+	}{
+		{freshdesk.Config{Subdomain: "https://acme.freshdesk.com", APIKey: "k"}, "Subdomain"},
+		{freshdesk.Config{Subdomain: "acme.freshdesk.com", APIKey: "k"}, "Subdomain"},
+		{freshdesk.Config{APIKey: "k"}, "Subdomain"},
+		{freshdesk.Config{Subdomain: "acme"}, "APIKey"},
+		{freshdesk.Config{Subdomain: "acme", APIKey: "abc:X"}, "APIKey"},
+		{freshdesk.Config{Subdomain: "acme", APIKey: "k", PageSize: 101}, "PageSize"},
+		{freshdesk.Config{Subdomain: "acme", APIKey: "k", WebhookUsername: "u"}, "WebhookPassword"},
+		{freshdesk.Config{Subdomain: "acme", APIKey: "k", WebhookHeader: "X Token"}, "WebhookHeader"},
+	} {
+		_, err := freshdesk.New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), "Config."+tc.field) {
+			t.Errorf("New(%v): %v; want an error naming Config.%s", tc.cfg, err, tc.field)
+		}
+	}
+	cfg := freshdesk.Config{Subdomain: "acme", APIKey: "secret-api-key-42", WebhookToken: "secret-token-42",
+		WebhookTokens: []string{"secret-old-42"}, WebhookUsername: "fd", WebhookPassword: "secret-pass-42"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		if s := fmt.Sprintf(verb, cfg); strings.Contains(s, "secret") {
+			t.Errorf("Printf(%s, cfg) shows a secret: %s", verb, s)
+		}
+	}
+}
