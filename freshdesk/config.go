@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/redact"
 )
 
 // Defaults of Config.
@@ -198,53 +200,26 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-const redacted = "[redacted]"
-
 // String returns the Config with the API key, tokens and password replaced
 // by "[redacted]" (or "" when unset), so that it may be logged.
 func (c Config) String() string {
-	var b strings.Builder
-	b.WriteString("freshdesk.Config{")
-	first := true
-	field := func(name, value string) {
-		if !first {
-			b.WriteString(", ")
-		}
-		first = false
-		b.WriteString(name)
-		b.WriteString(": ")
-		b.WriteString(value)
-	}
-	secret := func(v string) string {
-		if v == "" {
-			return `""`
-		}
-		return redacted
-	}
-	field("Subdomain", fmt.Sprintf("%q", c.Subdomain))
-	field("APIKey", secret(c.APIKey))
-	field("BaseURL", fmt.Sprintf("%q", c.BaseURL))
-	if c.HTTPClient != nil {
-		field("HTTPClient", "set")
-	}
-	if !c.StartTime.IsZero() {
-		field("StartTime", c.StartTime.UTC().Format(time.RFC3339))
-	}
-	field("RequestsPerMinute", fmt.Sprint(c.RequestsPerMinute))
-	field("ListRequestsPerMinute", fmt.Sprint(c.ListRequestsPerMinute))
-	if c.PageSize != 0 {
-		field("PageSize", fmt.Sprint(c.PageSize))
-	}
-	if c.Concurrency != 0 {
-		field("Concurrency", fmt.Sprint(c.Concurrency))
-	}
-	field("WebhookToken", secret(c.WebhookToken))
-	field("WebhookTokens", fmt.Sprintf("[%d %s]", len(c.WebhookTokens), redacted))
-	field("WebhookHeader", fmt.Sprintf("%q", c.WebhookHeader))
-	field("WebhookUsername", fmt.Sprintf("%q", c.WebhookUsername))
-	field("WebhookPassword", secret(c.WebhookPassword))
-	b.WriteString("}")
-	return b.String()
+	var p redact.Printer
+	p.Start("freshdesk.Config")
+	p.Quote("Subdomain", c.Subdomain)
+	p.Secret("APIKey", c.APIKey)
+	p.Value("BaseURL", c.BaseURL)
+	p.Set("HTTPClient", c.HTTPClient != nil)
+	p.Value("StartTime", c.StartTime)
+	p.Value("RequestsPerMinute", c.RequestsPerMinute)
+	p.Value("ListRequestsPerMinute", c.ListRequestsPerMinute)
+	p.Value("PageSize", c.PageSize)
+	p.Value("Concurrency", c.Concurrency)
+	p.Secret("WebhookToken", c.WebhookToken)
+	p.Secrets("WebhookTokens", c.WebhookTokens)
+	p.Value("WebhookHeader", c.WebhookHeader)
+	p.Value("WebhookUsername", c.WebhookUsername)
+	p.Secret("WebhookPassword", c.WebhookPassword)
+	return p.String()
 }
 
 // GoString is String, for the %#v verb.
@@ -252,10 +227,7 @@ func (c Config) GoString() string { return c.String() }
 
 // Format writes String for every verb, so that no verb or flag prints a
 // secret.
-func (c Config) Format(f fmt.State, verb rune) {
-	s := c.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String()) }
+
+// LogValue is String, so that no slog handler prints a secret.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -80,13 +80,13 @@ func (c *Connector) decodeCursor(cursor string) (position, error) {
 		err = json.Unmarshal(raw, &p)
 	}
 	if err != nil || p.V != cursorVersion || p.Phase < 0 || p.Phase >= listCount {
-		return position{}, &Error{Op: opFetch(cursor), Err: errors.New("not a cursor of this connector"),
-			Hint: "clear the connector's saved cursor to sync again from Config.StartTime"}
+		return position{}, &Error{Op: opFetch(cursor), Err: ticketsync.ErrInvalidCursor,
+			Detail: "not a cursor of this connector", Hint: hintCursor}
 	}
 	for i := range p.Queries {
 		if p.Queries[i].Page < 1 || p.Queries[i].Page > maxPage {
-			return position{}, &Error{Op: opFetch(cursor), Err: errors.New("the cursor's page is out of range"),
-				Hint: "clear the connector's saved cursor to sync again from Config.StartTime"}
+			return position{}, &Error{Op: opFetch(cursor), Err: ticketsync.ErrInvalidCursor,
+				Detail: "the cursor's page is out of range", Hint: hintCursor}
 		}
 	}
 	return p, nil

@@ -52,13 +52,14 @@ func New(cfg Config) (*Connector, error) {
 	}
 	credits := perMinute(s.RequestsPerMinute, 0.9)
 	client, err := httpx.New(httpx.Config{
-		Platform:   Platform,
-		BaseURL:    s.apiBase,
-		HTTPClient: s.HTTPClient,
-		Logger:     s.Logger,
-		Limiter:    credits,
-		Username:   s.APIKey,
-		Password:   "X",
+		Platform:    Platform,
+		BaseURL:     s.apiBase,
+		HTTPClient:  s.HTTPClient,
+		Logger:      s.Logger,
+		Limiter:     credits,
+		Username:    s.APIKey,
+		Password:    "X",
+		DecodeError: decodeError,
 	})
 	if err != nil {
 		return nil, err
@@ -173,7 +174,46 @@ const (
 	hintScope     = "use the API key of an agent whose ticket scope is \"All tickets\" (Admin → Agents → Edit → Scope)"
 	hintFreePlan  = "the Free plan has no API access: the account needs the Growth plan or above"
 	hintForbidden = "the agent's role does not allow this: use the API key of an admin or an agent who sees every ticket"
+	hintCursor    = "reset the connector's cursor (Syncer.ResetCursor) to sync again from Config.StartTime"
 )
+
+// Freshdesk's error codes the connector acts on.
+const (
+	codeInvalidCredentials = "invalid_credentials"
+	codeRequireFeature     = "require_feature" // the plan lacks the API
+	codeAccessDenied       = "access_denied"
+)
+
+// decodeError reads Freshdesk's error bodies for the HTTP stack:
+// {"code": "invalid_credentials", "message": "..."} for authentication,
+// permission and plan errors, and {"description": "Validation failed",
+// "errors": [{"field", "message", "code"}]} for a refused request, whose
+// message the stack composes itself.
+func decodeError(status int, _ http.Header, body []byte) (code, message, hint string) {
+	var e struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Errors  []struct {
+			Code string `json:"code"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return "", "", ""
+	}
+	code, message = e.Code, e.Message
+	if code == "" && len(e.Errors) > 0 {
+		code, message = e.Errors[0].Code, ""
+	}
+	switch code {
+	case codeInvalidCredentials:
+		hint = hintKey
+	case codeRequireFeature:
+		hint = hintFreePlan
+	case codeAccessDenied:
+		hint = hintForbidden
+	}
+	return code, message, hint
+}
 
 // classify wraps an error of the HTTP stack into an *Error of op, with a
 // hint, and makes an HTML page where JSON was expected match
@@ -184,7 +224,7 @@ func (c *Connector) classify(op string, err error) error {
 	case errors.Is(err, ticketsync.ErrUnauthorized):
 		return wrap(op, err, hintKey)
 	case errors.Is(err, ticketsync.ErrForbidden):
-		if errors.As(err, &api) && strings.Contains(strings.ToLower(api.Message), "not supported in your plan") {
+		if errors.As(err, &api) && api.Code == codeRequireFeature {
 			return wrap(op, err, hintFreePlan)
 		}
 		return wrap(op, err, hintForbidden)

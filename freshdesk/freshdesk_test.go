@@ -474,6 +474,8 @@ func TestParseWebhookShapes(t *testing.T) {
 		{`{"freshdesk_webhook": {"triggered_event": "{status:{from:4,to:6}}", "ticket_id": "11", "ticket_status": "Waiting on Customer"}}`, ticketsync.EventUpdated, "11"},
 		{`{"ticket_id": 12, "triggered_event": "{ticket_action:created}"}`, ticketsync.EventCreated, "12"},
 		{`ticket_id=13&triggered_event=%7Bnote_type%3Aprivate%7D`, ticketsync.EventCommented, "13"},
+		{`{"ticket_id": "14", "triggered_event": "{ticket_action:deleted}"}`, ticketsync.EventDeleted, "14"},
+		{`{"freshdesk_webhook": {"ticket_id": 15, "triggered_event": "{priority:{from:1,to:4}}"}}`, ticketsync.EventUpdated, "15"},
 		{`{"ticket_id": "{{ticket.id}}"}`, "", ""},
 		{`{}`, "", ""},
 	} {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/webhooksig"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // RecommendedWebhookTemplate is the JSON body to give an automation's
@@ -87,11 +88,13 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 			m = w
 		}
 		for _, k := range []string{"ticket_id", "ticketId", "id"} {
-			if id = scalar(m[k]); id != "" {
+			var v wire.ID
+			if raw, ok := m[k]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+				id = v.String()
 				break
 			}
 		}
-		event = scalar(m["triggered_event"])
+		_ = json.Unmarshal(m["triggered_event"], &event)
 	case '<':
 		return nil, errors.New("freshdesk: parse webhook: XML bodies are not supported: set the action's encoding to JSON")
 	case '[', '"':
@@ -119,31 +122,28 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 }
 
 // eventKind reads Freshdesk's triggered_event, such as
-// "{ticket_action:created}" or "{status:{from:4,to:6}}".
+// "{ticket_action:created}", "{status:{from:4,to:6}}" or
+// "{note_type:private}": not JSON, but a key and a value. The action's
+// word goes through ticketsync.ParseEventKind; a note or reply is a
+// comment; anything else, such as a status change, an update.
 func eventKind(ev string) ticketsync.EventKind {
-	ev = strings.ToLower(strings.ReplaceAll(ev, " ", ""))
-	switch {
-	case strings.Contains(ev, "ticket_action:created"), strings.Contains(ev, "ticket_action:create"):
-		return ticketsync.EventCreated
-	case strings.Contains(ev, "ticket_action:deleted"), strings.Contains(ev, "ticket_action:spam"),
-		strings.Contains(ev, "deleted:true"), strings.Contains(ev, "spam:true"):
-		return ticketsync.EventDeleted
-	case strings.Contains(ev, "note_type"), strings.Contains(ev, "reply_sent"), strings.Contains(ev, "note_added"),
-		strings.Contains(ev, "customer_feedback"), strings.Contains(ev, "reply"):
+	ev = strings.ToLower(strings.Trim(strings.ReplaceAll(ev, " ", ""), "{}"))
+	key, value, _ := strings.Cut(ev, ":")
+	value = strings.Trim(value, "{}")
+	switch key {
+	case "ticket_action":
+		if k, ok := ticketsync.ParseEventKind(value); ok {
+			return k
+		}
+		if value == "spam" || value == "marked_as_spam" {
+			return ticketsync.EventDeleted
+		}
+	case "note_type", "reply_type", "reply_sent", "note_added", "customer_feedback":
 		return ticketsync.EventCommented
+	case "deleted", "spam":
+		if value == "true" {
+			return ticketsync.EventDeleted
+		}
 	}
 	return ticketsync.EventUpdated
-}
-
-// scalar returns a JSON string or number as text, else "".
-func scalar(raw json.RawMessage) string {
-	var s string
-	if len(raw) > 0 && json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var n json.Number
-	if len(raw) > 0 && json.Unmarshal(raw, &n) == nil {
-		return n.String()
-	}
-	return ""
 }

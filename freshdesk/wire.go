@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/htmltext"
 )
 
 // The JSON the REST API answers, as far as the connector reads it. Ids that
@@ -185,7 +186,7 @@ func (c *Connector) ticket(w *wireTicket, tf *ticketFields) ticketsync.Ticket {
 	}
 	t.Description = w.DescriptionText
 	if t.Description == "" && w.Description != "" {
-		t.Description = htmlToText(w.Description)
+		t.Description = htmltext.Text(w.Description)
 	}
 	t.Status, t.RawStatus = mapStatus(w.Status, tf)
 	t.Priority, t.RawPriority = mapPriority(w.Priority)
@@ -250,7 +251,7 @@ func fieldText(raw json.RawMessage) (string, bool) {
 func comment(w *wireConversation) ticketsync.Comment {
 	body := w.BodyText
 	if body == "" && w.Body != "" {
-		body = htmlToText(w.Body)
+		body = htmltext.Text(w.Body)
 	}
 	cm := ticketsync.Comment{
 		ID:        id(w.ID),
