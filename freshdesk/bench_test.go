@@ -75,4 +75,3 @@ func TestSyncStaysUnderEnforcedLimits(t *testing.T) {
 	t.Logf("%d requests, %d credits in %s: %.0f credits per one-second window of 200",
 		len(f.Requests()), credits, elapsed.Round(time.Millisecond), float64(credits)/elapsed.Seconds())
 }
-
