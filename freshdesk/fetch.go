@@ -2,21 +2,17 @@ package freshdesk
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 // maxPage is the last page of one ticket list query that Freshdesk serves;
@@ -33,63 +29,23 @@ const (
 
 var listFilters = [listCount]string{"", "deleted", "spam"}
 
-// query is where one listing is: the updated_since of its current query,
-// the next page, the latest updated_at delivered, and the tickets
-// delivered at or after the overlap start, so that a restarted query does
-// not deliver them again.
-type query struct {
-	Since int64      `json:"s"`
-	Page  int        `json:"p,omitempty"`
-	Last  int64      `json:"l,omitempty"`
-	Seen  [][2]int64 `json:"d,omitempty"` // {id, updated_at}
+// cursor is what the opaque cursor holds: the listing being read and, for
+// each listing, its changed-since window (the updated_since of the current
+// query, its next page, and the tickets delivered at the boundary second).
+type cursor struct {
+	Phase int                           `json:"ph"`
+	W     [listCount]incremental.Window `json:"w"`
 }
 
-// position is what the opaque cursor holds.
-type position struct {
-	V       int              `json:"v"`
-	Phase   int              `json:"ph"`
-	Queries [listCount]query `json:"q"`
-}
-
+// cursorVersion is the layout of cursor.
 const cursorVersion = 1
 
-// maxSeen bounds query.Seen; past it, a restart may deliver a few tickets
-// twice, which the Store absorbs.
-const maxSeen = 2000
-
-func (p position) encode() string {
-	b, _ := json.Marshal(p)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func (c *Connector) decodeCursor(cursor string) (position, error) {
-	if cursor == "" {
-		var start int64
-		if !c.cfg.StartTime.IsZero() {
-			start = c.cfg.StartTime.Unix()
-		}
-		p := position{V: cursorVersion}
-		for i := range p.Queries {
-			p.Queries[i] = query{Since: start, Page: 1}
-		}
-		return p, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	var p position
-	if err == nil {
-		err = json.Unmarshal(raw, &p)
-	}
-	if err != nil || p.V != cursorVersion || p.Phase < 0 || p.Phase >= listCount {
-		return position{}, &Error{Op: opFetch(cursor), Err: ticketsync.ErrInvalidCursor,
-			Detail: "not a cursor of this connector", Hint: hintCursor}
-	}
-	for i := range p.Queries {
-		if p.Queries[i].Page < 1 || p.Queries[i].Page > maxPage {
-			return position{}, &Error{Op: opFetch(cursor), Err: ticketsync.ErrInvalidCursor,
-				Detail: "the cursor's page is out of range", Hint: hintCursor}
-		}
-	}
-	return p, nil
+// policy is how Freshdesk's ticket list behaves: updated_since in whole
+// seconds and inclusive, order_by=updated_at ascending, at most 300 pages
+// per query.
+func (c *Connector) policy() incremental.Policy {
+	return incremental.Policy{Start: c.cfg.StartTime, Granularity: time.Second, Ordered: true,
+		MaxPages: maxPage, PageSize: c.cfg.PageSize}
 }
 
 func opFetch(cursor string) string {
@@ -98,11 +54,6 @@ func opFetch(cursor string) string {
 	}
 	return fmt.Sprintf("fetch tickets after cursor %q", clip(cursor, 12))
 }
-
-// overlap is how far before the latest updated_at delivered a restarted
-// query starts: Freshdesk does not document whether updated_since is
-// inclusive, and updated_at has whole seconds.
-const overlap = time.Second
 
 // Fetch returns one page of changed tickets: one ticket list request
 // (GET /api/v2/tickets with updated_since, order_by=updated_at,
@@ -114,29 +65,33 @@ const overlap = time.Second
 // three are caught up.
 //
 // Each listing is one query that the connector follows page by page
-// (Link: rel="next") and restarts from the latest updated_at it delivered,
-// less a second, before Freshdesk's 300-page cap; tickets delivered in that
-// last second are remembered in the cursor and not delivered again unless
-// they changed.
-func (c *Connector) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
-	pos, err := c.decodeCursor(cursor)
-	if err != nil {
-		return ticketsync.Page{}, err
+// (Link: rel="next") and restarts from the latest updated_at it delivered
+// before Freshdesk's 300-page cap; the tickets of that boundary second are
+// remembered in the cursor and not delivered again unless they changed.
+func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
+	op := opFetch(cursorText)
+	var cur cursor
+	if err := c.codec.Decode(cursorText, &cur); err != nil {
+		return ticketsync.Page{}, &Error{Op: op, Err: err, Hint: hintCursor}
 	}
-	op := opFetch(cursor)
+	if cur.Phase < 0 || cur.Phase >= listCount {
+		return ticketsync.Page{}, &Error{Op: op, Err: ticketsync.ErrInvalidCursor, Detail: "the cursor names no listing", Hint: hintCursor}
+	}
 	tf, err := c.ticketFields(ctx, false)
 	if err != nil {
 		return ticketsync.Page{}, c.classify(op, err)
 	}
-	phase := pos.Phase
-	q := &pos.Queries[phase]
-	page, next, err := c.listPage(ctx, phase, q)
-	if isPageCap(err) {
-		// Freshdesk lowered its cap, or the cursor came from a longer
-		// query: restart from what was delivered.
-		c.restart(phase, q)
-		return ticketsync.Page{Cursor: pos.encode(), More: true}, nil
+	policy := c.policy()
+	phase := cur.Phase
+	w := &cur.W[phase]
+	q := w.Query(policy)
+	pageNo := 1
+	if q.Page != "" {
+		if pageNo, err = strconv.Atoi(q.Page); err != nil || pageNo < 1 || pageNo > maxPage {
+			return ticketsync.Page{}, &Error{Op: op, Err: ticketsync.ErrInvalidCursor, Detail: "the cursor's page is out of range", Hint: hintCursor}
+		}
 	}
+	page, next, err := c.listPage(ctx, phase, q.From, pageNo)
 	if err != nil {
 		return ticketsync.Page{}, c.classify(op, err)
 	}
@@ -145,71 +100,32 @@ func (c *Connector) Fetch(ctx context.Context, cursor string) (ticketsync.Page, 
 			return ticketsync.Page{}, c.classify(op, err)
 		}
 	}
-	seen := make(map[[2]int64]bool, len(q.Seen))
-	for _, s := range q.Seen {
-		seen[s] = true
-	}
 	var tickets []ticketsync.Ticket
 	for i := range page {
-		w := &page[i]
-		at := w.UpdatedAt.Unix()
-		q.note(w.ID, at)
-		if seen[[2]int64{w.ID, at}] {
-			continue
+		if w.Observe(id(page[i].ID), page[i].UpdatedAt) {
+			tickets = append(tickets, c.ticket(&page[i], tf))
 		}
-		tickets = append(tickets, c.ticket(w, tf))
 	}
 	if phase == listTickets {
 		if err := c.fillConversations(ctx, tickets); err != nil {
 			return ticketsync.Page{}, c.classify(op, err)
 		}
 	}
-	switch {
-	case next && q.Page < maxPage:
-		q.Page++
-	case next:
-		c.restart(phase, q)
-	default:
-		// This listing is caught up: the next pass starts where it ended.
-		c.restart(phase, q)
-		pos.Phase = (phase + 1) % listCount
+	nextPage := ""
+	if next {
+		nextPage = strconv.Itoa(pageNo + 1)
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: pos.encode(), More: phase != listSpam || next}, nil
-}
-
-// note records a ticket delivered (or skipped as delivered before) at
-// updated_at at, keeping only those within the overlap of the latest.
-func (q *query) note(id, at int64) {
-	if at > q.Last {
-		q.Last = at
-		cut := q.Last - int64(overlap/time.Second)
-		q.Seen = slices.DeleteFunc(q.Seen, func(s [2]int64) bool { return s[1] < cut })
+	more, err := w.Next(policy, nextPage)
+	if err != nil {
+		// More than 300 pages of one listing changed within one second:
+		// Freshdesk offers no way to read them all.
+		return ticketsync.Page{}, &Error{Op: op, Err: err,
+			Hint: "the " + listName(phase) + " listing cannot be read past Freshdesk's 300-page cap; set Config.StartTime past this second"}
 	}
-	if at >= q.Last-int64(overlap/time.Second) && len(q.Seen) < maxSeen &&
-		!slices.Contains(q.Seen, [2]int64{id, at}) {
-		q.Seen = append(q.Seen, [2]int64{id, at})
+	if !more {
+		cur.Phase = (phase + 1) % listCount
 	}
-}
-
-// restart begins a new query of a listing from the latest updated_at
-// delivered, less the overlap. When a whole query of 300 pages fit in the
-// overlap (more than 30,000 tickets updated within two seconds), the next
-// query starts past it, and says so in the log: Freshdesk offers no way to
-// read them all.
-func (c *Connector) restart(phase int, q *query) {
-	since := q.Since
-	if q.Last != 0 {
-		since = max(q.Since, q.Last-int64(overlap/time.Second))
-	}
-	if since == q.Since && q.Page >= maxPage {
-		since = q.Since + 1
-		q.Seen = nil
-		if c.cfg.Logger != nil {
-			c.cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "freshdesk: more than 300 pages of tickets updated within one second; skipping ahead",
-				slog.String("listing", listName(phase)), slog.Time("updated_since", time.Unix(q.Since, 0).UTC()))
-		}
-	}
-	q.Since, q.Page = since, 1
+	return ticketsync.Page{Tickets: tickets, Cursor: c.codec.Encode(cur), More: more || phase != listSpam}, nil
 }
 
 func listName(phase int) string {
@@ -220,32 +136,25 @@ func listName(phase int) string {
 }
 
 // listPage reads one page of a listing; next reports a rel="next" link.
-func (c *Connector) listPage(ctx context.Context, phase int, q *query) ([]wireTicket, bool, error) {
+func (c *Connector) listPage(ctx context.Context, phase int, since time.Time, page int) ([]wireTicket, bool, error) {
 	v := url.Values{
-		"updated_since": {time.Unix(q.Since, 0).UTC().Format(time.RFC3339)},
+		"updated_since": {since.UTC().Format(time.RFC3339)},
 		"order_by":      {"updated_at"},
 		"order_type":    {"asc"},
 		"per_page":      {strconv.Itoa(c.cfg.PageSize)},
-		"page":          {strconv.Itoa(q.Page)},
+		"page":          {strconv.Itoa(page)},
 		"include":       {"requester,description"},
 	}
 	if f := listFilters[phase]; f != "" {
 		v.Set("filter", f)
 	}
-	var page []wireTicket
+	var list []wireTicket
 	// One credit for the call and two for each of the two embeds.
-	h, err := c.client.GetJSON(ctx, "tickets", v, &page, c.withCredits(5, httpx.WithLimiter(c.list))...)
+	h, err := c.client.GetJSON(ctx, "tickets", v, &list, c.withCredits(5, httpx.WithLimiter(c.list))...)
 	if err != nil {
 		return nil, false, err
 	}
-	return page, httpx.NextLink(h) != "", nil
-}
-
-// isPageCap reports Freshdesk's 400 for a page past the cap.
-func isPageCap(err error) bool {
-	var api *ticketsync.APIError
-	return errors.As(err, &api) && api.StatusCode == http.StatusBadRequest &&
-		strings.Contains(api.Message, "beyond the 300th page")
+	return list, httpx.NextLink(h) != "", nil
 }
 
 // needsRefresh reports a custom status on page that tf does not know: the

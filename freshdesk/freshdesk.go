@@ -17,6 +17,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 // Platform is the name stamped on every ticket as Ticket.Platform.
@@ -31,6 +32,8 @@ type Connector struct {
 	// credits is the account-wide budget, also given to the client as its
 	// limiter; list is the Tickets List sub-limit. Nil when unlimited.
 	credits, list *rate.Limiter
+
+	codec incremental.Codec
 
 	mu     sync.Mutex
 	fields *ticketFields // nil until first loaded
@@ -69,6 +72,7 @@ func New(cfg Config) (*Connector, error) {
 		client:  client,
 		credits: credits,
 		list:    perMinute(s.ListRequestsPerMinute, 60.0/62),
+		codec:   incremental.Codec{Connector: Platform, Version: cursorVersion, Fingerprint: s.apiBase},
 	}, nil
 }
 
