@@ -30,7 +30,7 @@ func BenchmarkSync1000Tickets(b *testing.B) {
 		requests, list, conv, credits = 0, 0, 0, 0
 		for _, r := range f.Requests() {
 			requests++
-			credits += r.Credits
+			credits += freshdesktest.Credits(r)
 			switch {
 			case r.Path == "/api/v2/tickets":
 				list++
@@ -49,29 +49,28 @@ func BenchmarkSync1000Tickets(b *testing.B) {
 
 // TestSyncStaysUnderEnforcedLimits syncs 1,000 tickets against the fake
 // enforcing the Growth plan's limits (200 credits and 20 list requests a
-// window), scaled to a one-second window, with the connector configured
-// for the same limits: no request may be answered 429.
+// minute), with the connector configured for the same plan and waiting on
+// the fake's clock: no request may be answered 429.
 func TestSyncStaysUnderEnforcedLimits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("several seconds")
-	}
-	f := freshdesktest.NewServer(t, &freshdesktest.Options{Plan: freshdesktest.PlanGrowth, RateWindow: time.Second})
+	f := freshdesktest.NewServer(t, &freshdesktest.Options{Plan: freshdesktest.PlanGrowth})
 	f.GenerateTickets(1000, nil)
-	perWindow := 60 // a minute's budget spent in a one-second window
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain,
-		RequestsPerMinute: 200 * perWindow, ListRequestsPerMinute: 20 * perWindow})
+	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain})
 	store := memstore.New()
-	start := time.Now()
+	start := f.Now()
 	syncAll(t, c, store, "")
-	elapsed := time.Since(start)
+	elapsed := f.Now().Sub(start)
 	expectEqual(t, f, store)
-	if n := f.StatusCount(http.StatusTooManyRequests); n > 0 {
+	if n := statusCount(f, http.StatusTooManyRequests); n > 0 {
 		t.Errorf("%d requests were answered 429 under the enforced limits", n)
 	}
 	credits := 0
 	for _, r := range f.Requests() {
-		credits += r.Credits
+		credits += freshdesktest.Credits(r)
 	}
-	t.Logf("%d requests, %d credits in %s: %.0f credits per one-second window of 200",
-		len(f.Requests()), credits, elapsed.Round(time.Millisecond), float64(credits)/elapsed.Seconds())
+	perMinute := float64(credits) / elapsed.Minutes()
+	t.Logf("%d requests, %d credits in %s on the fake's clock: %.0f credits a minute of 200",
+		len(f.Requests()), credits, elapsed.Round(time.Second), perMinute)
+	if perMinute > 200 || perMinute < 150 {
+		t.Errorf("the sync spent %.0f credits a minute; want under the plan's 200 and not far under it", perMinute)
+	}
 }

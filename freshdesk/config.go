@@ -1,6 +1,7 @@
 package freshdesk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -85,9 +86,15 @@ type Config struct {
 	WebhookUsername string
 	WebhookPassword string
 
-	// Logger receives retries, slowdowns and page-cap restarts; nil is
-	// silent. Logs never hold credentials.
+	// Logger receives retries and slowdowns; nil is silent. Logs never
+	// hold credentials.
 	Logger *slog.Logger
+
+	// Now and Sleep replace the clock the connector paces and waits on,
+	// for tests against a fake whose clock a wait moves (Sleep must return
+	// early with ctx.Err() when ctx ends). Nil means the real clock.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 var subdomainRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
@@ -219,6 +226,7 @@ func (c Config) String() string {
 	p.Value("WebhookHeader", c.WebhookHeader)
 	p.Value("WebhookUsername", c.WebhookUsername)
 	p.Secret("WebhookPassword", c.WebhookPassword)
+	p.Set("Logger", c.Logger != nil)
 	return p.String()
 }
 

@@ -63,6 +63,8 @@ func New(cfg Config) (*Connector, error) {
 		Username:    s.APIKey,
 		Password:    "X",
 		DecodeError: decodeError,
+		Now:         s.Now,
+		Sleep:       s.Sleep,
 	})
 	if err != nil {
 		return nil, err

@@ -28,3 +28,14 @@ func newFake(tb testing.TB, opts *freshdesktest.Options) *freshdesktest.Server {
 	f.SetNow(t0)
 	return f
 }
+
+// statusCount counts the fake's answers with status code.
+func statusCount(f *freshdesktest.Server, code int) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Status == code {
+			n++
+		}
+	}
+	return n
+}

@@ -55,6 +55,7 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	return freshdesk.New(freshdesk.Config{
 		Subdomain: a.f.Domain, BaseURL: a.f.URL, APIKey: key, PageSize: kitPageSize,
 		RequestsPerMinute: -1, ListRequestsPerMinute: -1, WebhookToken: kitToken,
+		Now: a.f.Now, Sleep: a.f.Sleep,
 	})
 }
 
@@ -108,7 +109,7 @@ func (a *account) Settle() { a.f.Advance(time.Second) }
 func (a *account) InjectFault(status, n int) {
 	f := freshdesktest.Fault{Status: status, Count: n}
 	if status == http.StatusTooManyRequests {
-		f.RetryAfter = 1
+		f.RetryAfter = time.Second
 	}
 	a.f.InjectFault(f)
 }

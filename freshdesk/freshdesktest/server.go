@@ -1,18 +1,17 @@
 package freshdesktest
 
 import (
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"math"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // Defaults of Options.
@@ -58,31 +57,27 @@ type Options struct {
 	ListRateLimit int
 	// RateWindow is the length of a rate-limit window on the fake's clock;
 	// zero means a minute. With a shorter window every answer also carries
-	// ratelimit-limit, ratelimit-remaining and ratelimit-reset, which
-	// Freshdesk does not send, so that a client pacing itself by the
-	// headers learns the scaled window.
+	// X-RateLimit-Reset in seconds, which Freshdesk does not send, so that
+	// a client pacing itself by the headers learns the scaled window.
 	RateWindow time.Duration
-	// Now is the clock; nil means time.Now. SetNow and Advance move it.
-	Now func() time.Time
+	// Start is the fake clock's first reading (fakeapi.DefaultStart when
+	// zero). The clock moves only through SetNow, Advance and Sleep.
+	Start time.Time
 }
 
-// Server is a fake Freshdesk account behind an httptest.Server. Its methods
-// are safe for concurrent use, also while requests are served.
+// Server is a fake Freshdesk account. It embeds the shared fake base, whose
+// methods give its URL, clock (Now, SetNow, Advance, Sleep), faults
+// (InjectFault, Fail, ClearFaults) and request log (Requests, RequestCount,
+// ResetRequests). Its methods are safe for concurrent use, also while
+// requests are served.
 type Server struct {
-	// URL is the base URL, http://127.0.0.1:port; the API is under
-	// URL + "/api/v2/".
-	URL    string
+	*fakeapi.Server
 	Domain string
 	APIKey string
 
-	ts   *httptest.Server
 	opts Options
 
-	mu       sync.Mutex
-	clockSet bool
-	fixedNow time.Time
-	offset   time.Duration
-
+	mu           sync.Mutex
 	tickets      map[int64]*ticketRecord
 	contacts     map[int64]*Contact
 	agents       map[int64]*Agent
@@ -93,24 +88,33 @@ type Server struct {
 	nextTicketID int64
 	generated    int
 
-	account, list window
-	faults        []*Fault
-	log           []Request
+	account, list *fakeapi.RateWindow
 }
+
+// Fault is a failure the fake injects, before authentication and rate
+// limits: a status, a delay, a body cut short or an HTML page.
+type Fault = fakeapi.Fault
 
 // Request is one request the fake received.
-type Request struct {
-	Method string
-	Path   string
-	Query  url.Values
-	At     time.Time // on the fake's clock
-	Status int       // the status answered
-	// Credits is what the request cost against the account budget.
-	Credits int
+type Request = fakeapi.Request
+
+// NewServer starts a fake account, closed when the test ends; nil opts
+// means defaults.
+func NewServer(tb testing.TB, opts *Options) *Server {
+	tb.Helper()
+	s := newServer(opts)
+	s.Server = fakeapi.NewServer(tb, http.HandlerFunc(s.serve), &fakeapi.Options{Start: s.opts.Start, ErrorBody: errorBody})
+	return s
 }
 
-// New starts a fake account; nil opts means defaults. Call Close when done.
+// New starts a fake account; the caller calls Close.
 func New(opts *Options) *Server {
+	s := newServer(opts)
+	s.Server = fakeapi.New(http.HandlerFunc(s.serve), &fakeapi.Options{Start: s.opts.Start, ErrorBody: errorBody})
+	return s
+}
+
+func newServer(opts *Options) *Server {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -123,9 +127,6 @@ func New(opts *Options) *Server {
 	}
 	if o.Plan == "" {
 		o.Plan = PlanGrowth
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	if o.RateWindow <= 0 {
 		o.RateWindow = time.Minute
@@ -148,28 +149,31 @@ func New(opts *Options) *Server {
 		lastID:       43000000000,
 		nextTicketID: 1,
 	}
-	s.account.limit, s.list.limit = o.RateLimit, o.ListRateLimit
+	headers := fakeapi.RateHeaders{Limit: "X-RateLimit-Total", Remaining: "X-RateLimit-Remaining", RetryAfter: true}
+	if o.RateWindow != time.Minute {
+		headers.Reset = "X-RateLimit-Reset"
+	}
+	s.account = fakeapi.NewRateWindow(o.RateLimit, o.RateWindow, headers)
+	s.list = fakeapi.NewRateWindow(o.ListRateLimit, o.RateWindow, fakeapi.RateHeaders{RetryAfter: true})
 	me := s.createAgentLocked(Agent{Name: "Clark Kent", Email: "clark@example.com", TicketScope: 1})
 	s.meID = me.ID
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.ts.URL
 	return s
 }
 
-// NewServer is New for tests: the server is closed by tb.Cleanup.
-func NewServer(tb testing.TB, opts *Options) *Server {
-	s := New(opts)
-	if tb != nil {
-		tb.Helper()
-		tb.Cleanup(s.Close)
+// errorBody is Freshdesk's body for an injected fault's status.
+func errorBody(status int) []byte {
+	var r response
+	switch status {
+	case http.StatusTooManyRequests:
+		r = codeError(status, "rate_limit_exceeded", "You have exceeded the limit of requests per minute")
+	case http.StatusUnauthorized:
+		r = codeError(status, "invalid_credentials", "You have to be logged in to perform this action.")
+	case http.StatusNotFound:
+		return nil
+	default:
+		r = codeError(status, "internal_error", "We're sorry, but something went wrong.")
 	}
-	return s
-}
-
-// Close shuts the server down.
-func (s *Server) Close() {
-	s.ts.CloseClientConnections()
-	s.ts.Close()
+	return r.body
 }
 
 // MeID is the id of the agent the API key belongs to.
@@ -179,37 +183,7 @@ func (s *Server) MeID() int64 {
 	return s.meID
 }
 
-// Now returns the fake's time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now()
-}
-
-// SetNow stops the clock at t.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clockSet, s.fixedNow = true, t
-}
-
-// Advance moves the clock by d.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.clockSet {
-		s.fixedNow = s.fixedNow.Add(d)
-	} else {
-		s.offset += d
-	}
-}
-
-func (s *Server) now() time.Time {
-	if s.clockSet {
-		return s.fixedNow
-	}
-	return s.opts.Now().Add(s.offset)
-}
+func (s *Server) now() time.Time { return s.Server.Now() }
 
 // Basic returns the Authorization header value for the API key: HTTP Basic
 // with the key as user and "X" as password.
@@ -217,73 +191,15 @@ func (s *Server) Basic() string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(s.APIKey+":X"))
 }
 
-// Requests returns the request log, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
-}
-
-// RequestCount counts the requests whose path is path ("" counts all; a
-// path ending in "/" counts every path under it).
-func (s *Server) RequestCount(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.log {
-		if path == "" || r.Path == path || strings.HasSuffix(path, "/") && strings.HasPrefix(r.Path, path) {
-			n++
-		}
+// Credits returns what a logged request cost against the account budget:
+// one credit, two more for each embed on the ticket list and one more for
+// each on a single ticket; nothing when it was refused.
+func Credits(r Request) int {
+	if r.Status < 200 || r.Status > 299 {
+		return 0
 	}
-	return n
-}
-
-// StatusCount counts the answers with status code.
-func (s *Server) StatusCount(code int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.log {
-		if r.Status == code {
-			n++
-		}
-	}
-	return n
-}
-
-// ResetRequests empties the request log.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-}
-
-// window is a fixed-window budget on the fake's clock.
-type window struct {
-	limit int // < 0 unlimited
-	start time.Time
-	used  int
-}
-
-// take spends n units at now. It reports whether they were there, what is
-// left and how long until the window resets.
-func (w *window) take(now time.Time, length time.Duration, n int) (ok bool, remaining int, reset time.Duration) {
-	if w.limit < 0 {
-		return true, math.MaxInt, 0
-	}
-	if now.Before(w.start) || !now.Before(w.start.Add(length)) {
-		w.start, w.used = now.Truncate(length), 0
-	}
-	reset = w.start.Add(length).Sub(now)
-	if w.used+n > w.limit {
-		return false, w.limit - w.used, reset
-	}
-	w.used += n
-	return true, w.limit - w.used, reset
-}
-
-func retryAfterSeconds(d time.Duration) int {
-	return max(int(math.Ceil(d.Seconds())), 1)
+	rt, _ := parseRoute(r.Path)
+	return 1 + includeCredits(rt, r.Query)
 }
 
 // response is what a handler produces.
@@ -366,102 +282,57 @@ func parseRoute(path string) (route, int64) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	fault := s.takeFaultLocked(r)
-	s.mu.Unlock()
-	if fault != nil && fault.Delay > 0 {
-		t := time.NewTimer(fault.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-
-	s.mu.Lock()
-	entry := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), At: s.now()}
-	resp, credits := s.handleLocked(r, fault)
-	entry.Status, entry.Credits = resp.status, credits
-	s.log = append(s.log, entry)
-	s.mu.Unlock()
-
+	resp := s.handle(r)
 	for k, v := range resp.header {
 		w.Header()[k] = v
 	}
-	body := resp.body
-	if fault != nil && fault.Truncate && len(body) > 1 {
-		// Promise the whole body, send half of it.
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(resp.status)
-		_, _ = w.Write(body[:len(body)/2])
-		return
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(resp.body)
 }
 
 // authenticate checks HTTP Basic with the API key as user; the password is
 // not looked at, as Freshdesk documents "X" or anything.
 func (s *Server) authenticate(r *http.Request) bool {
-	user, _, ok := r.BasicAuth()
-	return ok && subtle.ConstantTimeCompare([]byte(user), []byte(s.APIKey)) == 1
+	_, pass, ok := r.BasicAuth()
+	return ok && fakeapi.CheckBasic(r, s.APIKey, pass)
 }
 
-// handleLocked decides the answer to one request and what it cost.
-func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, int) {
-	now := s.now()
-	if fault != nil && (fault.Status != 0 || fault.HTMLBody) {
-		return fault.response(), 0
-	}
+// handle decides the answer to one request; injected faults were answered
+// before it.
+func (s *Server) handle(r *http.Request) response {
 	rt, id := parseRoute(r.URL.Path)
 	if rt == routeNone || r.Method != http.MethodGet {
-		return codeError(http.StatusNotFound, "invalid_path", "The requested path is not found"), 0
+		return codeError(http.StatusNotFound, "invalid_path", "The requested path is not found")
 	}
 	if !s.authenticate(r) {
-		resp := codeError(http.StatusUnauthorized, "invalid_credentials", "You have to be logged in to perform this action.")
-		return resp, 0
+		return codeError(http.StatusUnauthorized, "invalid_credentials", "You have to be logged in to perform this action.")
 	}
 	if s.opts.Plan == PlanFree {
 		return codeError(http.StatusForbidden, "require_feature",
-			"The Public API feature(s) is/are not supported in your plan. Please upgrade your account to use it."), 0
+			"The Public API feature(s) is/are not supported in your plan. Please upgrade your account to use it.")
 	}
-
+	now := s.now()
 	q := r.URL.Query()
-	credits := 1 + s.includeCredits(rt, q)
-	okAccount, remaining, reset := s.account.take(now, s.opts.RateWindow, credits)
-	rateHeaders := func(h http.Header, used int) {
-		if s.account.limit < 0 {
-			return
-		}
-		h.Set("X-RateLimit-Total", strconv.Itoa(s.account.limit))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
-		h.Set("X-RateLimit-Used-CurrentRequest", strconv.Itoa(used))
-		if s.opts.RateWindow != time.Minute {
-			h.Set("RateLimit-Limit", strconv.Itoa(s.account.limit))
-			h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
-			h.Set("RateLimit-Reset", strconv.Itoa(retryAfterSeconds(reset)))
-		}
-	}
-	tooMany := func(reset time.Duration) response {
+	credits := 1 + includeCredits(rt, q)
+	h := http.Header{}
+	tooMany := func() response {
 		resp := codeError(http.StatusTooManyRequests, "rate_limit_exceeded", "You have exceeded the limit of requests per minute")
-		resp.header.Set("Retry-After", strconv.Itoa(retryAfterSeconds(reset)))
+		for k, v := range h {
+			resp.header[k] = v
+		}
 		return resp
 	}
-	if !okAccount {
-		resp := tooMany(reset)
-		rateHeaders(resp.header, 0)
-		return resp, 0
+	if !s.allow(s.account, h, now, credits) {
+		return tooMany()
 	}
-	if rt == routeTickets {
-		if okList, _, listReset := s.list.take(now, s.opts.RateWindow, 1); !okList {
-			// The account's credits were spent; the sub-limit refused.
-			resp := tooMany(listReset)
-			rateHeaders(resp.header, credits)
-			return resp, credits
-		}
+	h.Set("X-RateLimit-Used-CurrentRequest", strconv.Itoa(credits))
+	if rt == routeTickets && !s.allow(s.list, h, now, 1) {
+		// The account's credits are spent; the sub-limit refused.
+		return tooMany()
 	}
 
+	s.mu.Lock()
 	var resp response
 	switch rt {
 	case routeMe:
@@ -475,15 +346,41 @@ func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, int) {
 	case routeTicketFields:
 		resp = jsonResponse(http.StatusOK, s.ticketFieldsJSON())
 	}
+	s.mu.Unlock()
+	for k, v := range h {
+		resp.header[k] = v
+	}
 	resp.header.Set("X-Freshdesk-API-Version", "latest=v2; requested=v2")
-	rateHeaders(resp.header, credits)
-	return resp, credits
+	return resp
+}
+
+// allow takes n units of w at now and writes its headers into h; on a
+// refusal Retry-After too.
+func (s *Server) allow(w *fakeapi.RateWindow, h http.Header, now time.Time, n int) bool {
+	ok, remaining, reset := w.TakeN(now, n)
+	if w.Limit < 0 {
+		return true
+	}
+	hd := w.Headers
+	if hd.Limit != "" {
+		h.Set(hd.Limit, strconv.Itoa(w.Limit))
+	}
+	if hd.Remaining != "" {
+		h.Set(hd.Remaining, strconv.Itoa(remaining))
+	}
+	if hd.Reset != "" {
+		h.Set(hd.Reset, strconv.Itoa(fakeapi.RetryAfterSeconds(reset.Sub(now))))
+	}
+	if !ok {
+		h.Set("Retry-After", strconv.Itoa(fakeapi.RetryAfterSeconds(reset.Sub(now))))
+	}
+	return ok
 }
 
 // includeCredits is what the embeds of a request cost: 2 credits each on
 // the ticket list, 1 each on a single ticket. Unknown names cost nothing;
 // the handler refuses them.
-func (s *Server) includeCredits(rt route, q url.Values) int {
+func includeCredits(rt route, q url.Values) int {
 	names := includes(q)
 	switch rt {
 	case routeTickets:
