@@ -54,4 +54,3 @@ func Example() {
 	// #4 closed (Closed) via chat: "Refund for order 1003", 1 comments
 	// #5 pending (Waiting on Customer) via feedback_widget: "App crashes when uploading a photo", 2 comments
 }
-
