@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,6 +94,14 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		}
 	}
 	page, next, err := c.listPage(ctx, phase, q.From, pageNo)
+	if isPageCap(err) {
+		// Freshdesk refused a page below the cap the policy knows: restart
+		// the query from the newest updated_at delivered.
+		if rerr := w.Refused(policy); rerr != nil {
+			return ticketsync.Page{}, &Error{Op: op, Err: rerr, Detail: causeText(err)}
+		}
+		return ticketsync.Page{Cursor: c.codec.Encode(cur), More: true}, nil
+	}
 	if err != nil {
 		return ticketsync.Page{}, c.classify(op, err)
 	}
@@ -155,6 +165,13 @@ func (c *Connector) listPage(ctx context.Context, phase int, since time.Time, pa
 		return nil, false, err
 	}
 	return list, httpx.NextLink(h) != "", nil
+}
+
+// isPageCap reports Freshdesk's 400 for a page past its cap of one query.
+func isPageCap(err error) bool {
+	var api *ticketsync.APIError
+	return errors.As(err, &api) && api.StatusCode == http.StatusBadRequest &&
+		strings.Contains(api.Message, "cannot access tickets beyond")
 }
 
 // needsRefresh reports a custom status on page that tf does not know: the

@@ -34,6 +34,7 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 			"Channel", "Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
 		Webhooks:      true,
 		DeletesByPoll: true,
+		CursorChecks:  true,
 	}
 }
 
@@ -42,10 +43,19 @@ func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
 	f.AddStatus("Waiting on Customer", "Awaiting your reply")
 	f.AddCustomField(freshdesktest.CustomField{Name: "cf_product", Label: "Product", Type: "custom_text"})
 	f.GenerateTickets(n, &freshdesktest.GenerateOptions{Spacing: 400 * time.Millisecond})
-	return &account{f: f}
+	a := &account{f: f}
+	tb.Cleanup(func() {
+		for _, m := range a.missing {
+			m.Close()
+		}
+	})
+	return a
 }
 
-type account struct{ f *freshdesktest.Server }
+type account struct {
+	f       *freshdesktest.Server
+	missing []*freshdesktest.Server
+}
 
 func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	key := a.f.APIKey
@@ -57,6 +67,27 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 		RequestsPerMinute: -1, ListRequestsPerMinute: -1, WebhookToken: kitToken,
 		Now: a.f.Now, Sleep: a.f.Sleep,
 	})
+}
+
+// CapQuery lowers the fake's page cap of one query to the whole pages
+// that results fill.
+func (a *account) CapQuery(results int) { a.f.CapPages(max(1, results/kitPageSize)) }
+
+// NewForbiddenConnector uses the key of an agent who sees only the
+// tickets assigned to it.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	const key = "restricted-agent-key-7781"
+	a.f.AddAPIKey(key, freshdesktest.Agent{TicketScope: 3})
+	return freshdesk.New(freshdesk.Config{Subdomain: a.f.Domain, BaseURL: a.f.URL, APIKey: key,
+		RequestsPerMinute: -1, ListRequestsPerMinute: -1, Now: a.f.Now, Sleep: a.f.Sleep})
+}
+
+// NewMissingAccountConnector points at a fake subdomain no account holds.
+func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
+	missing := freshdesktest.New(&freshdesktest.Options{Missing: true})
+	a.missing = append(a.missing, missing)
+	return freshdesk.New(freshdesk.Config{Subdomain: "acme-typo", BaseURL: missing.URL, APIKey: a.f.APIKey,
+		RequestsPerMinute: -1, ListRequestsPerMinute: -1})
 }
 
 func parseID(id string) (int64, error) { return strconv.ParseInt(id, 10, 64) }
@@ -78,6 +109,9 @@ func (a *account) UpdateTicket(id string) error {
 	if err != nil {
 		return err
 	}
+	// An agent changes one ticket at a time: a second apart on the
+	// fake's stopped clock, as updated_at has whole seconds.
+	a.f.Advance(time.Second)
 	_, err = a.f.UpdateTicket(n, func(t *freshdesktest.Ticket) {
 		t.Subject += " (updated)"
 		t.Status = freshdesktest.StatusPending

@@ -1,6 +1,7 @@
 package freshdesktest
 
 import (
+	"fmt"
 	"hash/fnv"
 	"html"
 	"net/http"
@@ -149,10 +150,10 @@ func (s *Server) ticketFieldsJSON() []map[string]any {
 // visibleLocked reports whether the API key's agent may see t under its
 // ticket scope: every ticket (1), its groups' and its own (2, the fake's
 // agent belongs to no group), or its own (3).
-func (s *Server) visibleLocked(t *Ticket) bool {
-	switch s.agents[s.meID].TicketScope {
+func (s *Server) visibleLocked(agent int64, t *Ticket) bool {
+	switch s.agents[agent].TicketScope {
 	case 2, 3:
-		return t.ResponderID == s.meID
+		return t.ResponderID == agent
 	}
 	return true
 }
@@ -190,7 +191,7 @@ func pageParams(q url.Values, maxPer int) (page, per int, bad *response) {
 }
 
 // listTicketsLocked serves GET /api/v2/tickets.
-func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
+func (s *Server) listTicketsLocked(agent int64, q url.Values, now time.Time) response {
 	page, per, bad := pageParams(q, 100)
 	if bad != nil {
 		return *bad
@@ -231,8 +232,8 @@ func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
 	if len(errs) > 0 {
 		return validationError(errs...)
 	}
-	if page > MaxPage {
-		return validationError(fieldError{"page", "You cannot access tickets beyond the 300th page. Please provide a smaller page number.", "invalid_value"})
+	if page > s.maxPage {
+		return validationError(fieldError{"page", fmt.Sprintf("You cannot access tickets beyond the %s page. Please provide a smaller page number.", ordinal(s.maxPage)), "invalid_value"})
 	}
 
 	key := func(t *Ticket) int64 {
@@ -268,7 +269,7 @@ func (s *Server) listTicketsLocked(q url.Values, now time.Time) response {
 				continue
 			}
 		}
-		if !s.visibleLocked(t) {
+		if !s.visibleLocked(agent, t) {
 			continue
 		}
 		if hasSince {
@@ -343,7 +344,7 @@ func mix(id int64) uint64 {
 
 // showTicketLocked serves GET /api/v2/tickets/{id}. A ticket in the trash
 // is shown with "deleted": true; a purged one is 404.
-func (s *Server) showTicketLocked(id int64, q url.Values) response {
+func (s *Server) showTicketLocked(agent, id int64, q url.Values) response {
 	embeds := includes(q)
 	for _, e := range embeds {
 		if !slices.Contains(showIncludes, e) {
@@ -354,7 +355,7 @@ func (s *Server) showTicketLocked(id int64, q url.Values) response {
 	if !ok {
 		return notFound()
 	}
-	if !s.visibleLocked(&rec.Ticket) {
+	if !s.visibleLocked(agent, &rec.Ticket) {
 		return codeError(http.StatusForbidden, "access_denied", "You are not authorized to perform this action.")
 	}
 	m := s.ticketJSON(&rec.Ticket, true, embeds)
@@ -371,7 +372,7 @@ func (s *Server) showTicketLocked(id int64, q url.Values) response {
 }
 
 // conversationsLocked serves GET /api/v2/tickets/{id}/conversations.
-func (s *Server) conversationsLocked(id int64, q url.Values) response {
+func (s *Server) conversationsLocked(agent, id int64, q url.Values) response {
 	page, per, bad := pageParams(q, 100)
 	if bad != nil {
 		return *bad
@@ -380,7 +381,7 @@ func (s *Server) conversationsLocked(id int64, q url.Values) response {
 	if !ok {
 		return notFound()
 	}
-	if !s.visibleLocked(&rec.Ticket) {
+	if !s.visibleLocked(agent, &rec.Ticket) {
 		return codeError(http.StatusForbidden, "access_denied", "You are not authorized to perform this action.")
 	}
 	start := min((page-1)*per, len(rec.conversations))
@@ -395,4 +396,18 @@ func (s *Server) conversationsLocked(id int64, q url.Values) response {
 		resp.header.Set("Link", "<"+s.apiURL("/api/v2/tickets/"+strconv.FormatInt(id, 10)+"/conversations", next)+`>; rel="next"`)
 	}
 	return resp
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(n) + suffix
 }

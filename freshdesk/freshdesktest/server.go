@@ -63,6 +63,9 @@ type Options struct {
 	// Start is the fake clock's first reading (fakeapi.DefaultStart when
 	// zero). The clock moves only through SetNow, Advance and Sleep.
 	Start time.Time
+	// Missing makes the fake a subdomain no account holds: every path
+	// answers with an HTML page, status 404.
+	Missing bool
 }
 
 // Server is a fake Freshdesk account. It embeds the shared fake base, whose
@@ -84,6 +87,8 @@ type Server struct {
 	statuses     []Status
 	fields       []CustomField
 	meID         int64
+	keys         map[string]int64 // API key → agent id
+	maxPage      int
 	lastID       int64
 	nextTicketID int64
 	generated    int
@@ -146,6 +151,8 @@ func newServer(opts *Options) *Server {
 		contacts:     map[int64]*Contact{},
 		agents:       map[int64]*Agent{},
 		statuses:     defaultStatuses(),
+		keys:         map[string]int64{},
+		maxPage:      MaxPage,
 		lastID:       43000000000,
 		nextTicketID: 1,
 	}
@@ -157,7 +164,26 @@ func newServer(opts *Options) *Server {
 	s.list = fakeapi.NewRateWindow(o.ListRateLimit, o.RateWindow, fakeapi.RateHeaders{RetryAfter: true})
 	me := s.createAgentLocked(Agent{Name: "Clark Kent", Email: "clark@example.com", TicketScope: 1})
 	s.meID = me.ID
+	s.keys[o.APIKey] = me.ID
 	return s
+}
+
+// AddAPIKey adds an agent with its own API key, such as one whose ticket
+// scope is limited, and returns the agent.
+func (s *Server) AddAPIKey(key string, a Agent) Agent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a = s.createAgentLocked(a)
+	s.keys[key] = a.ID
+	return a
+}
+
+// CapPages lowers the last page of one ticket list query that the fake
+// serves (MaxPage by default); later pages get Freshdesk's 400.
+func (s *Server) CapPages(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxPage = n
 }
 
 // errorBody is Freshdesk's body for an injected fault's status.
@@ -291,21 +317,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(resp.body)
 }
 
-// authenticate checks HTTP Basic with the API key as user; the password is
-// not looked at, as Freshdesk documents "X" or anything.
-func (s *Server) authenticate(r *http.Request) bool {
-	_, pass, ok := r.BasicAuth()
-	return ok && fakeapi.CheckBasic(r, s.APIKey, pass)
+// authenticate checks HTTP Basic with an API key as user and returns its
+// agent; the password is not looked at, as Freshdesk documents "X" or
+// anything.
+func (s *Server) authenticate(r *http.Request) (int64, bool) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for key, agent := range s.keys {
+		if fakeapi.CheckBasic(r, key, pass) && user == key {
+			return agent, true
+		}
+	}
+	return 0, false
 }
 
 // handle decides the answer to one request; injected faults were answered
 // before it.
 func (s *Server) handle(r *http.Request) response {
+	if s.opts.Missing {
+		h := http.Header{}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		return response{status: http.StatusNotFound, header: h, body: []byte(missingPage)}
+	}
 	rt, id := parseRoute(r.URL.Path)
 	if rt == routeNone || r.Method != http.MethodGet {
 		return codeError(http.StatusNotFound, "invalid_path", "The requested path is not found")
 	}
-	if !s.authenticate(r) {
+	agent, ok := s.authenticate(r)
+	if !ok {
 		return codeError(http.StatusUnauthorized, "invalid_credentials", "You have to be logged in to perform this action.")
 	}
 	if s.opts.Plan == PlanFree {
@@ -336,13 +379,13 @@ func (s *Server) handle(r *http.Request) response {
 	var resp response
 	switch rt {
 	case routeMe:
-		resp = jsonResponse(http.StatusOK, s.agentJSON(s.agents[s.meID]))
+		resp = jsonResponse(http.StatusOK, s.agentJSON(s.agents[agent]))
 	case routeTickets:
-		resp = s.listTicketsLocked(q, now)
+		resp = s.listTicketsLocked(agent, q, now)
 	case routeTicket:
-		resp = s.showTicketLocked(id, q)
+		resp = s.showTicketLocked(agent, id, q)
 	case routeConversations:
-		resp = s.conversationsLocked(id, q)
+		resp = s.conversationsLocked(agent, id, q)
 	case routeTicketFields:
 		resp = jsonResponse(http.StatusOK, s.ticketFieldsJSON())
 	}
@@ -411,3 +454,12 @@ func (s *Server) apiURL(path string, q url.Values) string {
 	}
 	return u
 }
+
+// missingPage is what the fake answers as a subdomain no account holds.
+const missingPage = `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Freshdesk | Helpdesk not found</title></head>
+<body><h1>This helpdesk does not exist</h1>
+<p>Please check the URL, or sign up for a new Freshdesk account.</p></body>
+</html>
+`
