@@ -54,7 +54,7 @@ func BenchmarkSync1000Tickets(b *testing.B) {
 func TestSyncStaysUnderEnforcedLimits(t *testing.T) {
 	f := freshdesktest.NewServer(t, &freshdesktest.Options{Plan: freshdesktest.PlanGrowth})
 	f.GenerateTickets(1000, nil)
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain})
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain})
 	store := memstore.New()
 	start := f.Now()
 	syncAll(t, c, store, "")

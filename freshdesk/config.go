@@ -1,7 +1,6 @@
 package freshdesk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,16 +36,16 @@ const (
 // the package documentation for where each value is. Printing a Config with
 // any fmt verb never shows the API key, a webhook token or password.
 type Config struct {
-	// Subdomain is the account's subdomain: "acme" for
+	// Domain is the account's Freshdesk subdomain: "acme" for
 	// https://acme.freshdesk.com. Required unless BaseURL is set.
-	Subdomain string
+	Domain string
 	// APIKey is the API key of an agent who sees every ticket (Profile
 	// icon → Profile Settings → View API Key). Requests authenticate with
 	// HTTP Basic, the key as user and "X" as password.
 	APIKey string
 
-	// BaseURL overrides https://{Subdomain}.freshdesk.com, for tests and
-	// proxies: the API is reached at BaseURL + "/api/v2".
+	// BaseURL replaces the scheme and host https://{Domain}.freshdesk.com,
+	// for tests and proxies; the paths stay Freshdesk's (/api/v2/...).
 	BaseURL string
 	// HTTPClient, when set, is the base of the connector's HTTP stack. It
 	// is not modified.
@@ -89,12 +88,6 @@ type Config struct {
 	// Logger receives retries and slowdowns; nil is silent. Logs never
 	// hold credentials.
 	Logger *slog.Logger
-
-	// Now and Sleep replace the clock the connector paces and waits on,
-	// for tests against a fake whose clock a wait moves (Sleep must return
-	// early with ctx.Err() when ctx ends). Nil means the real clock.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 var subdomainRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
@@ -122,14 +115,14 @@ func validate(cfg Config) (settings, error) {
 			return s, errors.New("freshdesk: Config.BaseURL must not hold credentials or a query; put the API key in Config.APIKey")
 		}
 		root = strings.TrimSuffix(strings.TrimSuffix(strings.TrimRight(u.String(), "/"), "/api/v2"), "/")
-	case cfg.Subdomain == "":
-		return s, errors.New(`freshdesk: Config.Subdomain is empty: set the account's subdomain, such as "acme" for https://acme.freshdesk.com`)
+	case cfg.Domain == "":
+		return s, errors.New(`freshdesk: Config.Domain is empty: set the account's subdomain, such as "acme" for https://acme.freshdesk.com`)
 	}
-	if cfg.Subdomain != "" {
-		if !subdomainRE.MatchString(cfg.Subdomain) {
-			return s, fmt.Errorf(`freshdesk: Config.Subdomain %q is not a subdomain: use only the first part of the address, such as "acme" for https://acme.freshdesk.com`, clip(cfg.Subdomain, 80))
+	if cfg.Domain != "" {
+		if !subdomainRE.MatchString(cfg.Domain) {
+			return s, fmt.Errorf(`freshdesk: Config.Domain %q is not a subdomain: use only the first part of the address, such as "acme" for https://acme.freshdesk.com`, clip(cfg.Domain, 80))
 		}
-		sub := strings.ToLower(cfg.Subdomain)
+		sub := strings.ToLower(cfg.Domain)
 		if root == "" {
 			root = "https://" + sub + ".freshdesk.com"
 		}
@@ -212,7 +205,7 @@ func clip(s string, n int) string {
 func (c Config) String() string {
 	var p redact.Printer
 	p.Start("freshdesk.Config")
-	p.Quote("Subdomain", c.Subdomain)
+	p.Quote("Domain", c.Domain)
 	p.Secret("APIKey", c.APIKey)
 	p.Value("BaseURL", c.BaseURL)
 	p.Set("HTTPClient", c.HTTPClient != nil)

@@ -5,7 +5,7 @@
 // ModeWebhook and ModeBoth.
 //
 //	fd, err := freshdesk.New(freshdesk.Config{
-//		Subdomain:    "acme",
+//		Domain:       "acme",
 //		APIKey:       os.Getenv("FRESHDESK_API_KEY"),
 //		WebhookToken: os.Getenv("FRESHDESK_WEBHOOK_TOKEN"),
 //	})
@@ -15,7 +15,7 @@
 //
 // # Credentials
 //
-//   - Subdomain: the first part of the account's address, "acme" for
+//   - Domain: the account's Freshdesk subdomain, "acme" for
 //     https://acme.freshdesk.com (not the full URL, not a custom domain).
 //   - APIKey: Profile icon → Profile Settings → View API Key, of an agent
 //     whose ticket scope is "All tickets" (Admin → Agents → Edit → Scope).
@@ -25,9 +25,7 @@
 //     anyone knowing. Requests authenticate with HTTP Basic, the key as user
 //     and "X" as password.
 //   - The plan: the Free plan has no API access; Test says so
-//     (ticketsync.ErrForbidden). Set Config.RequestsPerMinute and
-//     Config.ListRequestsPerMinute to the plan's limits (Growth 200 and 20,
-//     the defaults; Pro 400 and 100; Enterprise 700 and 200).
+//     (ticketsync.ErrForbidden, with the plan in APIError.Hint).
 //   - WebhookToken, or WebhookUsername and WebhookPassword: see below.
 //
 // # Webhooks
@@ -91,17 +89,29 @@
 // 1,000 tickets costs 1,013 requests (10 list pages, 1,000 conversations
 // requests, the trash and spam listings and one GET /api/v2/ticket_fields)
 // against the minimum of 1,010, and 1,061 credits, since each embed on the
-// list costs two more credits (BenchmarkSync1000Tickets). On the Growth
-// plan's 200 credits a minute, of which the connector uses nine tenths,
-// that is about six and a half minutes per 1,000 tickets. The list
-// requests are paced separately under the Tickets List sub-limit (20 a
-// minute on Growth). Both limits are shared by everything that uses the
-// account's API; the connector slows down when X-RateLimit-Remaining runs
-// low and honours Retry-After on 429.
+// list costs two more credits (BenchmarkSync1000Tickets).
 //
 // GetTickets costs GET /api/v2/tickets/{id}?include=requester (two credits)
 // and the conversations requests per ticket. include=stats is not asked
 // for, since no Ticket field uses it.
+//
+// # Limits
+//
+// Freshdesk limits API calls per minute and per account, shared by every
+// agent, app and integration using it, and counts credits rather than
+// calls: an embed (include=) costs two more credits on the ticket list and
+// one more on a ticket. The plans allow 200 credits a minute on Growth, 400
+// on Pro and 700 on Enterprise, and the Free plan none; the ticket list
+// has its own sub-limit of 20, 100 and 200 requests a minute. Set
+// Config.RequestsPerMinute and Config.ListRequestsPerMinute to the plan's
+// (the defaults are Growth's). The connector spends nine tenths of the
+// budget, paces list requests under the sub-limit, counts the credits of
+// its embeds, slows down when X-RateLimit-Remaining runs low against
+// X-RateLimit-Total, and on 429 waits as Retry-After says (retries stop
+// after four; the Syncer then retries the run). A first sync on Growth
+// takes about six and a half minutes per 1,000 tickets, nearly all of it
+// conversations requests. Webhook calls from automations count against the
+// same budget.
 //
 // # Mapping
 //
@@ -154,9 +164,10 @@
 //
 // # Errors
 //
-// Errors are *Error values that start with "freshdesk: ", name what the
-// connector was doing and what to check, wrap the *ticketsync.APIError or
-// network error, and match ticketsync.ErrUnauthorized, ErrForbidden,
-// ErrNotFound, ErrRateLimited and ErrInvalidCursor. They never hold the API
-// key, a token or a password.
+// Errors from Freshdesk's answers are *ticketsync.APIError values naming
+// the operation ("test API key", "fetch tickets"), Freshdesk's error code
+// ("invalid_credentials", "require_feature") and a hint of what to check;
+// others wrap the sentinels. All match ticketsync.ErrUnauthorized,
+// ErrForbidden, ErrNotFound, ErrRateLimited or ErrInvalidCursor where they
+// mean it, and none holds the API key, a token or a password.
 package freshdesk

@@ -14,18 +14,20 @@ import (
 // first Fetch starts from Config.StartTime (everything), and the cursor it
 // returns is where the next Fetch resumes.
 func Example() {
-	fake := freshdesktest.New(nil)
+	// The fake's rate limits are off, and so are the connector's, so that
+	// the example does not wait.
+	fake := freshdesktest.New(&freshdesktest.Options{RateLimit: -1, ListRateLimit: -1})
 	defer fake.Close()
 	fake.SetNow(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	fake.AddStatus("Waiting on Customer", "Awaiting your reply")
 	fake.GenerateTickets(5, nil)
 
 	fd, err := freshdesk.New(freshdesk.Config{
-		Subdomain: "acme",
-		BaseURL:   fake.URL, // omit for https://acme.freshdesk.com
-		APIKey:    fake.APIKey,
-		// Waits on the fake's clock, for the example only.
-		Now: fake.Now, Sleep: fake.Sleep,
+		Domain:  "acme",
+		BaseURL: fake.URL, // omit for https://acme.freshdesk.com
+		APIKey:  fake.APIKey,
+
+		RequestsPerMinute: -1, ListRequestsPerMinute: -1,
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -50,13 +50,6 @@ func (c *Connector) policy() incremental.Policy {
 		MaxPages: maxPage, PageSize: c.cfg.PageSize}
 }
 
-func opFetch(cursor string) string {
-	if cursor == "" {
-		return "fetch tickets from the start"
-	}
-	return fmt.Sprintf("fetch tickets after cursor %q", clip(cursor, 12))
-}
-
 // Fetch returns one page of changed tickets: one ticket list request
 // (GET /api/v2/tickets with updated_since, order_by=updated_at,
 // order_type=asc, per_page and include=requester,description) and, for each
@@ -71,13 +64,13 @@ func opFetch(cursor string) string {
 // before Freshdesk's 300-page cap; the tickets of that boundary second are
 // remembered in the cursor and not delivered again unless they changed.
 func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
-	op := opFetch(cursorText)
+	const op = "fetch tickets"
 	var cur cursor
 	if err := c.codec.Decode(cursorText, &cur); err != nil {
-		return ticketsync.Page{}, &Error{Op: op, Err: err, Hint: hintCursor}
+		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w; %s", op, err, hintCursor)
 	}
 	if cur.Phase < 0 || cur.Phase >= listCount {
-		return ticketsync.Page{}, &Error{Op: op, Err: ticketsync.ErrInvalidCursor, Detail: "the cursor names no listing", Hint: hintCursor}
+		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w: the cursor names no listing; %s", op, ticketsync.ErrInvalidCursor, hintCursor)
 	}
 	tf, err := c.ticketFields(ctx, false)
 	if err != nil {
@@ -90,7 +83,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	pageNo := 1
 	if q.Page != "" {
 		if pageNo, err = strconv.Atoi(q.Page); err != nil || pageNo < 1 || pageNo > maxPage {
-			return ticketsync.Page{}, &Error{Op: op, Err: ticketsync.ErrInvalidCursor, Detail: "the cursor's page is out of range", Hint: hintCursor}
+			return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w: the cursor's page is out of range; %s", op, ticketsync.ErrInvalidCursor, hintCursor)
 		}
 	}
 	page, next, err := c.listPage(ctx, phase, q.From, pageNo)
@@ -98,7 +91,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		// Freshdesk refused a page below the cap the policy knows: restart
 		// the query from the newest updated_at delivered.
 		if rerr := w.Refused(policy); rerr != nil {
-			return ticketsync.Page{}, &Error{Op: op, Err: rerr, Detail: causeText(err)}
+			return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w (Freshdesk refused page %d)", op, rerr, pageNo)
 		}
 		return ticketsync.Page{Cursor: c.codec.Encode(cur), More: true}, nil
 	}
@@ -129,8 +122,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if err != nil {
 		// More than 300 pages of one listing changed within one second:
 		// Freshdesk offers no way to read them all.
-		return ticketsync.Page{}, &Error{Op: op, Err: err,
-			Hint: "the " + listName(phase) + " listing cannot be read past Freshdesk's 300-page cap; set Config.StartTime past this second"}
+		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: the %s listing: %w; set Config.StartTime past this second", op, listName(phase), err)
 	}
 	if !more {
 		cur.Phase = (phase + 1) % listCount

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -19,7 +20,7 @@ import (
 
 func connector(tb testing.TB, f *freshdesktest.Server, cfg *freshdesk.Config) *freshdesk.Connector {
 	tb.Helper()
-	c := freshdesk.Config{Subdomain: f.Domain, BaseURL: f.URL, APIKey: f.APIKey,
+	c := freshdesk.Config{Domain: f.Domain, BaseURL: f.URL, APIKey: f.APIKey,
 		RequestsPerMinute: -1, ListRequestsPerMinute: -1, WebhookToken: kitToken}
 	if cfg != nil {
 		c = *cfg
@@ -30,14 +31,8 @@ func connector(tb testing.TB, f *freshdesktest.Server, cfg *freshdesk.Config) *f
 			c.APIKey = f.APIKey
 		}
 	}
-	if c.Now == nil {
-		c.Now = f.Now
-	}
-	if c.Sleep == nil {
-		// Waits move the fake's clock, which its rate windows read.
-		c.Sleep = f.Sleep
-	}
-	conn, err := freshdesk.New(c)
+	// Waits move the fake's clock, which its rate windows read.
+	conn, err := freshdesk.NewWithClock(c, f.Now, f.Sleep)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -119,7 +114,7 @@ func diff(w, g ticketsync.Ticket) string {
 	return ""
 }
 
-func TestCustomStatuses(t *testing.T) {
+func TestFetchCustomStatuses(t *testing.T) {
 	f := newFake(t, nil)
 	waiting := f.AddStatus("Waiting on Customer", "Awaiting your reply")
 	tickets := f.GenerateTickets(3, nil)
@@ -155,14 +150,14 @@ func TestCustomStatuses(t *testing.T) {
 	expectEqual(t, f, store)
 }
 
-func TestDeletedAndSpamTickets(t *testing.T) {
+func TestFetchDeletedAndSpam(t *testing.T) {
 	f := newFake(t, nil)
 	tickets := f.GenerateTickets(60, nil)
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, PageSize: 25, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain, PageSize: 25, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
 	store := memstore.New()
 	cursor, _ := syncAll(t, c, store, "")
 	f.Advance(time.Minute)
-	deleted, spam, purged := tickets[10].ID, tickets[20].ID, tickets[30].ID
+	deleted, spam := tickets[10].ID, tickets[20].ID
 	if err := f.DeleteTicket(deleted); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +165,7 @@ func TestDeletedAndSpamTickets(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Advance(time.Second)
-	syncAll(t, c, store, cursor)
+	cursor, _ = syncAll(t, c, store, cursor)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		id    int64
@@ -187,20 +182,88 @@ func TestDeletedAndSpamTickets(t *testing.T) {
 	}
 	expectEqual(t, f, store)
 
-	// GetTickets: a trashed ticket is a tombstone, a purged one is missing.
+	// Taken out of the trash, the ticket comes back live.
+	f.Advance(time.Minute)
+	if _, err := f.UpdateTicket(deleted, func(t *freshdesktest.Ticket) { t.Deleted = false }); err != nil {
+		t.Fatal(err)
+	}
+	f.Advance(time.Second)
+	syncAll(t, c, store, cursor)
+	if got, _ := store.Ticket(ctx, "fd", strconv.FormatInt(deleted, 10)); got.Deleted {
+		t.Errorf("ticket %d restored from the trash is still stored as deleted", deleted)
+	}
+	expectEqual(t, f, store)
+}
+
+func TestGetTickets(t *testing.T) {
+	f := newFake(t, nil)
+	tickets := f.GenerateTickets(5, nil)
+	c := connector(t, f, nil)
+	ctx := context.Background()
+	deleted, purged, spam := tickets[1].ID, tickets[2].ID, tickets[3].ID
+	if err := f.DeleteTicket(deleted); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.MarkSpam(spam); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.PurgeTicket(purged); err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.GetTickets(ctx, []string{strconv.FormatInt(deleted, 10), strconv.FormatInt(purged, 10), strconv.FormatInt(tickets[0].ID, 10)})
+	ids := []string{strconv.FormatInt(tickets[0].ID, 10), strconv.FormatInt(deleted, 10), strconv.FormatInt(purged, 10),
+		strconv.FormatInt(spam, 10), "not-an-id", unknownID, strconv.FormatInt(tickets[0].ID, 10)}
+	got, err := c.GetTickets(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || !got[0].Deleted || got[1].Deleted || got[1].ID != strconv.FormatInt(tickets[0].ID, 10) {
-		t.Errorf("GetTickets(deleted, purged, live) = %d tickets %+v; want the tombstone and the live one", len(got), got)
+	byID := map[string]ticketsync.Ticket{}
+	for _, tk := range got {
+		byID[tk.ID] = tk
+	}
+	if len(got) != 3 {
+		t.Errorf("GetTickets(%q) = %d tickets, want 3: the live one once, and the trashed and spam tombstones", ids, len(got))
+	}
+	live := byID[strconv.FormatInt(tickets[0].ID, 10)]
+	if live.Deleted || len(live.Comments) == 0 {
+		t.Errorf("live ticket: Deleted %t, %d comments; want live with its conversations", live.Deleted, len(live.Comments))
+	}
+	for _, id := range []int64{deleted, spam} {
+		if tk, ok := byID[strconv.FormatInt(id, 10)]; !ok || !tk.Deleted {
+			t.Errorf("ticket %d (trash or spam): %+v; want a tombstone", id, tk)
+		}
+	}
+	if _, ok := byID[strconv.FormatInt(purged, 10)]; ok {
+		t.Errorf("GetTickets returned the purged ticket %d", purged)
+	}
+	wants := map[string]ticketsync.Ticket{}
+	for _, w := range want(f) {
+		wants[w.ID] = w
+	}
+	live.ConnectorID = ""
+	if d := diff(wants[live.ID], live); d != "" {
+		t.Errorf("ticket %s: %s", live.ID, d)
 	}
 }
 
-func TestRestrictedAgent(t *testing.T) {
+const unknownID = "987654321"
+
+// TestTestCredentials: Test for a valid key, a wrong one, an agent who
+// sees part of the tickets, the Free plan and a domain that is not a
+// Freshdesk account.
+func TestTestCredentials(t *testing.T) {
+	t.Run("Valid", func(t *testing.T) {
+		f := newFake(t, nil)
+		if err := connector(t, f, nil).Test(context.Background()); err != nil {
+			t.Errorf("Test: %v", err)
+		}
+	})
+	t.Run("WrongAPIKey", testWrongAPIKey)
+	t.Run("RestrictedAgent", testRestrictedAgent)
+	t.Run("FreePlan", testFreePlan)
+	t.Run("WrongDomainHTMLPage", testWrongDomainHTMLPage)
+}
+
+func testRestrictedAgent(t *testing.T) {
 	for _, scope := range []int{2, 3} {
 		f := newFake(t, nil)
 		f.SetTicketScope(scope)
@@ -209,13 +272,9 @@ func TestRestrictedAgent(t *testing.T) {
 			t.Errorf("Test with ticket scope %d: %v; want ErrForbidden naming the ticket scope", scope, err)
 		}
 	}
-	f := newFake(t, nil)
-	if err := connector(t, f, nil).Test(context.Background()); err != nil {
-		t.Errorf("Test with global scope: %v", err)
-	}
 }
 
-func TestFreePlan(t *testing.T) {
+func testFreePlan(t *testing.T) {
 	f := newFake(t, &freshdesktest.Options{Plan: freshdesktest.PlanFree})
 	f.Seed(3)
 	c := connector(t, f, nil)
@@ -228,14 +287,14 @@ func TestFreePlan(t *testing.T) {
 	}
 }
 
-func TestWrongSubdomainHTMLPage(t *testing.T) {
+func testWrongDomainHTMLPage(t *testing.T) {
 	for _, status := range []int{http.StatusOK, http.StatusNotFound} {
 		f := newFake(t, nil)
 		f.InjectFault(freshdesktest.Fault{HTMLBody: true, Status: status, Count: -1})
 		c := connector(t, f, nil)
 		err := c.Test(context.Background())
-		if !errors.Is(err, ticketsync.ErrNotFound) || !strings.Contains(err.Error(), "subdomain") {
-			t.Errorf("Test against an HTML page (%d): %v; want ErrNotFound saying to check the subdomain", status, err)
+		if !errors.Is(err, ticketsync.ErrNotFound) || !strings.Contains(err.Error(), "check the domain") {
+			t.Errorf("Test against an HTML page (%d): %v; want ErrNotFound saying to check the domain", status, err)
 		}
 		if _, err := c.Fetch(context.Background(), ""); !errors.Is(err, ticketsync.ErrNotFound) {
 			t.Errorf("Fetch against an HTML page (%d): %v; want ErrNotFound", status, err)
@@ -243,9 +302,9 @@ func TestWrongSubdomainHTMLPage(t *testing.T) {
 	}
 }
 
-func TestBadAPIKey(t *testing.T) {
+func testWrongAPIKey(t *testing.T) {
 	f := newFake(t, nil)
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, APIKey: kitBadKey})
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain, APIKey: kitBadKey, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
 	err := c.Test(context.Background())
 	if !errors.Is(err, ticketsync.ErrUnauthorized) || !strings.Contains(err.Error(), "API key") {
 		t.Errorf("Test with a wrong key: %v; want ErrUnauthorized saying to check the API key", err)
@@ -255,10 +314,10 @@ func TestBadAPIKey(t *testing.T) {
 	}
 }
 
-// Test429Storm: a run of 429s longer than the retries fails the Fetch
+// TestFetch429Storm: a run of 429s longer than the retries fails the Fetch
 // without moving the cursor; the sync completes once the storm ends, and
 // each wait honoured Retry-After.
-func Test429Storm(t *testing.T) {
+func TestFetch429Storm(t *testing.T) {
 	f := newFake(t, nil)
 	f.Seed(40)
 	c := connector(t, f, nil)
@@ -288,13 +347,13 @@ func Test429Storm(t *testing.T) {
 	expectEqual(t, f, store)
 }
 
-// TestEnforcedLimitsAnswered429: against the fake's own Tickets List
+// TestFetchEnforcedLimitsAnswered429: against the fake's own Tickets List
 // sub-limit with no limiter on the connector's side, the 429s it earns are
 // waited out and the sync completes.
-func TestEnforcedLimitsAnswered429(t *testing.T) {
+func TestFetchEnforcedLimitsAnswered429(t *testing.T) {
 	f := freshdesktest.NewServer(t, &freshdesktest.Options{RateLimit: 1000, ListRateLimit: 3, RateWindow: time.Second})
 	f.Seed(30)
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, PageSize: 5, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain, PageSize: 5, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
 	store := memstore.New()
 	syncAll(t, c, store, "")
 	if statusCount(f, http.StatusTooManyRequests) == 0 {
@@ -303,7 +362,7 @@ func TestEnforcedLimitsAnswered429(t *testing.T) {
 	expectEqual(t, f, store)
 }
 
-func TestTruncatedJSON(t *testing.T) {
+func TestFetchTruncatedJSON(t *testing.T) {
 	f := newFake(t, nil)
 	f.Seed(10)
 	c := connector(t, f, nil)
@@ -323,16 +382,16 @@ func TestTruncatedJSON(t *testing.T) {
 	}
 }
 
-// Test40000TicketsPastThePageCap syncs 40,000 tickets updated within
+// TestFetch40000TicketsPastThePageCap syncs 40,000 tickets updated within
 // seven minutes: one query would need 400 pages of 100, past Freshdesk's
 // 300. Every ticket must arrive exactly as the fake holds it.
-func Test40000TicketsPastThePageCap(t *testing.T) {
+func TestFetch40000TicketsPastThePageCap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("40,000 tickets")
 	}
 	f := newFake(t, nil)
 	f.GenerateTickets(40000, &freshdesktest.GenerateOptions{Spacing: 10 * time.Millisecond, Conversations: -1})
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, Concurrency: 16, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain, Concurrency: 16, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
 	store := memstore.New()
 	syncAll(t, c, store, "")
 	expectEqual(t, f, store)
@@ -356,7 +415,7 @@ func Test40000TicketsPastThePageCap(t *testing.T) {
 	}
 }
 
-func TestWebhookTokenRefused(t *testing.T) {
+func TestVerifyWebhook(t *testing.T) {
 	f := newFake(t, nil)
 	tickets := f.Seed(3)
 	c := connector(t, f, nil)
@@ -393,14 +452,14 @@ func TestWebhookTokenRefused(t *testing.T) {
 	}
 }
 
-// TestWebhookTemplatesThroughSyncer delivers the recommended template and
+// TestParseWebhookTemplatesThroughSyncer delivers the recommended template and
 // the Advanced shape, with a token and with Basic credentials, through the
 // Syncer's handler: each ticket is loaded and stored as the fake holds it.
-func TestWebhookTemplatesThroughSyncer(t *testing.T) {
+func TestParseWebhookTemplatesThroughSyncer(t *testing.T) {
 	f := newFake(t, nil)
 	waiting := f.AddStatus("Waiting on Customer", "")
 	tickets := f.Seed(6)
-	c := connector(t, f, &freshdesk.Config{Subdomain: f.Domain, RequestsPerMinute: -1, ListRequestsPerMinute: -1,
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain, RequestsPerMinute: -1, ListRequestsPerMinute: -1,
 		WebhookTokens: []string{"old-token-123456", kitToken}, WebhookHeader: "X-Webhook-Token",
 		WebhookUsername: "freshdesk", WebhookPassword: "basic-password-98765"})
 	store := memstore.New()
@@ -507,30 +566,97 @@ func TestParseWebhookShapes(t *testing.T) {
 	}
 }
 
-func TestConfigValidation(t *testing.T) {
+func TestNewValidatesConfig(t *testing.T) {
 	for _, tc := range []struct {
 		cfg   freshdesk.Config
 		field string
 	}{
-		{freshdesk.Config{Subdomain: "https://acme.freshdesk.com", APIKey: "k"}, "Subdomain"},
-		{freshdesk.Config{Subdomain: "acme.freshdesk.com", APIKey: "k"}, "Subdomain"},
-		{freshdesk.Config{APIKey: "k"}, "Subdomain"},
-		{freshdesk.Config{Subdomain: "acme"}, "APIKey"},
-		{freshdesk.Config{Subdomain: "acme", APIKey: "abc:X"}, "APIKey"},
-		{freshdesk.Config{Subdomain: "acme", APIKey: "k", PageSize: 101}, "PageSize"},
-		{freshdesk.Config{Subdomain: "acme", APIKey: "k", WebhookUsername: "u"}, "WebhookPassword"},
-		{freshdesk.Config{Subdomain: "acme", APIKey: "k", WebhookHeader: "X Token"}, "WebhookHeader"},
+		{freshdesk.Config{Domain: "https://acme.freshdesk.com", APIKey: "k"}, "Domain"},
+		{freshdesk.Config{Domain: "acme.freshdesk.com", APIKey: "k"}, "Domain"},
+		{freshdesk.Config{APIKey: "k"}, "Domain"},
+		{freshdesk.Config{Domain: "acme"}, "APIKey"},
+		{freshdesk.Config{Domain: "acme", APIKey: "abc:X"}, "APIKey"},
+		{freshdesk.Config{Domain: "acme", APIKey: "k", PageSize: 101}, "PageSize"},
+		{freshdesk.Config{Domain: "acme", APIKey: "k", WebhookUsername: "u"}, "WebhookPassword"},
+		{freshdesk.Config{Domain: "acme", APIKey: "k", WebhookHeader: "X Token"}, "WebhookHeader"},
+		{freshdesk.Config{Domain: "acme", APIKey: "k", BaseURL: "ftp://x"}, "BaseURL"},
 	} {
 		_, err := freshdesk.New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), "Config."+tc.field) {
 			t.Errorf("New(%v): %v; want an error naming Config.%s", tc.cfg, err, tc.field)
 		}
 	}
-	cfg := freshdesk.Config{Subdomain: "acme", APIKey: "secret-api-key-42", WebhookToken: "secret-token-42",
+	if _, err := freshdesk.New(freshdesk.Config{Domain: "acme", APIKey: "k"}); err != nil {
+		t.Errorf("New of a valid Config: %v", err)
+	}
+}
+
+func TestConfigNeverPrintsSecrets(t *testing.T) {
+	cfg := freshdesk.Config{Domain: "acme", APIKey: "secret-api-key-42", WebhookToken: "secret-token-42",
 		WebhookTokens: []string{"secret-old-42"}, WebhookUsername: "fd", WebhookPassword: "secret-pass-42"}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
 		if s := fmt.Sprintf(verb, cfg); strings.Contains(s, "secret") {
 			t.Errorf("Printf(%s, cfg) shows a secret: %s", verb, s)
 		}
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("config", "cfg", cfg)
+	if strings.Contains(b.String(), "secret") || !strings.Contains(b.String(), "acme") {
+		t.Errorf("slog shows a secret or not the domain: %s", b.String())
+	}
+}
+
+// TestFetchMapsTickets checks one ticket's mapping against values written
+// out here, from Freshdesk's documented codes.
+func TestFetchMapsTickets(t *testing.T) {
+	f := newFake(t, nil)
+	f.AddCustomField(freshdesktest.CustomField{Name: "cf_plan", Label: "Plan", Type: "custom_text"})
+	requester := f.CreateContact(freshdesktest.Contact{Name: "Ada Okafor", Email: "ada@example.com"})
+	created := t0.Add(-48 * time.Hour)
+	tk, err := f.CreateTicket(freshdesktest.Ticket{
+		Subject: "Refund", Description: "<div>Please <b>refund</b> order 42 &amp; 43.</div>",
+		Status: freshdesktest.StatusResolved, Priority: freshdesktest.PriorityMedium, Source: freshdesktest.SourcePortal,
+		Type: "Refund", RequesterID: requester.ID, ResponderID: f.MeID(), GroupID: 7, CompanyID: 9,
+		Tags: []string{"billing"}, CustomFields: map[string]any{"cf_plan": "Pro", "cf_seats": 12.0},
+		CreatedAt: created, UpdatedAt: created.Add(time.Hour),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := f.AddNote(tk.ID, "Checked with billing.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := f.AddReply(tk.ID, "Thanks!", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	syncAll(t, connector(t, f, nil), store, "")
+	got, err := store.Ticket(context.Background(), "fd", strconv.FormatInt(tk.ID, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(tk.ID, 10)
+	updated, _ := f.Ticket(tk.ID)
+	want := ticketsync.Ticket{
+		ConnectorID: "fd", Platform: "freshdesk", ID: id, URL: "https://acme.freshdesk.com/a/tickets/" + id,
+		Subject: "Refund", Description: "Please refund order 42 & 43.",
+		Status: ticketsync.StatusSolved, RawStatus: "Resolved", Priority: ticketsync.PriorityNormal, RawPriority: "Medium",
+		Channel:   "portal",
+		Requester: ticketsync.Person{ID: strconv.FormatInt(requester.ID, 10), Name: "Ada Okafor", Email: "ada@example.com"},
+		Assignee:  ticketsync.Person{ID: strconv.FormatInt(f.MeID(), 10)},
+		Tags:      []string{"billing"},
+		Comments: []ticketsync.Comment{
+			{ID: strconv.FormatInt(note.ID, 10), Author: ticketsync.Person{ID: strconv.FormatInt(f.MeID(), 10)},
+				Body: "Checked with billing.", Public: false, CreatedAt: note.CreatedAt},
+			{ID: strconv.FormatInt(reply.ID, 10), Author: ticketsync.Person{ID: strconv.FormatInt(requester.ID, 10)},
+				Body: "Thanks!", Public: true, CreatedAt: reply.CreatedAt},
+		},
+		Fields:    map[string]string{"type": "Refund", "group_id": "7", "company_id": "9", "cf_plan": "Pro", "cf_seats": "12"},
+		CreatedAt: created, UpdatedAt: updated.UpdatedAt,
+	}
+	if d := diff(want, got); d != "" {
+		t.Error(d)
 	}
 }

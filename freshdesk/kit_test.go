@@ -62,11 +62,10 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		key = kitBadKey
 	}
-	return freshdesk.New(freshdesk.Config{
-		Subdomain: a.f.Domain, BaseURL: a.f.URL, APIKey: key, PageSize: kitPageSize,
+	return freshdesk.NewWithClock(freshdesk.Config{
+		Domain: a.f.Domain, BaseURL: a.f.URL, APIKey: key, PageSize: kitPageSize,
 		RequestsPerMinute: -1, ListRequestsPerMinute: -1, WebhookToken: kitToken,
-		Now: a.f.Now, Sleep: a.f.Sleep,
-	})
+	}, a.f.Now, a.f.Sleep)
 }
 
 // CapQuery lowers the fake's page cap of one query to the whole pages
@@ -78,15 +77,15 @@ func (a *account) CapQuery(results int) { a.f.CapPages(max(1, results/kitPageSiz
 func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
 	const key = "restricted-agent-key-7781"
 	a.f.AddAPIKey(key, freshdesktest.Agent{TicketScope: 3})
-	return freshdesk.New(freshdesk.Config{Subdomain: a.f.Domain, BaseURL: a.f.URL, APIKey: key,
-		RequestsPerMinute: -1, ListRequestsPerMinute: -1, Now: a.f.Now, Sleep: a.f.Sleep})
+	return freshdesk.NewWithClock(freshdesk.Config{Domain: a.f.Domain, BaseURL: a.f.URL, APIKey: key,
+		RequestsPerMinute: -1, ListRequestsPerMinute: -1}, a.f.Now, a.f.Sleep)
 }
 
 // NewMissingAccountConnector points at a fake subdomain no account holds.
 func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
 	missing := freshdesktest.New(&freshdesktest.Options{Missing: true})
 	a.missing = append(a.missing, missing)
-	return freshdesk.New(freshdesk.Config{Subdomain: "acme-typo", BaseURL: missing.URL, APIKey: a.f.APIKey,
+	return freshdesk.New(freshdesk.Config{Domain: "acme-typo", BaseURL: missing.URL, APIKey: a.f.APIKey,
 		RequestsPerMinute: -1, ListRequestsPerMinute: -1})
 }
 

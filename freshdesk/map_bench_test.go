@@ -35,7 +35,7 @@ func listPageBytes(tb testing.TB) []byte {
 // plain encoding/json into a struct of the same fields, without mapping.
 func BenchmarkListPage(b *testing.B) {
 	data := listPageBytes(b)
-	c, err := New(Config{Subdomain: "acme", APIKey: "k"})
+	c, err := New(Config{Domain: "acme", APIKey: "k"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,7 +2,7 @@
 // by polling and by webhooks at once, as examples/quickstart does against a
 // fake. It reads its settings from the environment:
 //
-//	FRESHDESK_SUBDOMAIN      acme, for https://acme.freshdesk.com
+//	FRESHDESK_DOMAIN         acme, for https://acme.freshdesk.com
 //	FRESHDESK_API_KEY        Profile icon → Profile Settings → View API Key, of an
 //	                         agent whose ticket scope is "All tickets"
 //	FRESHDESK_WEBHOOK_TOKEN  optional: the token the automation's "Trigger webhook"
@@ -63,7 +63,7 @@ func run(ctx context.Context) error {
 		return v
 	}
 	cfg := freshdesk.Config{
-		Subdomain:    env("FRESHDESK_SUBDOMAIN"),
+		Domain:       env("FRESHDESK_DOMAIN"),
 		APIKey:       env("FRESHDESK_API_KEY"),
 		WebhookToken: os.Getenv("FRESHDESK_WEBHOOK_TOKEN"),
 		StartTime:    time.Now().Add(-7 * 24 * time.Hour),
@@ -92,7 +92,7 @@ func run(ctx context.Context) error {
 	if err := fd.Test(ctx); err != nil {
 		return err
 	}
-	fmt.Println("API key ok:", cfg.Subdomain)
+	fmt.Println("API key ok:", cfg.Domain)
 
 	store := memstore.New()
 	syncer := ticketsync.NewSyncer(store, &ticketsync.Options{

@@ -112,41 +112,6 @@ func (s *Server) ticketJSON(t *Ticket, description bool, embeds []string) map[st
 	return m
 }
 
-func conversationJSON(c *Conversation) map[string]any {
-	return map[string]any{
-		"id": c.ID, "ticket_id": c.TicketID, "user_id": c.UserID, "body": c.Body, "body_text": c.BodyText,
-		"incoming": c.Incoming, "private": c.Private, "source": c.Source, "support_email": nil,
-		"from_email": nil, "to_emails": []string{}, "cc_emails": []string{}, "bcc_emails": []string{},
-		"attachments": []any{}, "created_at": ts(c.CreatedAt), "updated_at": ts(c.UpdatedAt),
-	}
-}
-
-func (s *Server) ticketFieldsJSON() []map[string]any {
-	statuses := map[string][]string{}
-	for _, st := range s.statuses {
-		statuses[strconv.Itoa(st.Code)] = []string{st.Label, st.CustomerLabel}
-	}
-	out := []map[string]any{
-		{"id": 43000000001, "name": "requester", "label": "Search a requester", "type": "default_requester", "position": 1},
-		{"id": 43000000002, "name": "subject", "label": "Subject", "type": "default_subject", "position": 2},
-		{"id": 43000000003, "name": "ticket_type", "label": "Type", "type": "default_ticket_type", "position": 3,
-			"choices": []string{"Question", "Incident", "Problem", "Feature Request", "Refund"}},
-		{"id": 43000000004, "name": "source", "label": "Source", "type": "default_source", "position": 4,
-			"choices": map[string]int{"Email": 1, "Portal": 2, "Phone": 3, "Chat": 7, "Feedback Widget": 9, "Outbound Email": 10}},
-		{"id": 43000000005, "name": "status", "label": "Status", "type": "default_status", "position": 5, "choices": statuses},
-		{"id": 43000000006, "name": "priority", "label": "Priority", "type": "default_priority", "position": 6,
-			"choices": map[string]int{"Low": 1, "Medium": 2, "High": 3, "Urgent": 4}},
-		{"id": 43000000007, "name": "group", "label": "Group", "type": "default_group", "position": 7},
-		{"id": 43000000008, "name": "agent", "label": "Agent", "type": "default_agent", "position": 8},
-		{"id": 43000000009, "name": "description", "label": "Description", "type": "default_description", "position": 9},
-	}
-	for i, f := range s.fields {
-		out = append(out, map[string]any{"id": 43000000100 + i, "name": f.Name, "label": f.Label, "type": f.Type,
-			"position": 10 + i, "default": false, "required_for_closure": false})
-	}
-	return out
-}
-
 // visibleLocked reports whether the API key's agent may see t under its
 // ticket scope: every ticket (1), its groups' and its own (2, the fake's
 // agent belongs to no group), or its own (3).
@@ -369,45 +334,4 @@ func (s *Server) showTicketLocked(agent, id int64, q url.Values) response {
 		m["conversations"] = cs
 	}
 	return jsonResponse(http.StatusOK, m)
-}
-
-// conversationsLocked serves GET /api/v2/tickets/{id}/conversations.
-func (s *Server) conversationsLocked(agent, id int64, q url.Values) response {
-	page, per, bad := pageParams(q, 100)
-	if bad != nil {
-		return *bad
-	}
-	rec, ok := s.tickets[id]
-	if !ok {
-		return notFound()
-	}
-	if !s.visibleLocked(agent, &rec.Ticket) {
-		return codeError(http.StatusForbidden, "access_denied", "You are not authorized to perform this action.")
-	}
-	start := min((page-1)*per, len(rec.conversations))
-	end := min(start+per, len(rec.conversations))
-	out := make([]map[string]any, 0, end-start)
-	for i := start; i < end; i++ {
-		out = append(out, conversationJSON(&rec.conversations[i]))
-	}
-	resp := jsonResponse(http.StatusOK, out)
-	if end < len(rec.conversations) {
-		next := url.Values{"page": {strconv.Itoa(page + 1)}, "per_page": {strconv.Itoa(per)}}
-		resp.header.Set("Link", "<"+s.apiURL("/api/v2/tickets/"+strconv.FormatInt(id, 10)+"/conversations", next)+`>; rel="next"`)
-	}
-	return resp
-}
-
-func ordinal(n int) string {
-	suffix := "th"
-	switch {
-	case n%100 >= 11 && n%100 <= 13:
-	case n%10 == 1:
-		suffix = "st"
-	case n%10 == 2:
-		suffix = "nd"
-	case n%10 == 3:
-		suffix = "rd"
-	}
-	return strconv.Itoa(n) + suffix
 }

@@ -9,9 +9,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -48,7 +48,16 @@ var (
 
 // New returns a Connector for cfg, or an error naming the Config field that
 // is wrong. It makes no request: call Test to check the API key.
-func New(cfg Config) (*Connector, error) {
+func New(cfg Config) (*Connector, error) { return newConnector(cfg, clock{}) }
+
+// clock replaces the HTTP client's clock in tests (export_test.go); the zero
+// value is the real one.
+type clock struct {
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func newConnector(cfg Config, clk clock) (*Connector, error) {
 	s, err := validate(cfg)
 	if err != nil {
 		return nil, err
@@ -63,8 +72,8 @@ func New(cfg Config) (*Connector, error) {
 		Username:    s.APIKey,
 		Password:    "X",
 		DecodeError: decodeError,
-		Now:         s.Now,
-		Sleep:       s.Sleep,
+		Now:         clk.now,
+		Sleep:       clk.sleep,
 	})
 	if err != nil {
 		return nil, err
@@ -129,24 +138,28 @@ const (
 // ticketsync.ErrForbidden (an agent whose ticket scope is limited to its
 // groups or its own tickets, who would sync part of the account without
 // knowing; or the Free plan, which has no API) or ticketsync.ErrNotFound
-// (no such account: a 404 or an HTML page), or a network error.
+// (no such account: a 404 or an HTML page), or a network error. HTTP
+// errors are *ticketsync.APIError values whose Hint says what to check.
 func (c *Connector) Test(ctx context.Context) error {
 	const op = "test API key"
 	req, err := c.client.NewRequest(ctx, http.MethodGet, "agents/me", nil, nil)
 	if err != nil {
-		return wrap(op, err, "")
+		return err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.client.Do(req)
 	if err != nil {
+		var api *ticketsync.APIError
+		if errors.As(err, &api) && api.StatusCode == http.StatusNotFound && api.Hint == "" {
+			api.Hint = hintDomain
+		}
 		return c.classify(op, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	var me wireMe
 	if isHTML(resp.Header, data) || json.Unmarshal(data, &me) != nil || me.ID == nil {
-		return &Error{Op: op, Err: ticketsync.ErrNotFound,
-			Detail: "the address answered with a page that is not the Freshdesk API", Hint: hintSubdomain}
+		return notFreshdesk(op)
 	}
 	switch me.TicketScope {
 	case scopeGlobal:
@@ -156,12 +169,18 @@ func (c *Connector) Test(ctx context.Context) error {
 		if me.TicketScope == scopeRestricted {
 			what = "the tickets assigned to the agent"
 		}
-		return &Error{Op: op, Err: ticketsync.ErrForbidden,
-			Detail: fmt.Sprintf("agent %d sees only %s (ticket scope %d), so a sync would miss the others", *me.ID, what, me.TicketScope),
-			Hint:   hintScope}
+		return fmt.Errorf("freshdesk: %s: agent %d sees only %s (ticket scope %d), so a sync would miss the others: %w; %s",
+			op, *me.ID, what, me.TicketScope, ticketsync.ErrForbidden, hintScope)
 	}
-	return &Error{Op: op, Err: ticketsync.ErrForbidden,
-		Detail: fmt.Sprintf("agent %d has ticket scope %d, which this connector does not know", *me.ID, me.TicketScope), Hint: hintScope}
+	return fmt.Errorf("freshdesk: %s: agent %d has ticket scope %d, which this connector does not know: %w; %s",
+		op, *me.ID, me.TicketScope, ticketsync.ErrForbidden, hintScope)
+}
+
+// notFreshdesk is the error of an address that answered with something
+// other than the Freshdesk API, such as the HTML page of an unknown domain.
+func notFreshdesk(op string) error {
+	return fmt.Errorf("freshdesk: %s: the address answered with a page that is not the Freshdesk API: %w; %s",
+		op, ticketsync.ErrNotFound, hintDomain)
 }
 
 func isHTML(h http.Header, body []byte) bool {
@@ -173,135 +192,27 @@ func isHTML(h http.Header, body []byte) bool {
 	return len(b) > 0 && b[0] == '<'
 }
 
-// Hints appended to errors a person can act on.
+// Hints: what a person should check.
 const (
 	hintKey       = "check the API key (Profile icon → Profile Settings → View API Key)"
-	hintSubdomain = "check the subdomain"
+	hintDomain    = "check the domain (\"acme\" for https://acme.freshdesk.com)"
 	hintScope     = "use the API key of an agent whose ticket scope is \"All tickets\" (Admin → Agents → Edit → Scope)"
 	hintFreePlan  = "the Free plan has no API access: the account needs the Growth plan or above"
 	hintForbidden = "the agent's role does not allow this: use the API key of an admin or an agent who sees every ticket"
-	hintCursor    = "reset the connector's cursor (Syncer.ResetCursor) to sync again from Config.StartTime"
+	hintCursor    = "reset the connector's cursor to sync again from Config.StartTime"
 )
 
-// Freshdesk's error codes the connector acts on.
-const (
-	codeInvalidCredentials = "invalid_credentials"
-	codeRequireFeature     = "require_feature" // the plan lacks the API
-	codeAccessDenied       = "access_denied"
-)
-
-// decodeError reads Freshdesk's error bodies for the HTTP stack:
-// {"code": "invalid_credentials", "message": "..."} for authentication,
-// permission and plan errors, and {"description": "Validation failed",
-// "errors": [{"field", "message", "code"}]} for a refused request, whose
-// message the stack composes itself.
-func decodeError(status int, _ http.Header, body []byte) (code, message, hint string) {
-	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Errors  []struct {
-			Code string `json:"code"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return "", "", ""
-	}
-	code, message = e.Code, e.Message
-	if code == "" && len(e.Errors) > 0 {
-		code, message = e.Errors[0].Code, ""
-	}
-	switch code {
-	case codeInvalidCredentials:
-		hint = hintKey
-	case codeRequireFeature:
-		hint = hintFreePlan
-	case codeAccessDenied:
-		hint = hintForbidden
-	}
-	return code, message, hint
-}
-
-// classify wraps an error of the HTTP stack into an *Error of op, with a
-// hint, and makes an HTML page where JSON was expected match
-// ticketsync.ErrNotFound: the address is not a Freshdesk account.
+// classify names op in an HTTP error, and makes an HTML page where JSON was
+// expected match ticketsync.ErrNotFound: the address is not a Freshdesk
+// account.
 func (c *Connector) classify(op string, err error) error {
+	var re *httpx.RequestError
 	var api *ticketsync.APIError
 	switch {
-	case errors.Is(err, ticketsync.ErrUnauthorized):
-		return wrap(op, err, hintKey)
-	case errors.Is(err, ticketsync.ErrForbidden):
-		if errors.As(err, &api) && api.Code == codeRequireFeature {
-			return wrap(op, err, hintFreePlan)
-		}
-		return wrap(op, err, hintForbidden)
-	case errors.Is(err, ticketsync.ErrNotFound):
-		return wrap(op, err, hintSubdomain)
+	case errors.As(err, &api):
+		return httpx.WithOp(err, op)
+	case errors.As(err, &re) && strings.Contains(re.Err.Error(), "text/html"):
+		return notFreshdesk(op)
 	}
-	var re *httpx.RequestError
-	if errors.As(err, &re) && strings.Contains(re.Err.Error(), "text/html") {
-		return &Error{Op: op, Err: ticketsync.ErrNotFound, Detail: "the address answered with an HTML page, not the Freshdesk API", Hint: hintSubdomain}
-	}
-	return wrap(op, err, "")
-}
-
-// Error is an error of this package: what the connector was doing, what
-// went wrong and, where a person can act on it, what to check. It wraps the
-// cause, so that errors.Is(err, ticketsync.ErrUnauthorized) and
-// errors.As(err, new(*ticketsync.APIError)) work. Its text never holds a
-// credential:
-//
-//	freshdesk: test API key: 401 unauthorized: You have to be logged in to perform this action.: check the API key (...)
-type Error struct {
-	Op     string // "test API key", `fetch tickets after cursor "eyJ2…"`, ...
-	Err    error  // the cause
-	Detail string // what went wrong, when Err does not say it
-	Hint   string // what to check, or ""
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("freshdesk: ")
-	b.WriteString(e.Op)
-	b.WriteString(": ")
-	if e.Detail != "" {
-		b.WriteString(e.Detail)
-		b.WriteString(": ")
-	}
-	b.WriteString(causeText(e.Err))
-	if e.Hint != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Hint)
-	}
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// causeText is err's text without the prefix the HTTP stack writes, which
-// Error.Op replaces.
-func causeText(err error) string {
-	var api *ticketsync.APIError
-	if errors.As(err, &api) {
-		s := strconv.Itoa(api.StatusCode) + " " + strings.ToLower(http.StatusText(api.StatusCode))
-		if api.Message != "" && api.Message != http.StatusText(api.StatusCode) {
-			s += ": " + api.Message
-		}
-		if api.RetryAfter > 0 {
-			s += " (retry after " + api.RetryAfter.String() + ")"
-		}
-		return s
-	}
-	var re *httpx.RequestError
-	if errors.As(err, &re) {
-		return re.Err.Error()
-	}
-	return err.Error()
-}
-
-func wrap(op string, err error, hint string) error {
-	if err == nil {
-		return nil
-	}
-	return &Error{Op: op, Err: err, Hint: hint}
+	return err
 }
