@@ -2,8 +2,9 @@ package freshdesktest
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 func conversationJSON(c *Conversation) map[string]any {
@@ -16,8 +17,8 @@ func conversationJSON(c *Conversation) map[string]any {
 }
 
 // conversationsLocked serves GET /api/v2/tickets/{id}/conversations.
-func (s *Server) conversationsLocked(agent, id int64, q url.Values) response {
-	page, per, bad := pageParams(q, 100)
+func (s *Server) conversationsLocked(r *http.Request, agent, id int64) response {
+	page, per, bad := pageParams(r.URL.Query(), 100)
 	if bad != nil {
 		return *bad
 	}
@@ -28,16 +29,14 @@ func (s *Server) conversationsLocked(agent, id int64, q url.Values) response {
 	if !s.visibleLocked(agent, &rec.Ticket) {
 		return codeError(http.StatusForbidden, "access_denied", "You are not authorized to perform this action.")
 	}
-	start := min((page-1)*per, len(rec.conversations))
-	end := min(start+per, len(rec.conversations))
+	start, end, more := fakeapi.Window(len(rec.conversations), page, per)
 	out := make([]map[string]any, 0, end-start)
 	for i := start; i < end; i++ {
 		out = append(out, conversationJSON(&rec.conversations[i]))
 	}
 	resp := jsonResponse(http.StatusOK, out)
-	if end < len(rec.conversations) {
-		next := url.Values{"page": {strconv.Itoa(page + 1)}, "per_page": {strconv.Itoa(per)}}
-		resp.header.Set("Link", "<"+s.apiURL("/api/v2/tickets/"+strconv.FormatInt(id, 10)+"/conversations", next)+`>; rel="next"`)
+	if more {
+		fakeapi.SetLinkNext(resp.header, r, "page", strconv.Itoa(page+1))
 	}
 	return resp
 }

@@ -358,11 +358,11 @@ func (s *Server) handle(r *http.Request) response {
 	case routeMe:
 		resp = jsonResponse(http.StatusOK, s.agentJSON(s.agents[agent]))
 	case routeTickets:
-		resp = s.listTicketsLocked(agent, q, now)
+		resp = s.listTicketsLocked(r, agent, now)
 	case routeTicket:
 		resp = s.showTicketLocked(agent, id, q)
 	case routeConversations:
-		resp = s.conversationsLocked(agent, id, q)
+		resp = s.conversationsLocked(r, agent, id)
 	case routeTicketFields:
 		resp = jsonResponse(http.StatusOK, s.ticketFieldsJSON())
 	}
@@ -421,13 +421,4 @@ func includes(q url.Values) []string {
 		}
 	}
 	return out
-}
-
-// apiURL is how the fake writes its own links: on its own address.
-func (s *Server) apiURL(path string, q url.Values) string {
-	u := s.URL + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 const timeLayout = "2006-01-02T15:04:05Z"
@@ -130,33 +132,24 @@ var (
 	filters      = []string{"new_and_my_open", "watching", "spam", "deleted"}
 )
 
-// pageParams reads page and per_page, as the list endpoints validate them.
+// pageParams reads page and per_page with the shared reader, answering
+// Freshdesk's validation body for values it refuses.
 func pageParams(q url.Values, maxPer int) (page, per int, bad *response) {
-	page, per = 1, 30
-	var errs []fieldError
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			errs = append(errs, fieldError{"page", "It should be a Positive Number", "invalid_value"})
+	page, per, err := fakeapi.PageParams(q, "page", "per_page", 30, maxPer)
+	if err != nil {
+		field, msg := "page", "It should be a Positive Number"
+		if strings.HasPrefix(err.Error(), "per_page") {
+			field, msg = "per_page", "It should be a Positive Number less than or equal to "+strconv.Itoa(maxPer)
 		}
-		page = n
-	}
-	if v := q.Get("per_page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPer {
-			errs = append(errs, fieldError{"per_page", "It should be a Positive Number less than or equal to " + strconv.Itoa(maxPer), "invalid_value"})
-		}
-		per = n
-	}
-	if len(errs) > 0 {
-		r := validationError(errs...)
+		r := validationError(fieldError{field, msg, "invalid_value"})
 		return 0, 0, &r
 	}
 	return page, per, nil
 }
 
 // listTicketsLocked serves GET /api/v2/tickets.
-func (s *Server) listTicketsLocked(agent int64, q url.Values, now time.Time) response {
+func (s *Server) listTicketsLocked(r *http.Request, agent int64, now time.Time) response {
+	q := r.URL.Query()
 	page, per, bad := pageParams(q, 100)
 	if bad != nil {
 		return *bad
@@ -271,8 +264,7 @@ func (s *Server) listTicketsLocked(agent int64, q url.Values, now time.Time) res
 		}
 		return 0
 	})
-	start := min((page-1)*per, len(match))
-	end := min(start+per, len(match))
+	start, end, more := fakeapi.Window(len(match), page, per)
 	out := make([]map[string]any, 0, end-start)
 	description := slices.Contains(embeds, "description")
 	var rest []string
@@ -285,14 +277,8 @@ func (s *Server) listTicketsLocked(agent int64, q url.Values, now time.Time) res
 		out = append(out, s.ticketJSON(e.t, description, rest))
 	}
 	resp := jsonResponse(http.StatusOK, out)
-	if end < len(match) {
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
-		}
-		next.Set("page", strconv.Itoa(page+1))
-		next.Set("per_page", strconv.Itoa(per))
-		resp.header.Set("Link", "<"+s.apiURL("/api/v2/tickets", next)+`>; rel="next"`)
+	if more {
+		fakeapi.SetLinkNext(resp.header, r, "page", strconv.Itoa(page+1))
 	}
 	return resp
 }
