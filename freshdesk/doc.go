@@ -74,21 +74,27 @@
 //  2. filter=deleted, the trash;
 //  3. filter=spam.
 //
-// Each Fetch reads one page of one listing. Pages are followed through the
-// Link header. Freshdesk serves at most 300 pages of one query (page 301
-// answers 400 "You cannot access tickets beyond the 300th page"), so a
-// listing's query is restarted from the latest updated_at delivered before
-// it gets there; updated_at has whole seconds, so the tickets of that
-// second are read again and skipped by id and updated_at, which the opaque
-// cursor remembers. If more than 300 pages of tickets changed within one
-// second, no query can reach them all, and Fetch says so rather than loop.
+// Each Fetch reads one page of one listing. Freshdesk pages by number, and
+// page numbers shift when tickets change while a client pages: a ticket
+// updated after page 1 moves to the end, and the one after it slides onto
+// page 1, already read, so that a client following the Link header never
+// sees it. Each page is therefore the first page of a fresh query from the
+// latest updated_at delivered; updated_at has whole seconds, so the tickets
+// of that second are read again and skipped by id and updated_at, which the
+// opaque cursor remembers. Only a second holding more than a page is paged
+// through with the Link header, and never past Freshdesk's 300-page cap
+// (page 301 answers 400 "You cannot access tickets beyond the 300th
+// page"); a page refused below the cap restarts the query the same way. If
+// more than 300 pages of tickets changed within one second, no query can
+// reach them all, and Fetch says so rather than loop.
 // The next pass starts at the latest updated_at of the last one.
 //
 // Freshdesk has no endpoint for the conversations of many tickets, so a
 // sync costs one conversations request per changed ticket: a first sync of
-// 1,000 tickets costs 1,013 requests (10 list pages, 1,000 conversations
+// 1,000 tickets costs 1,014 requests (11 default-listing pages, as each
+// page re-reads the last second of the one before, 1,000 conversations
 // requests, the trash and spam listings and one GET /api/v2/ticket_fields)
-// against the minimum of 1,010, and 1,061 credits, since each embed on the
+// against the minimum of 1,010, and 1,066 credits, since each embed on the
 // list costs two more credits (BenchmarkSync1000Tickets).
 //
 // GetTickets costs GET /api/v2/tickets/{id}?include=requester (two credits)

@@ -44,10 +44,14 @@ const cursorVersion = 1
 
 // policy is how Freshdesk's ticket list behaves: updated_since in whole
 // seconds and inclusive, order_by=updated_at ascending, at most 300 pages
-// per query.
+// per query. Page numbers shift when tickets change while a client pages
+// (a ticket updated after page 1 moves to the end, and the one after it
+// slides onto page 1, already read), so every page is the first page of a
+// fresh query from the newest updated_at delivered, paging on only through
+// a second that holds more than a page.
 func (c *Connector) policy() incremental.Policy {
 	return incremental.Policy{Start: c.cfg.StartTime, Granularity: time.Second, Ordered: true,
-		MaxPages: maxPage, PageSize: c.cfg.PageSize}
+		RestartEvery: 1, MaxPages: maxPage, PageSize: c.cfg.PageSize}
 }
 
 // Fetch returns one page of changed tickets: one ticket list request
@@ -59,9 +63,10 @@ func (c *Connector) policy() incremental.Policy {
 // delivered as tombstones without conversations. More is false once the
 // three are caught up.
 //
-// Each listing is one query that the connector follows page by page
-// (Link: rel="next") and restarts from the latest updated_at it delivered
-// before Freshdesk's 300-page cap; the tickets of that boundary second are
+// Each page of a listing starts a fresh query from the latest updated_at
+// delivered (page numbers shift as tickets change), following Link:
+// rel="next" only through a second that holds more than a page, and never
+// past Freshdesk's 300-page cap; the tickets of the boundary second are
 // remembered in the cursor and not delivered again unless they changed.
 func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
 	const op = "fetch tickets"

@@ -520,3 +520,32 @@ func TestFetchMapsTickets(t *testing.T) {
 		t.Error(d)
 	}
 }
+
+// TestFetchPagesShiftMidSync: a ticket read on the first page is updated
+// before the second page is asked for. On Freshdesk the ticket moves to
+// the end of the listing and the one after it slides back onto the first
+// page; a client that follows page numbers never sees that one.
+func TestFetchPagesShiftMidSync(t *testing.T) {
+	f := newFake(t, nil)
+	f.GenerateTickets(50, nil)
+	c := connector(t, f, &freshdesk.Config{Domain: f.Domain, PageSize: 10, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+	ctx := context.Background()
+	store := memstore.New()
+	page, err := c.Fetch(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range page.Tickets {
+		page.Tickets[i].ConnectorID = "fd"
+	}
+	if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := strconv.ParseInt(page.Tickets[0].ID, 10, 64)
+	f.Advance(time.Second)
+	if _, err := f.UpdateTicket(first, func(t *freshdesktest.Ticket) { t.Subject += " (edited)" }); err != nil {
+		t.Fatal(err)
+	}
+	syncAll(t, c, store, page.Cursor)
+	expectEqual(t, f, store)
+}
