@@ -397,8 +397,8 @@ func TestFetchEmptyBody(t *testing.T) {
 // seven minutes: one query would need 400 pages of 100, past Freshdesk's
 // 300. Every ticket must arrive exactly as the fake holds it.
 func TestFetch40000TicketsPastThePageCap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("40,000 tickets")
+	if testing.Short() || raceEnabled {
+		t.Skip("40,000 tickets: run without -short and without -race")
 	}
 	f := newFake(t, nil)
 	f.GenerateTickets(40000, &freshdesktest.GenerateOptions{Spacing: 10 * time.Millisecond, Conversations: -1})
