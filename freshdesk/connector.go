@@ -36,7 +36,8 @@ type Connector struct {
 	codec incremental.Codec
 
 	mu     sync.Mutex
-	fields *ticketFields // nil until first loaded
+	fields *ticketFields               // nil until first loaded
+	agents map[int64]ticketsync.Person // nil until first loaded
 }
 
 // Interface checks.

@@ -132,8 +132,9 @@
 // "type", "group_id", "company_id", "product_id" and the custom fields by
 // their API names ("cf_product"), values as text. Description is
 // description_text, or the HTML description as text. Requester has the id,
-// name and email of the embedded requester; Assignee only the id of the
-// responder. URL is https://{subdomain}.freshdesk.com/a/tickets/{id}.
+// name and email of the embedded requester; Assignee the responder's id,
+// name and email from GET /api/v2/agents (cached, and read again when a
+// ticket names an agent the cache does not hold). URL is https://{subdomain}.freshdesk.com/a/tickets/{id}.
 //
 // Conversations become Comments, oldest first: private notes are not Public;
 // the body is body_text. The ticket's first message is its Description, not

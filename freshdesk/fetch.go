@@ -114,6 +114,9 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 			tickets = append(tickets, c.ticket(&page[i], tf))
 		}
 	}
+	if err := c.nameAssignees(ctx, tickets); err != nil {
+		return ticketsync.Page{}, c.classify(op, err)
+	}
 	if phase == listTickets {
 		if err := c.fillConversations(ctx, tickets); err != nil {
 			return ticketsync.Page{}, c.classify(op, err)
@@ -200,6 +203,65 @@ func (c *Connector) ticketFields(ctx context.Context, reload bool) (*ticketField
 	c.fields = tf
 	c.mu.Unlock()
 	return tf, nil
+}
+
+// agentPageSize is the largest page of the agents list.
+const agentPageSize = 100
+
+// nameAssignees fills the names and emails of tickets' assignees from the
+// cached agents list (GET /api/v2/agents, one credit per 100 agents),
+// loading it when absent or when an assignee is not in it, at most once
+// per call.
+func (c *Connector) nameAssignees(ctx context.Context, tickets []ticketsync.Ticket) error {
+	for reloaded := false; ; reloaded = true {
+		c.mu.Lock()
+		agents := c.agents
+		c.mu.Unlock()
+		missing := false
+		for i := range tickets {
+			a := &tickets[i].Assignee
+			if a.ID == "" {
+				continue
+			}
+			n, _ := strconv.ParseInt(a.ID, 10, 64)
+			if p, ok := agents[n]; ok {
+				*a = p
+			} else {
+				missing = true
+			}
+		}
+		if !missing || reloaded {
+			return nil
+		}
+		if err := c.loadAgents(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// loadAgents reads every agent of the account into the cache.
+func (c *Connector) loadAgents(ctx context.Context) error {
+	agents := map[int64]ticketsync.Person{}
+	ref, v := "agents", url.Values{"per_page": {strconv.Itoa(agentPageSize)}}
+	for {
+		var page []wireAgent
+		h, err := c.client.GetJSON(ctx, ref, v, &page)
+		if err != nil {
+			return err
+		}
+		for _, a := range page {
+			agents[a.ID] = ticketsync.Person{ID: id(a.ID), Name: a.Contact.Name, Email: a.Contact.Email}
+		}
+		next := httpx.NextLink(h)
+		if next == "" || len(page) == 0 {
+			break
+		}
+		ref, v = next, nil
+	}
+	c.mu.Lock()
+	c.agents = agents
+	c.mu.Unlock()
+	return nil
 }
 
 // fillConversations loads the conversations of tickets, at most

@@ -505,7 +505,7 @@ func TestFetchMapsTickets(t *testing.T) {
 		Status: ticketsync.StatusSolved, RawStatus: "Resolved", Priority: ticketsync.PriorityNormal, RawPriority: "Medium",
 		Channel:   "portal",
 		Requester: ticketsync.Person{ID: strconv.FormatInt(requester.ID, 10), Name: "Ada Okafor", Email: "ada@example.com"},
-		Assignee:  ticketsync.Person{ID: strconv.FormatInt(f.MeID(), 10)},
+		Assignee:  ticketsync.Person{ID: strconv.FormatInt(f.MeID(), 10), Name: "Clark Kent", Email: "clark@example.com"},
 		Tags:      []string{"billing"},
 		Comments: []ticketsync.Comment{
 			{ID: strconv.FormatInt(note.ID, 10), Author: ticketsync.Person{ID: strconv.FormatInt(f.MeID(), 10)},
@@ -548,4 +548,28 @@ func TestFetchPagesShiftMidSync(t *testing.T) {
 	}
 	syncAll(t, c, store, page.Cursor)
 	expectEqual(t, f, store)
+}
+
+// TestFetchNamesNewAgents: an agent added after the connector read the
+// agents list is looked up when a ticket is assigned to it.
+func TestFetchNamesNewAgents(t *testing.T) {
+	f := newFake(t, nil)
+	tickets := f.GenerateTickets(3, nil)
+	c := connector(t, f, nil)
+	store := memstore.New()
+	cursor, _ := syncAll(t, c, store, "")
+	agent := f.CreateAgent(freshdesktest.Agent{Name: "Lois Lane", Email: "lois@example.com"})
+	f.Advance(time.Minute)
+	if _, err := f.UpdateTicket(tickets[1].ID, func(t *freshdesktest.Ticket) { t.ResponderID = agent.ID }); err != nil {
+		t.Fatal(err)
+	}
+	syncAll(t, c, store, cursor)
+	got, _ := store.Ticket(context.Background(), "fd", strconv.FormatInt(tickets[1].ID, 10))
+	want := ticketsync.Person{ID: strconv.FormatInt(agent.ID, 10), Name: "Lois Lane", Email: "lois@example.com"}
+	if got.Assignee != want {
+		t.Errorf("assignee %+v, want %+v", got.Assignee, want)
+	}
+	if n := f.RequestCount("GET", "/api/v2/agents"); n != 2 {
+		t.Errorf("the agents list was read %d times, want 2: once, and again for the new agent", n)
+	}
 }

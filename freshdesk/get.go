@@ -83,6 +83,9 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 			tickets = append(tickets, *t)
 		}
 	}
+	if err := c.nameAssignees(ctx, tickets); err != nil {
+		return nil, c.classify("get tickets by id", err)
+	}
 	return tickets, nil
 }
 

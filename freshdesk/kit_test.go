@@ -204,6 +204,9 @@ func want(f *freshdesktest.Server) []ticketsync.Ticket {
 		}
 		if t.ResponderID != 0 {
 			w.Assignee = ticketsync.Person{ID: strconv.FormatInt(t.ResponderID, 10)}
+			if a, ok := f.Agent(t.ResponderID); ok {
+				w.Assignee.Name, w.Assignee.Email = a.Name, a.Email
+			}
 		}
 		fields := map[string]string{}
 		if t.Type != "" {

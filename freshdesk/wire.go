@@ -16,6 +16,15 @@ type wireContact struct {
 	Email string `json:"email"`
 }
 
+// wireAgent is one agent of GET /agents.
+type wireAgent struct {
+	ID      int64 `json:"id"`
+	Contact struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	} `json:"contact"`
+}
+
 type wireTicket struct {
 	ID              int64                      `json:"id"`
 	Subject         string                     `json:"subject"`

@@ -46,7 +46,8 @@
 // empty body), GET /api/v2/tickets/{id}/conversations (per_page up to 100,
 // Link paging; replies and private notes, incoming for the customer's) and
 // GET /api/v2/ticket_fields (the status field's choices, code to agent and
-// customer labels, custom statuses from 6, and custom fields).
+// customer labels, custom statuses from 6, and custom fields) and
+// GET /api/v2/agents (per_page up to 100, Link paging).
 //
 // Rate limits on windows of the fake's clock: the plan's account-wide
 // budget in credits (Growth 200 a minute, Pro 400, Enterprise 700; each

@@ -1,6 +1,12 @@
 package freshdesktest
 
-import "strconv"
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
+)
 
 // ticketFieldsJSON serves GET /api/v2/ticket_fields: the default fields,
 // the status field's choices (code to agent and customer labels, custom
@@ -29,4 +35,28 @@ func (s *Server) ticketFieldsJSON() []map[string]any {
 			"position": 10 + i, "default": false, "required_for_closure": false})
 	}
 	return out
+}
+
+// agentsLocked serves GET /api/v2/agents: the account's agents by id,
+// per_page up to 100, Link paging.
+func (s *Server) agentsLocked(r *http.Request) response {
+	page, per, bad := pageParams(r.URL.Query(), 100)
+	if bad != nil {
+		return *bad
+	}
+	ids := make([]int64, 0, len(s.agents))
+	for id := range s.agents {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	lo, hi, more := fakeapi.Window(len(ids), page, per)
+	out := make([]map[string]any, 0, hi-lo)
+	for _, id := range ids[lo:hi] {
+		out = append(out, s.agentJSON(s.agents[id]))
+	}
+	resp := jsonResponse(http.StatusOK, out)
+	if more {
+		fakeapi.SetLinkNext(resp.header, r, "page", strconv.Itoa(page+1))
+	}
+	return resp
 }

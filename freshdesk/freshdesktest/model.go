@@ -236,6 +236,17 @@ func (s *Server) Contact(id int64) (Contact, bool) {
 	return *c, true
 }
 
+// Agent returns an agent by id.
+func (s *Server) Agent(id int64) (Agent, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.agents[id]
+	if !ok {
+		return Agent{}, false
+	}
+	return *a, true
+}
+
 // SetTicketScope changes the ticket scope of the agent the API key belongs
 // to: 2 or 3 make it see only some tickets.
 func (s *Server) SetTicketScope(scope int) {

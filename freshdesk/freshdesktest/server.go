@@ -255,6 +255,7 @@ const (
 	routeTicket
 	routeConversations
 	routeTicketFields
+	routeAgents
 )
 
 func parseRoute(path string) (route, int64) {
@@ -265,6 +266,8 @@ func parseRoute(path string) (route, int64) {
 		return routeTickets, 0
 	case "/api/v2/ticket_fields":
 		return routeTicketFields, 0
+	case "/api/v2/agents":
+		return routeAgents, 0
 	}
 	rest, ok := strings.CutPrefix(path, "/api/v2/tickets/")
 	if !ok {
@@ -365,6 +368,8 @@ func (s *Server) handle(r *http.Request) response {
 		resp = s.conversationsLocked(r, agent, id)
 	case routeTicketFields:
 		resp = jsonResponse(http.StatusOK, s.ticketFieldsJSON())
+	case routeAgents:
+		resp = s.agentsLocked(r)
 	}
 	s.mu.Unlock()
 	for k, v := range h {
