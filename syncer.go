@@ -120,6 +120,9 @@ type Syncer struct {
 	inflight int
 	running  bool          // Run is in progress
 	wake     chan struct{} // nudges Run's loop; buffered, size 1
+
+	// webhooks are the registrations RegisterWebhook made, by connector id.
+	webhooks map[string]WebhookRegistration
 }
 
 // entry is one registered connector and its schedule.
