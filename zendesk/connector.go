@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -34,6 +36,12 @@ type Connector struct {
 	// ticket events export, which sideloads none, name their authors.
 	mu    sync.Mutex
 	users map[int64]wireUser
+
+	// secrets are the accepted webhook signing secrets: the Config's and
+	// those RegisterWebhook added. Replaced whole under secretsMu, read
+	// without a lock.
+	secretsMu sync.Mutex
+	secrets   atomic.Pointer[[]string]
 }
 
 // Interface checks.
@@ -84,12 +92,15 @@ func newConnector(cfg Config, sleep func(context.Context, time.Duration) error) 
 	if err != nil {
 		return nil, err // "zendesk: ..." already, without credentials
 	}
-	return &Connector{
+	c := &Connector{
 		cfg:    s,
 		client: client,
 		export: perMinute(s.ExportRequestsPerMinute, 60.0/62),
 		users:  make(map[int64]wireUser),
-	}, nil
+	}
+	secrets := slices.Clone(s.secrets)
+	c.secrets.Store(&secrets)
+	return c, nil
 }
 
 // perMinute returns a limiter that never lets more than limit requests into

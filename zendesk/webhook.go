@@ -46,13 +46,14 @@ func Sign(secret, timestamp string, body []byte) string {
 }
 
 // VerifyWebhook checks the delivery's X-Zendesk-Webhook-Signature against
-// every configured secret, in constant time, and that its signed
-// X-Zendesk-Webhook-Signature-Timestamp is within Config.WebhookTolerance
-// of the clock. It returns an error matching ticketsync.ErrInvalidSignature
+// every configured secret and every secret RegisterWebhook added, in
+// constant time, and that its signed X-Zendesk-Webhook-Signature-Timestamp
+// is within Config.WebhookTolerance of the clock. It returns an error matching ticketsync.ErrInvalidSignature
 // when the signature is missing, malformed, wrong or too old, and also
 // when no secret is configured. It does not read r.Body.
 func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
-	if len(c.cfg.secrets) == 0 {
+	secrets := *c.secrets.Load()
+	if len(secrets) == 0 {
 		return invalid(webhooksig.Invalid("no webhook signing secret is configured (Config.WebhookSecret)"))
 	}
 	sig := strings.TrimSpace(r.Header.Get(SignatureHeader))
@@ -68,7 +69,7 @@ func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
 		return invalid(err)
 	}
 	v := signature
-	v.Secrets = c.cfg.secrets
+	v.Secrets = secrets
 	if err := v.Verify(webhooksig.Message([]byte(ts), body), sig); err != nil {
 		return invalid(err)
 	}

@@ -130,9 +130,15 @@ var validStatus = map[string]bool{"new": true, "open": true, "pending": true, "h
 // "web"; RequesterID and SubmitterID default to a generated end user. The
 // Description becomes the ticket's first, public comment by the requester.
 func (s *Server) CreateTicket(t Ticket) (Ticket, error) {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.createTicketLocked(t)
+	out, err := s.createTicketLocked(t)
+	if err == nil {
+		n.set(out.ID, "ticket.created")
+	}
+	return out, err
 }
 
 func (s *Server) createTicketLocked(t Ticket) (Ticket, error) {
@@ -199,6 +205,8 @@ func (s *Server) createTicketLocked(t Ticket) (Ticket, error) {
 // GeneratedAt with the clock. fn may not change the ID; a change of Status to
 // "deleted" is refused (use DeleteTicket).
 func (s *Server) UpdateTicket(id int64, fn func(*Ticket)) (Ticket, error) {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, ok := s.tickets[id]
@@ -245,6 +253,7 @@ func (s *Server) UpdateTicket(id int64, fn func(*Ticket)) (Ticket, error) {
 	}
 	s.audits = append(s.audits, a)
 	rec.Ticket = cloneTicket(t)
+	n.set(id, changedEvents(before, t)...)
 	return cloneTicket(t), nil
 }
 
@@ -266,6 +275,8 @@ func (s *Server) TouchTicket(id int64) error {
 // disappears from show, show_many and comments (404), and the incremental
 // export lists it once more with status "deleted" unless exclude_deleted=true.
 func (s *Server) DeleteTicket(id int64) error {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, ok := s.tickets[id]
@@ -279,6 +290,7 @@ func (s *Server) DeleteTicket(id int64) error {
 	s.audits = append(s.audits, a)
 	rec.Status = "deleted"
 	rec.UpdatedAt, rec.GeneratedAt = now, now
+	n.set(id, "ticket.soft_deleted")
 	return nil
 }
 
@@ -286,6 +298,8 @@ func (s *Server) DeleteTicket(id int64) error {
 // and GeneratedAt. A zero AuthorID means the ticket's requester; a zero
 // CreatedAt means the clock's time. It returns the comment as stored.
 func (s *Server) AddComment(ticketID int64, c Comment) (Comment, error) {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, ok := s.tickets[ticketID]
@@ -322,6 +336,7 @@ func (s *Server) AddComment(ticketID int64, c Comment) (Comment, error) {
 	if c.CreatedAt.After(rec.GeneratedAt) {
 		rec.GeneratedAt = c.CreatedAt
 	}
+	n.set(ticketID, "ticket.comment_added")
 	return c, nil
 }
 

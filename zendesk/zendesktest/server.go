@@ -113,6 +113,8 @@ type Server struct {
 	deliveries    int64
 
 	plan, export *fakeapi.RateWindow
+
+	hooks hookState
 }
 
 // Request is one request the fake received, as its request log keeps it.
@@ -172,6 +174,7 @@ func New(opts *Options) *Server {
 	}
 	s.plan = fakeapi.NewRateWindow(o.RateLimit, o.RateWindow, fakeapi.RateHeaders{})
 	s.export = fakeapi.NewRateWindow(o.ExportRateLimit, o.RateWindow, fakeapi.RateHeaders{})
+	s.hooks.client = &http.Client{Timeout: DeliveryTimeout}
 	s.Server = fakeapi.New(http.HandlerFunc(s.serve), &fakeapi.Options{Start: o.Start, ErrorBody: errorBody})
 	admin := s.createUserLocked(User{Name: "Account Admin", Email: o.Email, Role: o.Role,
 		CreatedAt: s.Now().Add(-2 * 365 * 24 * time.Hour)})
@@ -188,6 +191,13 @@ func NewServer(tb testing.TB, opts *Options) *Server {
 		tb.Cleanup(s.Close)
 	}
 	return s
+}
+
+// Close waits for the webhook deliveries in flight, then shuts the server
+// down.
+func (s *Server) Close() {
+	s.hooks.wg.Wait()
+	s.Server.Close()
 }
 
 // AdminID is the id of the token user.
@@ -364,7 +374,8 @@ func (s *Server) handleLocked(r *http.Request) (response, string) {
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		return response{status: http.StatusNotFound, header: h, body: []byte(htmlErrorPage)}, ""
 	}
-	if rt == routeNone || r.Method != http.MethodGet && r.Method != http.MethodHead {
+	isHooks := r.URL.Path == "/api/v2/webhooks" || r.URL.Path == "/api/v2/webhooks.json" || strings.HasPrefix(r.URL.Path, "/api/v2/webhooks/")
+	if !isHooks && (rt == routeNone || r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		return errorResponse(http.StatusNotFound, "InvalidEndpoint", "Not found"), ""
 	}
 	p, ok := s.authenticate(r)
@@ -401,6 +412,11 @@ func (s *Server) handleLocked(r *http.Request) (response, string) {
 		return resp, p.how
 	}
 
+	if isHooks {
+		resp := s.webhooksLocked(r, p, now)
+		rateHeaders(resp.header, r.Method == http.MethodGet)
+		return resp, p.how
+	}
 	var resp response
 	switch rt {
 	case routeMe:
