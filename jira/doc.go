@@ -1,0 +1,2 @@
+// Package jira connects ticketsync to Jira Service Management on Jira Cloud.
+package jira
