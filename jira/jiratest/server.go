@@ -1,0 +1,596 @@
+package jiratest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultEmail     = "agent@acme.example"
+	DefaultToken     = "ATATT3xFfGF0-fake-api-token-0123456789"
+	DefaultAccountID = "5b10a2844c20165700ede21g"
+	DefaultTimeZone  = "Australia/Sydney"
+	DefaultCloudID   = "11111111-2222-3333-4444-555555555555"
+	// DefaultRequestTypeField and DefaultParticipantsField are the ids of
+	// JSM's "Request Type" and "Request participants" custom fields; every
+	// site has its own.
+	DefaultRequestTypeField  = "customfield_10010"
+	DefaultParticipantsField = "customfield_10026"
+	// DefaultSearchMaxResults is the most issues a search page holds when
+	// fields other than id and key are requested; IDSearchMaxResults when
+	// only id or key are.
+	DefaultSearchMaxResults = 100
+	IDSearchMaxResults      = 5000
+	// DefaultSearchComments is how many comments the comment field of a
+	// search or bulk fetch result holds; the rest come from the comment
+	// endpoint.
+	DefaultSearchComments = 20
+	// CommentPageMax is the most comments GET .../comment returns a page.
+	CommentPageMax = 100
+	// BulkFetchMax is the most ids POST /rest/api/3/issue/bulkfetch takes.
+	BulkFetchMax = 100
+	// PageTokenLifetime is how long a search's nextPageToken stays valid.
+	PageTokenLifetime = 7 * 24 * time.Hour
+)
+
+// Options configure a Server. The zero value, or nil, means the defaults.
+type Options struct {
+	// Email and Token are the accepted Basic credentials; DefaultEmail and
+	// DefaultToken when empty.
+	Email, Token string
+	// OAuthToken, when set, is an accepted OAuth 2.0 Bearer token for
+	// requests under /ex/jira/{CloudID}.
+	OAuthToken string
+	// CloudID is the site's cloud id; DefaultCloudID when empty.
+	CloudID string
+	// TimeZone is the user's profile time zone, in which JQL date literals
+	// are read and datetimes written; DefaultTimeZone when empty.
+	TimeZone string
+	// Start is the fake clock's first reading; 2026-03-02T09:00:00Z when
+	// zero.
+	Start time.Time
+	// IndexLag is how long, on the fake's clock, a change takes to show in
+	// search; zero means at once. SetIndexLag changes it later.
+	IndexLag time.Duration
+	// SearchComments is how many comments search and bulk fetch embed;
+	// DefaultSearchComments when zero.
+	SearchComments int
+	// AmbiguousEarlier makes a JQL date literal that names two instants
+	// (clocks set back) read as the earlier one; the default is the later
+	// one, the reading that loses changes for a client that writes the
+	// literal naively.
+	AmbiguousEarlier bool
+	// RateLimit requests are allowed per RateWindow per user; no limit
+	// when zero or negative. RateWindow defaults to a minute.
+	RateLimit  int
+	RateWindow time.Duration
+}
+
+// Server is a running fake Jira Cloud site with Jira Service Management.
+// Its methods are safe for concurrent use, also while requests are served.
+type Server struct {
+	// URL is the site's base URL, to be given to a connector as its
+	// BaseURL.
+	URL string
+
+	ts   *httptest.Server
+	opts Options
+
+	mu        sync.Mutex
+	now       time.Time
+	lag       time.Duration
+	zone      *time.Location
+	zoneName  string
+	me        User
+	users     map[string]*User
+	projects  []*Project
+	visible   map[string]bool // project keys the user may browse; nil: all
+	issues    map[int64]*issue
+	deleted   map[int64]*Issue
+	nextIssue int64
+	nextComm  int64
+	nextKey   map[string]int
+	revoked   bool
+
+	faults  []*Fault
+	log     []Request
+	window  []time.Time
+	early   int
+	holdTil time.Time
+}
+
+// User is a Jira user: an agent or a JSM customer.
+type User struct {
+	AccountID   string
+	DisplayName string
+	Email       string
+	// HideEmail leaves emailAddress out, as a user's privacy settings do.
+	HideEmail bool
+	// Customer marks a JSM customer (accountType "customer").
+	Customer bool
+	TimeZone string
+}
+
+// Project is a Jira project; ServiceDesk ones are listed by the JSM API.
+type Project struct {
+	ID            string
+	Key           string
+	Name          string
+	ServiceDesk   bool
+	ServiceDeskID string
+}
+
+// Issue is an issue as the fake holds it. Description and comment bodies
+// are ADF documents (see Doc).
+type Issue struct {
+	ID           int64
+	Key          string
+	Project      string // project key
+	Summary      string
+	Description  json.RawMessage
+	Status       string // a name of Statuses
+	Priority     string // Highest, High, Medium, Low, Lowest or ""
+	IssueType    string
+	RequestType  string // JSM request type name, "" for none
+	Reporter     string // account ids
+	Assignee     string
+	Participants []string
+	Labels       []string
+	Created      time.Time
+	Updated      time.Time
+	Comments     []Comment
+}
+
+// Comment is a comment on an issue. Public false is a JSM internal note.
+type Comment struct {
+	ID      int64
+	Author  string
+	Body    json.RawMessage
+	Public  bool
+	Created time.Time
+	Updated time.Time
+}
+
+// issue is an issue with the versions the search index holds.
+type issue struct {
+	cur      *Issue
+	versions []version // oldest first
+}
+
+// version is what the index holds of an issue from VisibleAt on.
+type version struct {
+	snap      Issue
+	visibleAt time.Time
+}
+
+// Statuses is the fake's workflow: status names and their categories, as a
+// JSM service project's default workflow has them.
+var Statuses = map[string]string{
+	"Open": "new", "To Do": "new", "Waiting for support": "new",
+	"In Progress": "indeterminate", "Waiting for customer": "indeterminate", "Pending": "indeterminate",
+	"Escalated": "indeterminate", "Work in progress": "indeterminate",
+	"Resolved": "done", "Closed": "done", "Canceled": "done", "Done": "done",
+}
+
+// statusIDs are the statuses' ids.
+var statusIDs = map[string]int{
+	"Open": 1, "To Do": 10000, "Waiting for support": 10001, "In Progress": 3, "Waiting for customer": 10002,
+	"Pending": 10003, "Escalated": 10004, "Work in progress": 10005, "Resolved": 5, "Closed": 6,
+	"Canceled": 10006, "Done": 10007,
+}
+
+// Priorities are Jira's default priority names, highest first.
+var Priorities = []string{"Highest", "High", "Medium", "Low", "Lowest"}
+
+// New starts a fake Jira site on a loopback port, holding one service desk
+// project "SUP" and one software project "DEV". Close it when done.
+func New(opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Email == "" {
+		o.Email = DefaultEmail
+	}
+	if o.Token == "" {
+		o.Token = DefaultToken
+	}
+	if o.CloudID == "" {
+		o.CloudID = DefaultCloudID
+	}
+	if o.TimeZone == "" {
+		o.TimeZone = DefaultTimeZone
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	}
+	if o.SearchComments == 0 {
+		o.SearchComments = DefaultSearchComments
+	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = time.Minute
+	}
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		panic(fmt.Sprintf("jiratest: time zone %q: %v", o.TimeZone, err))
+	}
+	s := &Server{
+		opts:      o,
+		now:       o.Start,
+		lag:       o.IndexLag,
+		zone:      loc,
+		zoneName:  o.TimeZone,
+		users:     map[string]*User{},
+		issues:    map[int64]*issue{},
+		deleted:   map[int64]*Issue{},
+		nextIssue: 10000,
+		nextComm:  10000,
+		nextKey:   map[string]int{},
+	}
+	s.me = User{AccountID: DefaultAccountID, DisplayName: "Agnes Agent", Email: o.Email, TimeZone: o.TimeZone}
+	s.users[s.me.AccountID] = &s.me
+	s.projects = []*Project{
+		{ID: "10000", Key: "SUP", Name: "Support", ServiceDesk: true, ServiceDeskID: "1"},
+		{ID: "10001", Key: "DEV", Name: "Development"},
+	}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.ts.URL
+	return s
+}
+
+// NewServer starts a fake as New does and closes it when tb ends.
+func NewServer(tb testing.TB, opts *Options) *Server {
+	tb.Helper()
+	s := New(opts)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close shuts the fake down.
+func (s *Server) Close() { s.ts.Close() }
+
+// Client returns an *http.Client for the fake's listener.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Email and Token return the accepted Basic credentials.
+func (s *Server) Email() string { return s.opts.Email }
+
+// Token returns the accepted API token.
+func (s *Server) Token() string { return s.opts.Token }
+
+// CloudID returns the site's cloud id, for OAuth requests.
+func (s *Server) CloudID() string { return s.opts.CloudID }
+
+// Me returns the user the credentials belong to.
+func (s *Server) Me() User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.me
+}
+
+// Now returns the fake's clock.
+func (s *Server) Now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now
+}
+
+// Advance moves the fake's clock forward.
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = s.now.Add(d)
+}
+
+// SetNow sets the fake's clock; it never moves back.
+func (s *Server) SetNow(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.After(s.now) {
+		s.now = t
+	}
+}
+
+// Sleep advances the fake's clock by d, for a client's retry waits: a client
+// given it as its sleep function waits on the fake's clock, and the fake
+// sees whether it waited as long as Retry-After said.
+func (s *Server) Sleep(d time.Duration) { s.Advance(d) }
+
+// SetIndexLag sets how long changes made from now on take to show in
+// search.
+func (s *Server) SetIndexLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lag = d
+}
+
+// SetTimeZone changes the user's profile time zone, as the user can at any
+// time.
+func (s *Server) SetTimeZone(name string) error {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.zone, s.zoneName, s.me.TimeZone = loc, name, name
+	return nil
+}
+
+// RevokeToken makes the API token invalid, as when it expires: requests
+// with it are then served as the anonymous user.
+func (s *Server) RevokeToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked = true
+}
+
+// SetAccess limits the projects the user may browse to keys (none at
+// all when keys is empty), as a missing project role does.
+func (s *Server) SetAccess(keys ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.visible = map[string]bool{}
+	for _, k := range keys {
+		s.visible[k] = true
+	}
+}
+
+// SetAccessAll lets the user browse every project again.
+func (s *Server) SetAccessAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.visible = nil
+}
+
+// AddProject adds a project; a service desk project gets a service desk id.
+func (s *Server) AddProject(key, name string, serviceDesk bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &Project{ID: strconv.Itoa(10000 + len(s.projects)), Key: key, Name: name, ServiceDesk: serviceDesk}
+	if serviceDesk {
+		n := 0
+		for _, q := range s.projects {
+			if q.ServiceDesk {
+				n++
+			}
+		}
+		p.ServiceDeskID = strconv.Itoa(n + 1)
+	}
+	s.projects = append(s.projects, p)
+}
+
+// AddUser adds a user (an agent or a customer) and returns its account id.
+func (s *Server) AddUser(u User) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.AccountID == "" {
+		u.AccountID = fmt.Sprintf("qm:%08x-fake-%d", len(s.users)+1, len(s.users)+1)
+	}
+	if u.TimeZone == "" {
+		u.TimeZone = "UTC"
+	}
+	s.users[u.AccountID] = &u
+	return u.AccountID
+}
+
+// User returns a user by account id.
+func (s *Server) User(accountID string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[accountID]
+	if !ok {
+		return User{}, false
+	}
+	return *u, true
+}
+
+// CreateIssue creates an issue at the fake's clock and returns it. ID, Key,
+// Created and Updated are set by the fake; Project defaults to "SUP",
+// Status to "Waiting for support", IssueType to "Service Request", Reporter
+// to the user. Comments given are added with increasing times.
+func (s *Server) CreateIssue(in Issue) Issue {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in.Project == "" {
+		in.Project = "SUP"
+	}
+	if in.Status == "" {
+		in.Status = "Waiting for support"
+	}
+	if in.IssueType == "" {
+		in.IssueType = "Service Request"
+	}
+	if in.Reporter == "" {
+		in.Reporter = s.me.AccountID
+	}
+	s.nextIssue++
+	s.nextKey[in.Project]++
+	in.ID = s.nextIssue
+	in.Key = in.Project + "-" + strconv.Itoa(s.nextKey[in.Project])
+	in.Created, in.Updated = s.now, s.now
+	comments := in.Comments
+	in.Comments = nil
+	for _, c := range comments {
+		s.nextComm++
+		c.ID = s.nextComm
+		if c.Author == "" {
+			c.Author = s.me.AccountID
+		}
+		c.Created, c.Updated = s.now, s.now
+		in.Comments = append(in.Comments, c)
+	}
+	is := &issue{cur: cloneIssue(&in)}
+	s.issues[in.ID] = is
+	s.indexLocked(is)
+	return *cloneIssue(&in)
+}
+
+// UpdateIssue changes an issue through fn and stamps it updated now. It
+// returns false when there is no such issue. fn must not change ID, Key,
+// Created or Comments.
+func (s *Server) UpdateIssue(id int64, fn func(*Issue)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issues[id]
+	if !ok {
+		return false
+	}
+	c := cloneIssue(is.cur)
+	fn(c)
+	c.ID, c.Key, c.Created, c.Comments = is.cur.ID, is.cur.Key, is.cur.Created, is.cur.Comments
+	c.Updated = s.now
+	is.cur = c
+	s.indexLocked(is)
+	return true
+}
+
+// MoveIssue moves an issue to another project: its key changes, its id
+// stays.
+func (s *Server) MoveIssue(id int64, project string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issues[id]
+	if !ok {
+		return "", false
+	}
+	c := cloneIssue(is.cur)
+	s.nextKey[project]++
+	c.Project, c.Key, c.Updated = project, project+"-"+strconv.Itoa(s.nextKey[project]), s.now
+	is.cur = c
+	s.indexLocked(is)
+	return c.Key, true
+}
+
+// AddComment adds a comment to an issue (which updates the issue) and
+// returns the comment's id, or 0 when there is no such issue.
+func (s *Server) AddComment(issueID int64, c Comment) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issues[issueID]
+	if !ok {
+		return 0
+	}
+	s.nextComm++
+	c.ID = s.nextComm
+	if c.Author == "" {
+		c.Author = s.me.AccountID
+	}
+	c.Created, c.Updated = s.now, s.now
+	cur := cloneIssue(is.cur)
+	cur.Comments = append(cur.Comments, c)
+	cur.Updated = s.now
+	is.cur = cur
+	s.indexLocked(is)
+	return c.ID
+}
+
+// DeleteIssue deletes an issue. Search never shows it again, bulk fetch
+// leaves it out, and its comment endpoint answers 404.
+func (s *Server) DeleteIssue(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issues[id]
+	if !ok {
+		return false
+	}
+	delete(s.issues, id)
+	s.deleted[id] = is.cur
+	return true
+}
+
+// Issue returns an issue as the fake holds it now.
+func (s *Server) Issue(id int64) (Issue, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issues[id]
+	if !ok {
+		return Issue{}, false
+	}
+	return *cloneIssue(is.cur), true
+}
+
+// IssueIDs returns the ids of the issues that exist, ascending.
+func (s *Server) IssueIDs() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, 0, len(s.issues))
+	for id := range s.issues {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// indexLocked records the issue's current state for search, visible after
+// the lag.
+func (s *Server) indexLocked(is *issue) {
+	is.versions = append(is.versions, version{snap: *cloneIssue(is.cur), visibleAt: s.now.Add(s.lag)})
+}
+
+// indexed returns what search sees of an issue now, or nil.
+func (is *issue) indexed(now time.Time) *Issue {
+	for i := len(is.versions) - 1; i >= 0; i-- {
+		if !is.versions[i].visibleAt.After(now) {
+			return &is.versions[i].snap
+		}
+	}
+	return nil
+}
+
+func cloneIssue(in *Issue) *Issue {
+	c := *in
+	c.Labels = slices.Clone(in.Labels)
+	c.Participants = slices.Clone(in.Participants)
+	c.Comments = slices.Clone(in.Comments)
+	c.Description = slices.Clone(in.Description)
+	return &c
+}
+
+// Doc returns an ADF document holding paragraphs of plain text, one per
+// argument.
+func Doc(paragraphs ...string) json.RawMessage {
+	type node struct {
+		Type    string `json:"type"`
+		Text    string `json:"text,omitempty"`
+		Version int    `json:"version,omitempty"`
+		Content []node `json:"content,omitempty"`
+	}
+	doc := node{Type: "doc", Version: 1, Content: []node{}}
+	for _, p := range paragraphs {
+		para := node{Type: "paragraph"}
+		if p != "" {
+			para.Content = []node{{Type: "text", Text: p}}
+		}
+		doc.Content = append(doc.Content, para)
+	}
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+// projectLocked returns a project by key or id, case-insensitively.
+func (s *Server) projectLocked(ref string) *Project {
+	for _, p := range s.projects {
+		if strings.EqualFold(p.Key, ref) || p.ID == ref || strings.EqualFold(p.Name, ref) {
+			return p
+		}
+	}
+	return nil
+}
+
+// canBrowseLocked reports whether the principal may see a project.
+func (s *Server) canBrowseLocked(anon bool, key string) bool {
+	if anon {
+		return false
+	}
+	return s.visible == nil || s.visible[key]
+}
