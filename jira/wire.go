@@ -86,12 +86,12 @@ type wireRequestType struct {
 }
 
 type wireComment struct {
-	ID       string   `json:"id"`
-	Author   wireUser `json:"author"`
-	Body     richText `json:"body"`
-	Created  jiraTime `json:"created"`
-	Updated  jiraTime `json:"updated"`
-	JSDPublic *bool   `json:"jsdPublic"`
+	ID        string   `json:"id"`
+	Author    wireUser `json:"author"`
+	Body      richText `json:"body"`
+	Created   jiraTime `json:"created"`
+	Updated   jiraTime `json:"updated"`
+	JSDPublic *bool    `json:"jsdPublic"`
 }
 
 // wireCommentPage is the issue's comment field in search and bulk fetch
