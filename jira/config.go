@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ticketsync/ticketsync/internal/redact"
 )
 
 // Defaults of Config.
@@ -226,60 +228,28 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-const redacted = "[redacted]"
-
 // String returns the Config with every token and secret replaced by
 // "[redacted]" (or "" when unset), so that it may be logged.
 func (c Config) String() string {
-	var b strings.Builder
-	b.WriteString("jira.Config{")
-	field := func(name, value string) {
-		if b.Len() > len("jira.Config{") {
-			b.WriteString(", ")
-		}
-		b.WriteString(name)
-		b.WriteString(": ")
-		b.WriteString(value)
-	}
-	secret := func(v string) string {
-		if v == "" {
-			return `""`
-		}
-		return redacted
-	}
-	field("Subdomain", fmt.Sprintf("%q", c.Subdomain))
-	field("Email", fmt.Sprintf("%q", c.Email))
-	field("APIToken", secret(c.APIToken))
-	if c.TokenSource != nil {
-		field("TokenSource", redacted)
-	} else {
-		field("TokenSource", "nil")
-	}
-	if c.CloudID != "" {
-		field("CloudID", fmt.Sprintf("%q", c.CloudID))
-	}
-	field("Projects", fmt.Sprintf("%q", c.Projects))
-	if c.JQL != "" {
-		field("JQL", fmt.Sprintf("%q", c.JQL))
-	}
-	field("BaseURL", fmt.Sprintf("%q", c.BaseURL))
-	if c.HTTPClient != nil {
-		field("HTTPClient", "set")
-	}
-	if !c.StartTime.IsZero() {
-		field("StartTime", c.StartTime.UTC().Format(time.RFC3339))
-	}
-	field("RequestsPerMinute", fmt.Sprint(c.RequestsPerMinute))
-	if c.PageSize != 0 {
-		field("PageSize", fmt.Sprint(c.PageSize))
-	}
-	if c.SearchLag != 0 {
-		field("SearchLag", c.SearchLag.String())
-	}
-	field("WebhookSecret", secret(c.WebhookSecret))
-	field("WebhookSecrets", fmt.Sprintf("[%d %s]", len(c.WebhookSecrets), redacted))
-	b.WriteString("}")
-	return b.String()
+	var p redact.Printer
+	p.Start("jira.Config")
+	p.Quote("Subdomain", c.Subdomain)
+	p.Quote("Email", c.Email)
+	p.Secret("APIToken", c.APIToken)
+	p.Set("TokenSource", c.TokenSource != nil)
+	p.Value("CloudID", c.CloudID)
+	p.Value("Projects", fmt.Sprintf("%q", c.Projects))
+	p.Value("JQL", c.JQL)
+	p.Quote("BaseURL", c.BaseURL)
+	p.Set("HTTPClient", c.HTTPClient != nil)
+	p.Value("StartTime", c.StartTime)
+	p.Value("RequestsPerMinute", c.RequestsPerMinute)
+	p.Value("PageSize", c.PageSize)
+	p.Value("SearchLag", c.SearchLag)
+	p.Secret("WebhookSecret", c.WebhookSecret)
+	p.Secrets("WebhookSecrets", c.WebhookSecrets)
+	p.Set("Logger", c.Logger != nil)
+	return p.String()
 }
 
 // GoString is String, for the %#v verb.
@@ -287,10 +257,4 @@ func (c Config) GoString() string { return c.String() }
 
 // Format writes String for every verb, so that no verb or flag (%v, %+v,
 // %#v, %s, %q, %x) prints a token.
-func (c Config) Format(f fmt.State, verb rune) {
-	s := c.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String()) }

@@ -1,6 +1,7 @@
 package jira
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,12 +54,13 @@ func newConnector(cfg Config, now func() time.Time, sleep func(context.Context, 
 		return nil, err
 	}
 	hc := httpx.Config{
-		Platform:   Platform,
-		BaseURL:    s.apiRoot,
-		HTTPClient: s.HTTPClient,
-		Logger:     s.Logger,
-		Now:        now,
-		Sleep:      sleep,
+		Platform:    Platform,
+		BaseURL:     s.apiRoot,
+		HTTPClient:  s.HTTPClient,
+		Logger:      s.Logger,
+		Now:         now,
+		Sleep:       sleep,
+		DecodeError: decodeError,
 	}
 	if s.RequestsPerMinute > 0 {
 		hc.Limiter = rate.NewLimiter(rate.Limit(float64(s.RequestsPerMinute)/60), 1)
@@ -111,66 +113,33 @@ func loginFailed(h http.Header) bool {
 // errAnonymous is an answer Jira gave as the anonymous user.
 var errAnonymous = fmt.Errorf("jira answered as the anonymous user (X-Seraph-LoginReason: AUTHENTICATED_FAILED): %w", ticketsync.ErrUnauthorized)
 
-// Error is an error of this package: what the connector was doing, what
-// went wrong and, where a person can act on it, what to check. It wraps the
-// cause, so that errors.Is(err, ticketsync.ErrUnauthorized) and
-// errors.As(err, new(*ticketsync.APIError)) work. Its text never holds a
-// credential:
-//
-//	jira: test credentials: 401 unauthorized: check the email and API token (...)
-type Error struct {
-	Op   string // "test credentials", "search issues updated since 2026-03-01T10:00Z", ...
-	Err  error  // the cause: a *ticketsync.APIError, a sentinel, a network error
-	Hint string // what to check, or ""
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("jira: ")
-	b.WriteString(e.Op)
-	b.WriteString(": ")
-	b.WriteString(causeText(e.Err))
-	if e.Hint != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Hint)
-	}
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// causeText is err's text without the platform and request prefix the HTTP
-// stack puts in front, which Error.Op replaces.
-func causeText(err error) string {
-	var api *ticketsync.APIError
-	if errors.As(err, &api) {
-		s := strconv.Itoa(api.StatusCode) + " " + strings.ToLower(http.StatusText(api.StatusCode))
-		if api.Message != "" && api.Message != http.StatusText(api.StatusCode) {
-			s += ": " + api.Message
-		}
-		if api.RetryAfter > 0 {
-			s += " (retry after " + api.RetryAfter.String() + ")"
-		}
-		return s
-	}
-	var re *httpx.RequestError
-	if errors.As(err, &re) {
-		return re.Err.Error()
-	}
-	return err.Error()
-}
-
-// wrap makes err an *Error of op, with the hint its kind calls for.
+// wrap names the operation err happened in. A *ticketsync.APIError gets
+// Op, and a Hint when Jira's answer did not give one; other errors (the
+// network, an anonymous answer, a cursor) are wrapped with the operation
+// and the hint their kind calls for. Errors keep matching the sentinels.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	var api *ticketsync.APIError
+	if errors.As(err, &api) {
+		if api.Op != "" {
+			return err // wrapped already
+		}
+		e := *api
+		e.Op = op
+		if e.Hint == "" {
+			e.Hint = hintFor(err)
+		}
+		return &e
+	}
+	if strings.HasPrefix(err.Error(), "jira: ") {
 		return err
 	}
-	return &Error{Op: op, Err: err, Hint: hintFor(err)}
+	if h := hintFor(err); h != "" {
+		return fmt.Errorf("jira: %s: %w; %s", op, err, h)
+	}
+	return fmt.Errorf("jira: %s: %w", op, err)
 }
 
 // hintFor returns what a person should check for err.
@@ -184,6 +153,27 @@ func hintFor(err error) string {
 		return hintSubdomain
 	}
 	return ""
+}
+
+// decodeError reads Jira's error bodies for the HTTP stack: the message
+// comes from errorMessages and errors as the stack reads them; this adds
+// the rate limit's reason as the code, and hints a person can act on.
+func decodeError(status int, h http.Header, body []byte) (code, message, hint string) {
+	switch {
+	case status == http.StatusTooManyRequests:
+		code = h.Get("RateLimit-Reason")
+	case status == http.StatusUnauthorized || loginFailed(h):
+		hint = hintCredentials
+	case status == http.StatusForbidden:
+		hint = hintAccess
+	case status == http.StatusGone:
+		hint = "Jira removed this API: update ticketsync"
+	case status == http.StatusBadRequest && bytes.Contains(body, []byte("for the field 'project'")):
+		hint = "check Config.Projects, and that the user can browse each project"
+	case status == http.StatusBadRequest && bytes.Contains(body, []byte("JQL")):
+		hint = "check Config.JQL"
+	}
+	return code, "", hint
 }
 
 // get sends a GET and checks that Jira did not answer as the anonymous
@@ -238,7 +228,7 @@ func (c *Connector) Test(ctx context.Context) error {
 		return wrap("list service desks", err)
 	}
 	if len(desks) == 0 {
-		return &Error{Op: op, Err: fmt.Errorf("the user sees no service desk project: %w", ticketsync.ErrForbidden), Hint: hintAccess}
+		return wrap(op, fmt.Errorf("the user sees no service desk project: %w", ticketsync.ErrForbidden))
 	}
 	var missing []string
 	for _, p := range c.cfg.projects {
@@ -247,10 +237,8 @@ func (c *Connector) Test(ctx context.Context) error {
 		}
 	}
 	if len(missing) > 0 {
-		return &Error{Op: op,
-			Err: fmt.Errorf("the user sees no service desk project with the key %s (it sees %s): %w",
-				strings.Join(missing, ", "), strings.Join(desks, ", "), ticketsync.ErrForbidden),
-			Hint: "check Config.Projects, and give the user an agent role in each project"}
+		return fmt.Errorf("jira: %s: the user sees no service desk project with the key %s (it sees %s): %w; check Config.Projects, and give the user an agent role in each project",
+			op, strings.Join(missing, ", "), strings.Join(desks, ", "), ticketsync.ErrForbidden)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ type cursor struct {
 }
 
 // errBadCursor is a cursor Fetch did not write.
-var errBadCursor = errors.New("jira: invalid cursor: not one this connector returned")
+var errBadCursor = fmt.Errorf("jira: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
 
 func (c *Connector) startMillis() int64 {
 	if c.cfg.StartTime.IsZero() {

@@ -44,8 +44,8 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 			// Jira could not load these now (a retriable error): the
 			// caller must not take them for deleted.
 			e := resp.IssueErrors[0]
-			return nil, &Error{Op: op, Err: &ticketsync.APIError{Platform: Platform, StatusCode: 503, Method: "POST",
-				Path: "/rest/api/3/issue/bulkfetch", Message: "issue " + e.ID + ": " + e.ErrorMessage}}
+			return nil, &ticketsync.APIError{Platform: Platform, Op: op, StatusCode: 503, Method: "POST",
+				Path: "/rest/api/3/issue/bulkfetch", Message: "issue " + e.ID + ": " + e.ErrorMessage}
 		}
 		issues := make([]*wireIssue, 0, len(resp.Issues))
 		for i := range resp.Issues {

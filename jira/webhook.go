@@ -72,26 +72,21 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 	if err := dec.Decode(&w); err != nil {
 		return nil, errors.New("jira: webhook body is not a Jira webhook event (invalid JSON)")
 	}
-	var kind ticketsync.EventKind
-	switch w.WebhookEvent {
-	case "jira:issue_created":
-		kind = ticketsync.EventCreated
-	case "jira:issue_updated":
-		kind = ticketsync.EventUpdated
-	case "jira:issue_deleted":
-		kind = ticketsync.EventDeleted
-	case "comment_created", "comment_updated", "comment_deleted":
-		kind = ticketsync.EventCommented
-	case "":
+	if w.WebhookEvent == "" {
 		return nil, errors.New("jira: webhook body has no webhookEvent")
-	default:
-		return nil, nil
+	}
+	if !strings.HasPrefix(w.WebhookEvent, "jira:issue_") && !strings.HasPrefix(w.WebhookEvent, "comment_") {
+		return nil, nil // worklogs, attachments, links, projects, sprints...
+	}
+	kind, ok := ticketsync.ParseEventKind(w.WebhookEvent)
+	if !ok {
+		kind = ticketsync.EventUpdated
 	}
 	if w.Issue == nil {
 		return nil, fmt.Errorf("jira: %s event without its issue", w.WebhookEvent)
 	}
-	id, ok := flexID(w.Issue.ID)
-	if !ok {
+	id := w.Issue.ID.String()
+	if n, err := strconv.ParseUint(id, 10, 63); err != nil || n == 0 {
 		return nil, fmt.Errorf("jira: %s event with an issue id that is not a number", w.WebhookEvent)
 	}
 	e := ticketsync.Event{Kind: kind, TicketID: id}
@@ -99,20 +94,4 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 		e.At = time.UnixMilli(w.Timestamp).UTC()
 	}
 	return []ticketsync.Event{e}, nil
-}
-
-// flexID reads an id Jira writes as a string or a number.
-func flexID(raw json.RawMessage) (string, bool) {
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		var n json.Number
-		if json.Unmarshal(raw, &n) != nil {
-			return "", false
-		}
-		s = n.String()
-	}
-	if v, err := strconv.ParseUint(s, 10, 63); err != nil || v == 0 {
-		return "", false
-	}
-	return s, true
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // The JSON the connector reads, as the Jira Cloud REST API v3 and the JSM
@@ -218,10 +220,10 @@ type wireWebhook struct {
 	Timestamp    int64  `json:"timestamp"`
 	WebhookEvent string `json:"webhookEvent"`
 	Issue        *struct {
-		ID  json.RawMessage `json:"id"`
-		Key string          `json:"key"`
+		ID  wire.ID `json:"id"`
+		Key string  `json:"key"`
 	} `json:"issue"`
 	Comment *struct {
-		ID json.RawMessage `json:"id"`
+		ID wire.ID `json:"id"`
 	} `json:"comment"`
 }
