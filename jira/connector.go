@@ -170,7 +170,9 @@ func decodeError(status int, h http.Header, body []byte) (code, message, hint st
 		hint = "Jira removed this API: update ticketsync"
 	case status == http.StatusBadRequest && bytes.Contains(body, []byte("for the field 'project'")):
 		hint = "check Config.Projects, and that the user can browse each project"
-	case status == http.StatusBadRequest && bytes.Contains(body, []byte("JQL")):
+	case status == http.StatusBadRequest && (bytes.Contains(body, []byte("JQL")) || bytes.Contains(body, []byte("Field '")) ||
+		bytes.Contains(body, []byte("operator"))):
+		// The connector's own query uses only project and updated.
 		hint = "check Config.JQL"
 	}
 	return code, "", hint
