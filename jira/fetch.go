@@ -2,17 +2,14 @@ package jira
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 // Cursor limits.
@@ -28,156 +25,133 @@ const (
 	maxRestarts = 2
 )
 
-// cursor is the connector's position, encoded into Page.Cursor.
+// cursor is the connector's position, encoded into Page.Cursor by the
+// shared changed-since window (internal/incremental).
 //
-// A poll runs one query, `updated >= From` (written in the user's profile
+// A pass runs one query, `updated >= From` (written in the user's profile
 // time zone, to the minute), oldest first, and pages through it with Jira's
-// nextPageToken (Token), so any number of issues updated in the same minute
-// is read without looping. When the query ends, the next one starts from
-// the newest update seen (Max), but never later than SearchLag before the
-// time the query began (AsOf, Jira's clock): changes the eventually
-// consistent index showed late are re-read. Seen holds the versions
-// delivered within that window (issue id → updated, unix ms), so that the
-// re-read delivers only what is new.
+// nextPageToken, so any number of issues updated in the same minute is read
+// without looping. The next pass starts SearchLag before the newest update
+// seen, so that changes the eventually consistent index showed late are
+// read; the window remembers the versions it delivered and skips them on
+// the re-read. Query is the JQL of the pass's current query (a page token
+// is valid only with it); Zone the time zone its literal was written in.
 type cursor struct {
-	V        int              `json:"v"`
-	From     int64            `json:"f"`
-	Query    string           `json:"q,omitempty"`
-	Token    string           `json:"t,omitempty"`
-	Zone     string           `json:"z,omitempty"`
-	AsOf     int64            `json:"a,omitempty"`
-	Max      int64            `json:"m,omitempty"`
-	Restarts int              `json:"r,omitempty"`
-	Seen     map[string]int64 `json:"s,omitempty"`
+	W        incremental.Window `json:"w"`
+	Query    string             `json:"q,omitempty"`
+	Zone     string             `json:"z,omitempty"`
+	Restarts int                `json:"r,omitempty"`
 }
 
-// errBadCursor is a cursor Fetch did not write.
-var errBadCursor = fmt.Errorf("jira: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
-
-func (c *Connector) startMillis() int64 {
-	if c.cfg.StartTime.IsZero() {
-		return 0
+// policy is how Jira's search behaves for the shared window: minute
+// granularity, ascending order, no page cap, and a trailing window of
+// SearchLag re-read by every pass for the index's lag.
+func (c *Connector) policy() incremental.Policy {
+	return incremental.Policy{
+		Start:       c.cfg.StartTime,
+		Granularity: time.Minute,
+		Ordered:     true,
+		PageSize:    c.cfg.PageSize,
+		Overlap:     c.cfg.SearchLag,
+		MaxSeen:     maxSeen,
 	}
-	return c.cfg.StartTime.UnixMilli()
 }
 
-func (c *Connector) decodeCursor(s string) (cursor, error) {
-	if s == "" {
-		return cursor{V: cursorVersion, From: c.startMillis()}, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return cursor{}, errBadCursor
-	}
-	var cur cursor
-	if err := json.Unmarshal(raw, &cur); err != nil || cur.V != cursorVersion || cur.From < 0 || (cur.Token != "" && cur.Query == "") {
-		return cursor{}, errBadCursor
-	}
-	return cur, nil
-}
-
-func encodeCursor(cur cursor) string {
-	b, err := json.Marshal(cur)
-	if err != nil {
-		panic(err) // strings and numbers only
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
+func (c *Connector) codec() incremental.Codec {
+	return incremental.Codec{Connector: Platform, Version: cursorVersion, Fingerprint: c.cfg.apiRoot}
 }
 
 // Fetch returns one page of issues updated at or after cursor, with their
 // comments. See the package documentation for the requests a page costs.
 func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
-	cur, err := c.decodeCursor(cursorText)
-	if err != nil {
-		return ticketsync.Page{}, err
+	var cur cursor
+	if err := c.codec().Decode(cursorText, &cur); err != nil {
+		return ticketsync.Page{}, fmt.Errorf("jira: fetch: %w", err)
 	}
-	op := "search issues updated since " + utcMinute(time.UnixMilli(cur.From))
+	p := c.policy()
+	q := cur.W.Query(p)
+	if q.Page != "" && cur.Query == "" {
+		return ticketsync.Page{}, fmt.Errorf("jira: fetch: %w: a page token without its query", ticketsync.ErrInvalidCursor)
+	}
+	op := "search issues updated since " + utcMinute(q.From)
 	cf, err := c.customFieldIDs(ctx)
 	if err != nil {
 		return ticketsync.Page{}, wrap(op, err)
 	}
 	var loc *time.Location
-	if cur.Token == "" {
-		if loc, err = c.startQuery(ctx, &cur); err != nil {
+	if q.Page == "" {
+		if loc, err = c.startQuery(ctx, &cur, q.From); err != nil {
 			return ticketsync.Page{}, wrap(op, err)
 		}
 	} else if cur.Zone != "" {
 		loc, _ = time.LoadLocation(cur.Zone)
 	}
 
-	req := wireSearchRequest{JQL: cur.Query, NextPageToken: cur.Token, MaxResults: c.cfg.PageSize, Fields: cf.issueFields()}
+	req := wireSearchRequest{JQL: cur.Query, NextPageToken: q.Page, MaxResults: c.cfg.PageSize, Fields: cf.issueFields()}
 	var resp wireSearchResponse
-	h, err := c.post(ctx, "/rest/api/3/search/jql", req, &resp)
-	if err != nil && cur.Token != "" && isBadRequest(err) {
+	_, err = c.post(ctx, "/rest/api/3/search/jql", req, &resp)
+	if err != nil && q.Page != "" && isBadRequest(err) {
 		// The page token expired (after 7 days) or was refused: the
 		// query starts over from the same point; what it re-reads is
-		// skipped by Seen.
-		cur.Token = ""
-		if loc, err = c.startQuery(ctx, &cur); err != nil {
+		// skipped.
+		cur.W.Restart()
+		if loc, err = c.startQuery(ctx, &cur, q.From); err != nil {
 			return ticketsync.Page{}, wrap(op, err)
 		}
 		req.JQL, req.NextPageToken = cur.Query, ""
 		resp = wireSearchResponse{}
-		h, err = c.post(ctx, "/rest/api/3/search/jql", req, &resp)
+		_, err = c.post(ctx, "/rest/api/3/search/jql", req, &resp)
 	}
 	if err != nil {
 		return ticketsync.Page{}, wrap(op, err)
 	}
-	if req.NextPageToken == "" {
-		cur.AsOf = serverTime(h).UnixMilli()
-	}
 
 	zoneMoved := false
 	var fresh []*wireIssue
-	if cur.Seen == nil {
-		cur.Seen = map[string]int64{}
-	}
 	for i := range resp.Issues {
 		is := &resp.Issues[i]
 		if is.Fields == nil || !is.Fields.Updated.set {
 			return ticketsync.Page{}, wrap(op, fmt.Errorf("issue %s came without its updated field", is.ID))
 		}
-		upd := is.Fields.Updated.UnixMilli()
-		if loc != nil && cur.Zone != "" && !sameOffset(is.Fields.Updated.Time, loc) {
+		if loc != nil && !sameOffset(is.Fields.Updated.Time, loc) {
 			zoneMoved = true
 		}
-		cur.Max = max(cur.Max, upd)
-		if prev, ok := cur.Seen[is.ID]; ok && prev >= upd {
-			continue // this version, or a newer one, was delivered
+		if cur.W.Observe(is.ID, is.Fields.Updated.Time) {
+			fresh = append(fresh, is)
 		}
-		cur.Seen[is.ID] = upd
-		fresh = append(fresh, is)
 	}
 	tickets, err := c.complete(ctx, fresh, cf)
 	if err != nil {
 		return ticketsync.Page{}, wrap(op, err)
 	}
 
-	more := resp.NextPageToken != "" && (resp.IsLast == nil || !*resp.IsLast)
-	switch {
-	case zoneMoved:
-		// Jira writes times in the user's zone, and these are not in the
-		// zone the date literal was written in: the profile's zone changed,
-		// and the literal may have been read hours late. The query starts
-		// over from the same point.
-		cur.Token, cur.Query, more = "", "", true
-		cur.Restarts++
-	case more:
-		cur.Token = resp.NextPageToken
-	default:
-		// The query is done: the next starts at the newest change seen,
-		// but re-reads what the index may not have shown yet.
-		next := min(cur.Max, cur.AsOf-c.cfg.SearchLag.Milliseconds())
-		cur.From = max(cur.From, next)
-		cur.Token, cur.Query, cur.Zone, cur.Restarts = "", "", "", 0
-		pruneSeen(cur.Seen, cur.From-time.Minute.Milliseconds())
+	next := resp.NextPageToken
+	if resp.IsLast != nil && *resp.IsLast {
+		next = ""
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: encodeCursor(cur), More: more}, nil
+	var more bool
+	if zoneMoved {
+		// Jira writes times in the user's zone, and these are not in the
+		// zone the date literal was written in: the profile's zone
+		// changed, and the literal may have been read hours late. The
+		// query starts over from the same point.
+		cur.W.Restart()
+		cur.Query, more = "", true
+		cur.Restarts++
+	} else {
+		if more, err = cur.W.Next(p, next); err != nil {
+			return ticketsync.Page{}, wrap(op, err)
+		}
+		if !more {
+			cur.Query, cur.Zone, cur.Restarts = "", "", 0
+		}
+	}
+	return ticketsync.Page{Tickets: tickets, Cursor: c.codec().Encode(cur), More: more}, nil
 }
 
 // startQuery begins a query at cur.From: it reads the user's time zone and
 // the projects, and writes the JQL into cur.
-func (c *Connector) startQuery(ctx context.Context, cur *cursor) (*time.Location, error) {
+func (c *Connector) startQuery(ctx context.Context, cur *cursor, from time.Time) (*time.Location, error) {
 	me, err := c.myself(ctx)
 	if err != nil {
 		return nil, err
@@ -194,11 +168,10 @@ func (c *Connector) startQuery(ctx context.Context, cur *cursor) (*time.Location
 		}
 	}
 	since := ""
-	if cur.From > 0 {
-		since = jqlDate(time.UnixMilli(cur.From), loc)
+	if from.UnixMilli() > 0 {
+		since = jqlDate(from, loc)
 	}
 	cur.Query = buildJQL(projects, since, c.cfg.JQL)
-	cur.Token = ""
 	return loc, nil
 }
 
@@ -210,44 +183,9 @@ func sameOffset(t time.Time, loc *time.Location) bool {
 	return got == want
 }
 
-// serverTime is Jira's clock from a response's Date header, else this
-// machine's.
-func serverTime(h http.Header) time.Time {
-	if t, err := http.ParseTime(h.Get("Date")); err == nil {
-		return t
-	}
-	return time.Now()
-}
-
 func isBadRequest(err error) bool {
 	var api *ticketsync.APIError
 	return errors.As(err, &api) && api.StatusCode == http.StatusBadRequest
-}
-
-// pruneSeen forgets versions updated before cutoff, and the oldest beyond
-// maxSeen.
-func pruneSeen(seen map[string]int64, cutoff int64) {
-	for id, upd := range seen {
-		if upd < cutoff {
-			delete(seen, id)
-		}
-	}
-	if len(seen) <= maxSeen {
-		return
-	}
-	ids := slices.Collect(maps.Keys(seen))
-	slices.SortFunc(ids, func(a, b string) int {
-		if seen[a] != seen[b] {
-			if seen[a] > seen[b] {
-				return -1
-			}
-			return 1
-		}
-		return cmpNumeric(a, b)
-	})
-	for _, id := range ids[maxSeen:] {
-		delete(seen, id)
-	}
 }
 
 // complete maps issues to tickets and loads the comments Jira left out of
