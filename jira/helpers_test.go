@@ -28,7 +28,7 @@ func newConn(t testing.TB, f *jiratest.Server, edit func(*jira.Config)) *jira.Co
 	if edit != nil {
 		edit(&cfg)
 	}
-	c, err := jira.NewWithClock(cfg, f.Now, fakeSleep(f))
+	c, err := jira.NewWithClock(cfg, f.Now, f.Sleep)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -39,7 +39,7 @@ func TestTest(t *testing.T) {
 	})
 	t.Run("not a Jira site", func(t *testing.T) {
 		f := jiratest.NewServer(t, nil)
-		f.InjectFault(jiratest.Fault{HTMLBody: true, Times: -1})
+		f.InjectFault(jiratest.Fault{HTMLBody: true, Count: -1})
 		err := newConn(t, f, nil).Test(ctx)
 		if !errors.Is(err, ticketsync.ErrNotFound) || !strings.Contains(err.Error(), "subdomain") {
 			t.Errorf("Test: %v; want ErrNotFound naming the subdomain", err)
@@ -97,7 +97,7 @@ func TestOAuth(t *testing.T) {
 	if got := page.Tickets[0].URL; got != "https://acme.atlassian.net/browse/SUP-1" {
 		t.Errorf("URL %q, want the site's browse URL", got)
 	}
-	if n := f.RequestCount("", "/rest/"); n == 0 {
+	if n := f.RequestCount("", "/ex/jira/"+f.CloudID()+"/"); n == 0 {
 		t.Error("no request reached the fake under /ex/jira/{cloudId}")
 	}
 }

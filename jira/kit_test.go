@@ -2,7 +2,6 @@ package jira_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -68,14 +67,6 @@ type account struct {
 	n                int
 }
 
-// fakeSleep makes the connector's waits move the fake's clock.
-func fakeSleep(f *jiratest.Server) func(context.Context, time.Duration) error {
-	return func(ctx context.Context, d time.Duration) error {
-		f.Sleep(d)
-		return ctx.Err()
-	}
-}
-
 func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	token := a.f.Token()
 	if !valid {
@@ -85,7 +76,7 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 		BaseURL: a.f.URL, Email: a.f.Email(), APIToken: token,
 		PageSize: kitPageSize, RequestsPerMinute: -1, SearchLag: 2 * kitLag,
 		WebhookSecret: kitSecret,
-	}, a.f.Now, fakeSleep(a.f))
+	}, a.f.Now, a.f.Sleep)
 }
 
 var (
@@ -238,11 +229,11 @@ func docText(doc json.RawMessage) string {
 }
 
 func (a *account) InjectFault(status, n int) {
-	f := jiratest.Fault{Status: status, Times: n}
 	if status == http.StatusTooManyRequests {
-		f.RetryAfter = time.Second
+		a.f.InjectFault(jiratest.RateLimited(n, time.Second))
+		return
 	}
-	a.f.InjectFault(f)
+	a.f.InjectFault(jiratest.Fault{Status: status, Count: n})
 }
 
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {

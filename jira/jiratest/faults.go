@@ -1,188 +1,88 @@
 package jiratest
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // Fault is a failure the fake injects into the requests it matches, before
-// authentication and rate limiting.
-type Fault struct {
-	// Method and Path select requests: the method exactly, the path (without
-	// the OAuth prefix) as a prefix; empty matches any.
-	Method string
-	Path   string
-	// Times is how many matching requests the fault hits; one when zero,
-	// every one when negative.
-	Times int
-	// Status answers the request with this status instead of serving it:
-	// 500, 502, 503, 504, or 429 with Jira's rate-limit headers.
-	Status int
-	// RetryAfter is the Retry-After of a 429 or 503 (whole seconds).
-	RetryAfter time.Duration
-	// Delay holds the answer this long, or until the request is canceled.
-	Delay time.Duration
-	// Truncate serves the request but sends half its body while announcing
-	// all of it in Content-Length, then drops the connection.
-	Truncate bool
-	// CutJSON serves the request with its JSON cut in half and a
-	// Content-Length that matches: a complete response holding broken
-	// JSON, as a misbehaving proxy sends.
-	CutJSON bool
-	// HTMLBody answers with an HTML page, as an unknown site does; Status
-	// defaults to 404.
-	HTMLBody bool
-}
+// authentication and rate limiting, as a proxy or an overloaded site does.
+// A Body with Status 200 serves a complete answer of broken JSON; Truncate
+// cuts an answer short of its Content-Length.
+type Fault = fakeapi.Fault
 
-// InjectFault queues a fault. Faults hit matching requests in the order
-// they were injected; each request takes at most one.
-func (s *Server) InjectFault(f Fault) {
-	if f.Times == 0 {
-		f.Times = 1
+// Request is one request the fake received, with the status it got.
+type Request = fakeapi.Request
+
+// errorBody is Jira's ErrorCollection, for faults.
+func errorBody(status int) []byte {
+	msg := http.StatusText(status)
+	if status == http.StatusTooManyRequests {
+		msg = "Rate limit exceeded."
 	}
-	if f.HTMLBody && f.Status == 0 {
-		f.Status = http.StatusNotFound
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, &f)
+	b, _ := json.Marshal(map[string]any{"errorMessages": []string{msg}, "errors": map[string]string{}})
+	return b
 }
 
-// ClearFaults drops every queued fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
+// RateLimited returns a fault answering n requests with Jira's 429: the
+// Retry-After, the reset as an ISO minute, the limit, nothing remaining and
+// the reason, as Jira's burst limits send them.
+func RateLimited(n int, retryAfter time.Duration) Fault {
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", "100")
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("RateLimit-Reason", "jira-burst-based")
+	return Fault{Status: http.StatusTooManyRequests, Count: n, RetryAfter: retryAfter, Header: h}
 }
 
-func (s *Server) takeFaultLocked(method, path string) *Fault {
-	for i, f := range s.faults {
-		if (f.Method != "" && f.Method != method) || !strings.HasPrefix(path, f.Path) {
-			continue
-		}
-		taken := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-		}
-		return &taken
-	}
-	return nil
-}
-
-const siteNotFoundPage = `<!DOCTYPE html>
-<html lang="en"><head><title>Atlassian Cloud | Site not found</title></head>
-<body><h1>Your Atlassian Cloud site is currently unavailable.</h1></body></html>
-`
-
-func (f *Fault) response() response {
-	switch {
-	case f.HTMLBody:
-		h := http.Header{}
-		h.Set("Content-Type", "text/html;charset=UTF-8")
-		return response{status: f.Status, header: h, body: []byte(siteNotFoundPage)}
-	case f.Status == http.StatusTooManyRequests:
-		return errorResponse(f.Status, "Rate limit exceeded.")
-	default:
-		resp := errorResponse(f.Status, "Internal server error")
-		if f.RetryAfter > 0 {
-			resp.header.Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Round(time.Second)/time.Second)))
-		}
-		return resp
-	}
-}
-
-// Request is one request the fake received.
-type Request struct {
-	Method string
-	Path   string // without the OAuth prefix
-	Query  string
-	Status int
-	At     time.Time // on the fake's clock
-}
-
-// Requests returns every request received so far, in order.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.log...)
-}
-
-// RequestCount counts the requests with the method whose path starts with
-// path.
-func (s *Server) RequestCount(method, path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.log {
-		if (method == "" || r.Method == method) && strings.HasPrefix(r.Path, path) {
-			n++
-		}
-	}
-	return n
-}
-
-// ResetRequests forgets the requests received so far.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-	s.early = 0
-}
-
-// EarlyRetries counts requests that arrived before the wait a 429 asked for
-// was over, on the fake's clock.
+// EarlyRetries counts requests that arrived before the wait one of the
+// fake's own 429s (Options.RateLimit) asked for was over, on the fake's
+// clock.
 func (s *Server) EarlyRetries() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.early
 }
 
-// rateLimitLocked applies the burst limit: Options.RateLimit requests per
-// Options.RateWindow on the fake's clock. It also counts a request arriving
-// before an earlier 429's wait was over.
-func (s *Server) rateLimitLocked() (response, bool) {
-	if s.now.Before(s.holdTil) {
+// rateLimitLocked applies the burst limit, Options.RateLimit requests per
+// Options.RateWindow on the fake's clock, and counts a request arriving
+// before an earlier 429's wait was over. An answer with less than a fifth
+// of the budget left carries X-RateLimit-NearLimit: true with the limit and
+// what remains; a refusal is Jira's 429 with Retry-After (whole seconds),
+// X-RateLimit-Reset (an ISO minute), the limit, nothing remaining and
+// RateLimit-Reason.
+func (s *Server) rateLimitLocked() (response, http.Header, bool) {
+	now := s.Now()
+	if now.Before(s.holdTil) {
 		s.early++
 	}
+	h := http.Header{}
+	ok, remaining, reset := s.rate.Take(now)
 	if s.opts.RateLimit <= 0 {
-		return response{}, true
+		return response{}, h, true
 	}
-	cut := s.now.Add(-s.opts.RateWindow)
-	i := 0
-	for i < len(s.window) && !s.window[i].After(cut) {
-		i++
+	limit := strconv.Itoa(s.opts.RateLimit)
+	if ok {
+		if remaining*5 < s.opts.RateLimit {
+			h.Set("X-RateLimit-NearLimit", "true")
+			h.Set("X-RateLimit-Limit", limit)
+			h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+		}
+		return response{}, h, true
 	}
-	s.window = s.window[i:]
-	if len(s.window) >= s.opts.RateLimit {
-		resp := errorResponse(http.StatusTooManyRequests, "Rate limit exceeded.")
-		wait := s.window[0].Add(s.opts.RateWindow).Sub(s.now)
-		s.rateLimitedLocked(&resp, wait)
-		return resp, false
-	}
-	s.window = append(s.window, s.now)
-	return response{}, true
-}
-
-// rateLimitedLocked adds Jira's 429 headers: Retry-After in whole seconds
-// (rounded up), X-RateLimit-Reset as an ISO minute, the limit, nothing
-// remaining and the reason.
-func (s *Server) rateLimitedLocked(resp *response, wait time.Duration) {
-	if wait <= 0 {
-		wait = time.Second
-	}
-	secs := int((wait + time.Second - 1) / time.Second)
-	until := s.now.Add(time.Duration(secs) * time.Second)
-	if until.After(s.holdTil) {
+	wait := time.Duration(fakeapi.RetryAfterSeconds(reset.Sub(now))) * time.Second
+	if until := now.Add(wait); until.After(s.holdTil) {
 		s.holdTil = until
 	}
-	resp.header.Set("Retry-After", strconv.Itoa(secs))
-	resp.header.Set("X-RateLimit-Reset", until.UTC().Format("2006-01-02T15:04Z"))
-	resp.header.Set("X-RateLimit-Limit", strconv.Itoa(max(s.opts.RateLimit, 1)))
+	resp := errorResponse(http.StatusTooManyRequests, "Rate limit exceeded.")
+	resp.header.Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+	resp.header.Set("X-RateLimit-Reset", now.Add(wait).UTC().Format("2006-01-02T15:04Z"))
+	resp.header.Set("X-RateLimit-Limit", limit)
 	resp.header.Set("X-RateLimit-Remaining", "0")
 	resp.header.Set("RateLimit-Reason", "jira-burst-based")
+	return resp, h, false
 }

@@ -2,7 +2,6 @@ package jiratest
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // principal is who a request is served as.
@@ -29,25 +30,19 @@ func (s *Server) authenticate(r *http.Request, oauth bool) principal {
 	if h == "" {
 		return principal{anon: true}
 	}
-	scheme, cred, _ := strings.Cut(h, " ")
+	scheme, _, _ := strings.Cut(h, " ")
 	ok := false
 	switch {
 	case oauth && strings.EqualFold(scheme, "Bearer"):
-		ok = s.opts.OAuthToken != "" && equal(strings.TrimSpace(cred), s.opts.OAuthToken)
+		ok = s.opts.OAuthToken != "" && fakeapi.CheckBearer(r, s.opts.OAuthToken)
 	case !oauth && strings.EqualFold(scheme, "Basic"):
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-		if err == nil {
-			email, token, _ := strings.Cut(string(raw), ":")
-			ok = strings.EqualFold(email, s.opts.Email) && equal(token, s.opts.Token) && !s.revoked
-		}
+		ok = !s.revoked && fakeapi.CheckBasic(r, s.opts.Email, s.opts.Token)
 	}
 	if !ok {
 		return principal{anon: true, failed: true}
 	}
 	return principal{}
 }
-
-func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
 // response is an answer being built.
 type response struct {
@@ -71,8 +66,9 @@ func errorResponse(status int, messages ...string) response {
 	return jsonResponse(status, map[string]any{"errorMessages": messages, "errors": map[string]string{}})
 }
 
-// serve is the fake's HTTP entry point: the request log, faults, the
-// OAuth prefix, authentication, rate limits, then the endpoint.
+// serve is the fake's HTTP entry point, after the shared base has logged
+// the request and applied faults: the OAuth prefix, authentication, the
+// burst limit, then the endpoint.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	path := r.URL.Path
@@ -80,79 +76,37 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(path, "/ex/jira/"); ok {
 		id, sub, _ := strings.Cut(rest, "/")
 		if id != s.opts.CloudID {
-			s.finish(w, r, path, errorResponse(http.StatusNotFound, "Site not found"), nil)
+			s.write(w, errorResponse(http.StatusNotFound, "Site not found"))
 			return
 		}
 		path, oauth = "/"+sub, true
 	}
-
-	s.mu.Lock()
-	fault := s.takeFaultLocked(r.Method, path)
-	s.mu.Unlock()
-	if fault != nil && fault.Delay > 0 {
-		t := time.NewTimer(fault.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-	if fault != nil && fault.Status != 0 {
-		resp := fault.response()
-		if fault.Status == http.StatusTooManyRequests {
-			s.mu.Lock()
-			s.rateLimitedLocked(&resp, fault.RetryAfter)
-			s.mu.Unlock()
-		}
-		s.finish(w, r, path, resp, fault)
-		return
-	}
-
 	s.mu.Lock()
 	who := s.authenticate(r, oauth)
-	var resp response
-	if limited, ok := s.rateLimitLocked(); !ok {
-		resp = limited
-	} else {
+	resp, rh, ok := s.rateLimitLocked()
+	if ok {
 		resp = s.routeLocked(r, path, body, who)
+		for k, vs := range rh {
+			resp.header[k] = vs
+		}
 	}
 	if who.failed {
 		resp.header.Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
 	}
 	s.mu.Unlock()
-	s.finish(w, r, path, resp, fault)
+	s.write(w, resp)
 }
 
-// finish writes resp (cut short when the fault says so) and logs the
-// request.
-func (s *Server) finish(w http.ResponseWriter, r *http.Request, path string, resp response, fault *Fault) {
-	s.mu.Lock()
-	now := s.now
-	s.log = append(s.log, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Status: resp.status, At: now})
-	s.mu.Unlock()
+// write sends resp, dated by the fake's clock.
+func (s *Server) write(w http.ResponseWriter, resp response) {
 	for k, vs := range resp.header {
 		w.Header()[k] = vs
 	}
-	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 	w.Header().Set("Server", "AtlassianEdge")
-	body := resp.body
-	if fault != nil && fault.Truncate {
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(resp.status)
-		_, _ = w.Write(body[:len(body)/2])
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-			}
-		}
-		return
-	}
-	if fault != nil && fault.CutJSON {
-		body = body[:len(body)/2]
-	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(resp.body)
 }
 
 // routeLocked serves one authenticated (or anonymous) request.
@@ -267,7 +221,7 @@ func (s *Server) searchLocked(req searchReq, who principal, ver string) response
 	if strings.TrimSpace(req.JQL) == "" {
 		return errorResponse(http.StatusBadRequest, "Unbounded JQL queries are not allowed here. Please add a search restriction to your query.")
 	}
-	q, err := parseJQL(req.JQL, s.zone, s.now, s.opts.AmbiguousEarlier)
+	q, err := parseJQL(req.JQL, s.zone, s.Now(), s.opts.AmbiguousEarlier)
 	var je *jqlError
 	if errors.As(err, &je) {
 		return errorResponse(http.StatusBadRequest, je.msg)
@@ -295,7 +249,7 @@ func (s *Server) searchLocked(req searchReq, who principal, ver string) response
 	var after *Issue
 	if req.NextPageToken != "" {
 		t, ok := decodeToken(req.NextPageToken)
-		if !ok || t.Query != req.JQL || s.now.UnixMilli() > t.Expires {
+		if !ok || t.Query != req.JQL || s.Now().UnixMilli() > t.Expires {
 			return errorResponse(http.StatusBadRequest, "The provided next page token is invalid or expired.")
 		}
 		after = &Issue{ID: t.ID, Key: t.Key, Updated: time.Unix(0, t.Updated), Created: time.Unix(0, t.Created)}
@@ -308,7 +262,7 @@ func (s *Server) searchLocked(req searchReq, who principal, ver string) response
 	}
 	var hits []hit
 	for _, is := range s.issues {
-		snap := is.indexed(s.now)
+		snap := is.indexed(s.Now())
 		if snap == nil || !s.canBrowseLocked(who.anon, snap.Project) {
 			continue
 		}
@@ -328,7 +282,7 @@ func (s *Server) searchLocked(req searchReq, who principal, ver string) response
 		if i == limit {
 			last := hits[i-1].snap
 			out["nextPageToken"] = s.encodeToken(pageToken{Query: req.JQL, ID: last.ID, Key: last.Key,
-				Updated: last.Updated.UnixNano(), Created: last.Created.UnixNano(), Expires: s.now.Add(PageTokenLifetime).UnixMilli()})
+				Updated: last.Updated.UnixNano(), Created: last.Created.UnixNano(), Expires: s.Now().Add(PageTokenLifetime).UnixMilli()})
 			break
 		}
 		// The index finds the issue; its fields are read from the

@@ -4,13 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // Defaults of Options.
@@ -76,17 +77,17 @@ type Options struct {
 }
 
 // Server is a running fake Jira Cloud site with Jira Service Management.
-// Its methods are safe for concurrent use, also while requests are served.
+// It embeds the shared fake base: URL, Client, Close, the clock (Now,
+// SetNow, Advance, Sleep), faults (InjectFault, Fail, ClearFaults) and the
+// request log (Requests, RequestCount, ResetRequests). Its methods are safe
+// for concurrent use, also while requests are served.
 type Server struct {
-	// URL is the site's base URL, to be given to a connector as its
-	// BaseURL.
-	URL string
+	*fakeapi.Server
 
-	ts   *httptest.Server
 	opts Options
+	rate *fakeapi.RateWindow
 
 	mu        sync.Mutex
-	now       time.Time
 	lag       time.Duration
 	zone      *time.Location
 	zoneName  string
@@ -100,12 +101,8 @@ type Server struct {
 	nextComm  int64
 	nextKey   map[string]int
 	revoked   bool
-
-	faults  []*Fault
-	log     []Request
-	window  []time.Time
-	early   int
-	holdTil time.Time
+	early     int       // requests before a 429's wait was over
+	holdTil   time.Time // when the last 429's wait is over
 }
 
 // User is a Jira user: an agent or a JSM customer.
@@ -219,13 +216,15 @@ func New(opts *Options) *Server {
 	if o.RateWindow <= 0 {
 		o.RateWindow = time.Minute
 	}
+	if o.RateLimit <= 0 {
+		o.RateLimit = -1
+	}
 	loc, err := time.LoadLocation(o.TimeZone)
 	if err != nil {
 		panic(fmt.Sprintf("jiratest: time zone %q: %v", o.TimeZone, err))
 	}
 	s := &Server{
 		opts:      o,
-		now:       o.Start,
 		lag:       o.IndexLag,
 		zone:      loc,
 		zoneName:  o.TimeZone,
@@ -242,8 +241,10 @@ func New(opts *Options) *Server {
 		{ID: "10000", Key: "SUP", Name: "Support", ServiceDesk: true, ServiceDeskID: "1"},
 		{ID: "10001", Key: "DEV", Name: "Development"},
 	}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.ts.URL
+	s.rate = fakeapi.NewRateWindow(o.RateLimit, o.RateWindow, fakeapi.RateHeaders{
+		Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", Reset: "X-RateLimit-Reset",
+		ResetStyle: fakeapi.ResetISO, RetryAfter: true, OnRefusalOnly: true})
+	s.Server = fakeapi.New(http.HandlerFunc(s.serve), &fakeapi.Options{Start: o.Start, ErrorBody: errorBody})
 	return s
 }
 
@@ -254,12 +255,6 @@ func NewServer(tb testing.TB, opts *Options) *Server {
 	tb.Cleanup(s.Close)
 	return s
 }
-
-// Close shuts the fake down.
-func (s *Server) Close() { s.ts.Close() }
-
-// Client returns an *http.Client for the fake's listener.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
 
 // Email and Token return the accepted Basic credentials.
 func (s *Server) Email() string { return s.opts.Email }
@@ -276,34 +271,6 @@ func (s *Server) Me() User {
 	defer s.mu.Unlock()
 	return s.me
 }
-
-// Now returns the fake's clock.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now
-}
-
-// Advance moves the fake's clock forward.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
-}
-
-// SetNow sets the fake's clock; it never moves back.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t.After(s.now) {
-		s.now = t
-	}
-}
-
-// Sleep advances the fake's clock by d, for a client's retry waits: a client
-// given it as its sleep function waits on the fake's clock, and the fake
-// sees whether it waited as long as Retry-After said.
-func (s *Server) Sleep(d time.Duration) { s.Advance(d) }
 
 // SetIndexLag sets how long changes made from now on take to show in
 // search.
@@ -417,7 +384,7 @@ func (s *Server) CreateIssue(in Issue) Issue {
 	s.nextKey[in.Project]++
 	in.ID = s.nextIssue
 	in.Key = in.Project + "-" + strconv.Itoa(s.nextKey[in.Project])
-	in.Created, in.Updated = s.now, s.now
+	in.Created, in.Updated = s.Now(), s.Now()
 	comments := in.Comments
 	in.Comments = nil
 	for _, c := range comments {
@@ -426,7 +393,7 @@ func (s *Server) CreateIssue(in Issue) Issue {
 		if c.Author == "" {
 			c.Author = s.me.AccountID
 		}
-		c.Created, c.Updated = s.now, s.now
+		c.Created, c.Updated = s.Now(), s.Now()
 		in.Comments = append(in.Comments, c)
 	}
 	is := &issue{cur: cloneIssue(&in)}
@@ -448,7 +415,7 @@ func (s *Server) UpdateIssue(id int64, fn func(*Issue)) bool {
 	c := cloneIssue(is.cur)
 	fn(c)
 	c.ID, c.Key, c.Created, c.Comments = is.cur.ID, is.cur.Key, is.cur.Created, is.cur.Comments
-	c.Updated = s.now
+	c.Updated = s.Now()
 	is.cur = c
 	s.indexLocked(is)
 	return true
@@ -465,7 +432,7 @@ func (s *Server) MoveIssue(id int64, project string) (string, bool) {
 	}
 	c := cloneIssue(is.cur)
 	s.nextKey[project]++
-	c.Project, c.Key, c.Updated = project, project+"-"+strconv.Itoa(s.nextKey[project]), s.now
+	c.Project, c.Key, c.Updated = project, project+"-"+strconv.Itoa(s.nextKey[project]), s.Now()
 	is.cur = c
 	s.indexLocked(is)
 	return c.Key, true
@@ -485,10 +452,10 @@ func (s *Server) AddComment(issueID int64, c Comment) int64 {
 	if c.Author == "" {
 		c.Author = s.me.AccountID
 	}
-	c.Created, c.Updated = s.now, s.now
+	c.Created, c.Updated = s.Now(), s.Now()
 	cur := cloneIssue(is.cur)
 	cur.Comments = append(cur.Comments, c)
-	cur.Updated = s.now
+	cur.Updated = s.Now()
 	is.cur = cur
 	s.indexLocked(is)
 	return c.ID
@@ -534,7 +501,7 @@ func (s *Server) IssueIDs() []int64 {
 // indexLocked records the issue's current state for search, visible after
 // the lag.
 func (s *Server) indexLocked(is *issue) {
-	is.versions = append(is.versions, version{snap: *cloneIssue(is.cur), visibleAt: s.now.Add(s.lag)})
+	is.versions = append(is.versions, version{snap: *cloneIssue(is.cur), visibleAt: s.Now().Add(s.lag)})
 }
 
 // indexed returns what search sees of an issue now, or nil.

@@ -57,7 +57,7 @@ func (s *Server) Webhook(event string, issueID, commentID int64) (Delivery, bool
 	all := fieldSet([]string{"*navigable"})
 	issueJSON := s.issueJSONLocked(is, all, "2")
 	payload := map[string]any{
-		"timestamp":    s.now.UnixMilli(),
+		"timestamp":    s.Now().UnixMilli(),
 		"webhookEvent": event,
 		"user":         s.userJSONLocked(&s.me, "2", false),
 		"issue":        issueJSON,
@@ -67,7 +67,7 @@ func (s *Server) Webhook(event string, issueID, commentID int64) (Delivery, bool
 		payload["issue_event_type_name"] = "issue_created"
 	case IssueUpdated:
 		payload["issue_event_type_name"] = "issue_generic"
-		payload["changelog"] = map[string]any{"id": strconv.FormatInt(s.now.UnixMilli()%100000, 10), "items": []any{
+		payload["changelog"] = map[string]any{"id": strconv.FormatInt(s.Now().UnixMilli()%100000, 10), "items": []any{
 			map[string]any{"field": "summary", "fieldtype": "jira", "fieldId": "summary", "from": nil, "fromString": "", "to": nil, "toString": is.Summary},
 		}}
 	case IssueDeleted:
