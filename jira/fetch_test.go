@@ -108,7 +108,7 @@ func TestLateIndexedIssueArrives(t *testing.T) {
 	f.SetIndexLag(10 * time.Minute)
 	late := f.CreateIssue(jiratest.Issue{Summary: "indexed late"})
 	f.SetIndexLag(0)
-	f.Advance(time.Minute)
+	f.Advance(3 * time.Minute) // more than the minute a JQL literal rounds to
 	prompt := f.CreateIssue(jiratest.Issue{Summary: "indexed at once"})
 	f.Advance(time.Minute)
 	syncNow(t, s)

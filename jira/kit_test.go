@@ -29,10 +29,12 @@ func TestConnectorKit(t *testing.T) {
 type harness struct{}
 
 const (
-	kitPageSize = 20
-	kitLag      = 30 * time.Second
-	kitSecret   = "kit-webhook-secret-0123"
-	kitBadToken = "ATATT-wrong-token-9876543210"
+	kitPageSize  = 20
+	kitLag       = 5 * time.Minute // the longest index lag of the accounts
+	kitPromptLag = 0               // the usual one: other changes show at once
+	kitSecret    = "kit-webhook-secret-0123"
+	kitBadToken  = "ATATT-wrong-token-9876543210"
+	kitDevToken  = "ATATT-developer-token-5555"
 )
 
 func (harness) Capabilities() ticketsynctest.Capabilities {
@@ -43,11 +45,12 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 			"Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
 		Webhooks:      true,
 		DeletesByPoll: false, // Jira's search never shows deleted issues
+		CursorChecks:  true,
 	}
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	f := jiratest.NewServer(tb, &jiratest.Options{IndexLag: kitLag, SearchComments: 3})
+	f := jiratest.NewServer(tb, &jiratest.Options{IndexLag: kitPromptLag, SearchComments: 3})
 	a := &account{f: f}
 	a.customer = f.AddUser(jiratest.User{DisplayName: "Carla Customer", Email: "carla@example.com", Customer: true})
 	a.hidden = f.AddUser(jiratest.User{DisplayName: "Hans Hidden", Email: "hans@example.com", Customer: true, HideEmail: true})
@@ -127,6 +130,34 @@ func (a *account) UpdateTicket(id string) error {
 	}
 	a.f.Advance(time.Second)
 	return nil
+}
+
+// UpdateTicketLate changes a ticket as UpdateTicket does, with the index
+// showing the change only after kitLag; later changes show after
+// kitPromptLag.
+func (a *account) UpdateTicketLate(id string) error {
+	a.f.SetIndexLag(kitLag)
+	defer a.f.SetIndexLag(kitPromptLag)
+	err := a.UpdateTicket(id)
+	// Past the minute a JQL date literal rounds to, so that only the
+	// connector's overlap can find the change.
+	a.f.Advance(2 * time.Minute)
+	return err
+}
+
+// NewForbiddenConnector returns a connector for an agent who may browse
+// only the software project: no service desk.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	a.f.AddAgent(jiratest.User{DisplayName: "Dev Only", Email: "dev@acme.example"}, kitDevToken, "DEV")
+	return jira.NewWithClock(jira.Config{BaseURL: a.f.URL, Email: "dev@acme.example", APIToken: kitDevToken,
+		RequestsPerMinute: -1, WebhookSecret: kitSecret}, a.f.Now, a.f.Sleep)
+}
+
+// NewMissingAccountConnector returns a connector for an address where no
+// Jira site answers.
+func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
+	return jira.NewWithClock(jira.Config{BaseURL: a.f.URL + "/no-such-site", Email: a.f.Email(), APIToken: a.f.Token(),
+		RequestsPerMinute: -1, WebhookSecret: kitSecret}, a.f.Now, a.f.Sleep)
 }
 
 func (a *account) DeleteTicket(id string) error {
@@ -259,5 +290,5 @@ func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, t
 }
 
 func (a *account) Secrets() []string {
-	return []string{a.f.Token(), kitBadToken, kitSecret}
+	return []string{a.f.Token(), kitBadToken, kitDevToken, kitSecret}
 }

@@ -37,7 +37,7 @@ func (s *Server) bulkFetchLocked(body []byte, who principal, ver string) respons
 	var found []*Issue
 	for _, ref := range req.IssueIDsOrKeys {
 		is := s.lookupLocked(ref)
-		if is == nil || !s.canBrowseLocked(who.anon, is.Project) || slices.Contains(found, is) {
+		if is == nil || !s.canBrowseLocked(who, is.Project) || slices.Contains(found, is) {
 			continue
 		}
 		found = append(found, is)
@@ -69,7 +69,7 @@ func (s *Server) lookupLocked(ref string) *Issue {
 // commentsLocked serves GET /rest/api/3/issue/{idOrKey}/comment.
 func (s *Server) commentsLocked(ref string, q url.Values, who principal, ver string) response {
 	is := s.lookupLocked(ref)
-	if is == nil || !s.canBrowseLocked(who.anon, is.Project) {
+	if is == nil || !s.canBrowseLocked(who, is.Project) {
 		return errorResponse(http.StatusNotFound, "Issue does not exist or you do not have permission to see it.")
 	}
 	start, _ := strconv.Atoi(q.Get("startAt"))
@@ -99,7 +99,7 @@ func (s *Server) commentsLocked(ref string, q url.Values, who principal, ver str
 }
 
 // serviceDesksLocked serves GET /rest/servicedeskapi/servicedesk.
-func (s *Server) serviceDesksLocked(q url.Values) response {
+func (s *Server) serviceDesksLocked(q url.Values, who principal) response {
 	start, _ := strconv.Atoi(q.Get("start"))
 	limit := 50
 	if v, err := strconv.Atoi(q.Get("limit")); err == nil && v > 0 {
@@ -107,7 +107,7 @@ func (s *Server) serviceDesksLocked(q url.Values) response {
 	}
 	var desks []*Project
 	for _, p := range s.projects {
-		if p.ServiceDesk && s.canBrowseLocked(false, p.Key) {
+		if p.ServiceDesk && s.canBrowseLocked(who, p.Key) {
 			desks = append(desks, p)
 		}
 	}

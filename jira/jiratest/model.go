@@ -142,17 +142,33 @@ func (s *Server) RevokeToken() {
 func (s *Server) SetAccess(keys ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.visible = map[string]bool{}
-	for _, k := range keys {
-		s.visible[k] = true
-	}
+	s.agents[0].visible = keySet(keys)
 }
 
 // SetAccessAll lets the user browse every project again.
 func (s *Server) SetAccessAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.visible = nil
+	s.agents[0].visible = nil
+}
+
+// AddAgent adds a user with API credentials of its own (email and token)
+// who may browse only the projects given (none when empty), and returns
+// its account id: valid credentials without the access a sync needs.
+func (s *Server) AddAgent(u User, token string, projects ...string) string {
+	id := s.AddUser(u)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.agents = append(s.agents, &agent{user: s.users[id], email: u.Email, token: token, visible: keySet(projects)})
+	return id
+}
+
+func keySet(keys []string) map[string]bool {
+	m := map[string]bool{}
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
 }
 
 // AddProject adds a project; a service desk project gets a service desk id.
@@ -391,9 +407,9 @@ func (s *Server) projectLocked(ref string) *Project {
 }
 
 // canBrowseLocked reports whether the principal may see a project.
-func (s *Server) canBrowseLocked(anon bool, key string) bool {
-	if anon {
+func (s *Server) canBrowseLocked(who principal, key string) bool {
+	if who.anon || who.agent == nil {
 		return false
 	}
-	return s.visible == nil || s.visible[key]
+	return who.agent.visible == nil || who.agent.visible[key]
 }

@@ -87,7 +87,7 @@ func (s *Server) searchLocked(req searchReq, who principal, ver string) response
 	}
 	for _, v := range projectsNamed(q.where) {
 		p := s.projectLocked(v.text)
-		if (p == nil || !s.canBrowseLocked(who.anon, p.Key)) && !who.anon {
+		if (p == nil || !s.canBrowseLocked(who, p.Key)) && !who.anon {
 			return errorResponse(http.StatusBadRequest, "The value '"+v.text+"' does not exist for the field 'project'.")
 		}
 	}
@@ -119,7 +119,7 @@ func (s *Server) searchLocked(req searchReq, who principal, ver string) response
 	var hits []hit
 	for _, is := range s.issues {
 		snap := is.indexed(s.Now())
-		if snap == nil || !s.canBrowseLocked(who.anon, snap.Project) {
+		if snap == nil || !s.canBrowseLocked(who, snap.Project) {
 			continue
 		}
 		if !q.where.match(ctx, snap) {

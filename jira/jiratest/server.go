@@ -94,13 +94,13 @@ type Server struct {
 	me        User
 	users     map[string]*User
 	projects  []*Project
-	visible   map[string]bool // project keys the user may browse; nil: all
 	issues    map[int64]*issue
 	deleted   map[int64]*Issue
 	nextIssue int64
 	nextComm  int64
 	nextKey   map[string]int
 	revoked   bool
+	agents    []*agent  // agents[0] is the user of Options.Email and Options.Token
 	early     int       // requests before a 429's wait was over
 	holdTil   time.Time // when the last 429's wait is over
 }
@@ -154,6 +154,7 @@ func New(opts *Options) *Server {
 	}
 	s.me = User{AccountID: DefaultAccountID, DisplayName: "Agnes Agent", Email: o.Email, TimeZone: o.TimeZone}
 	s.users[s.me.AccountID] = &s.me
+	s.agents = []*agent{{user: &s.me, email: o.Email, token: o.Token}}
 	s.projects = []*Project{
 		{ID: "10000", Key: "SUP", Name: "Support", ServiceDesk: true, ServiceDeskID: "1"},
 		{ID: "10001", Key: "DEV", Name: "Development"},
@@ -175,8 +176,17 @@ func NewServer(tb testing.TB, opts *Options) *Server {
 
 // principal is who a request is served as.
 type principal struct {
+	agent  *agent
 	anon   bool // served as the anonymous user
 	failed bool // credentials were sent and failed: X-Seraph-LoginReason
+}
+
+// agent is a user with API credentials and the projects it may browse.
+type agent struct {
+	user    *User
+	email   string
+	token   string
+	visible map[string]bool // nil: every project
 }
 
 // authenticate reads Basic (email:token) or, under /ex/jira/{cloudId},
@@ -188,17 +198,19 @@ func (s *Server) authenticate(r *http.Request, oauth bool) principal {
 		return principal{anon: true}
 	}
 	scheme, _, _ := strings.Cut(h, " ")
-	ok := false
 	switch {
 	case oauth && strings.EqualFold(scheme, "Bearer"):
-		ok = s.opts.OAuthToken != "" && fakeapi.CheckBearer(r, s.opts.OAuthToken)
-	case !oauth && strings.EqualFold(scheme, "Basic"):
-		ok = !s.revoked && fakeapi.CheckBasic(r, s.opts.Email, s.opts.Token)
+		if s.opts.OAuthToken != "" && fakeapi.CheckBearer(r, s.opts.OAuthToken) {
+			return principal{agent: s.agents[0]}
+		}
+	case !oauth && strings.EqualFold(scheme, "Basic") && !s.revoked:
+		for _, a := range s.agents {
+			if fakeapi.CheckBasic(r, a.email, a.token) {
+				return principal{agent: a}
+			}
+		}
 	}
-	if !ok {
-		return principal{anon: true, failed: true}
-	}
-	return principal{}
+	return principal{anon: true, failed: true}
 }
 
 // response is an answer being built.
@@ -276,14 +288,14 @@ func (s *Server) routeLocked(r *http.Request, path string, body []byte, who prin
 		if who.anon {
 			return errorResponse(http.StatusUnauthorized, "You are not authenticated. Authentication required to perform this operation.")
 		}
-		return jsonResponse(http.StatusOK, s.userJSONLocked(&s.me, "3", true))
+		return jsonResponse(http.StatusOK, s.userJSONLocked(who.agent.user, "3", true))
 	case path == "/rest/api/3/field" || path == "/rest/api/2/field":
 		return jsonResponse(http.StatusOK, s.fieldsJSON())
 	case path == "/rest/servicedeskapi/servicedesk":
 		if who.anon {
 			return errorResponse(http.StatusUnauthorized, "Unauthorized; scope does not match")
 		}
-		return s.serviceDesksLocked(r.URL.Query())
+		return s.serviceDesksLocked(r.URL.Query(), who)
 	case path == "/rest/api/3/search/jql" || path == "/rest/api/2/search/jql":
 		req, err := searchRequest(r, body)
 		if err != nil {
@@ -303,8 +315,21 @@ func (s *Server) routeLocked(r *http.Request, path string, body []byte, who prin
 			return s.commentsLocked(ref, r.URL.Query(), who, apiVersion(path))
 		}
 	}
+	if !strings.HasPrefix(path, "/rest/") {
+		// Not the REST API: the site's web front answers, as an address
+		// that is not a Jira site does, with a page.
+		h := http.Header{}
+		h.Set("Content-Type", "text/html;charset=UTF-8")
+		return response{status: http.StatusNotFound, header: h, body: []byte(siteNotFoundPage)}
+	}
 	return errorResponse(http.StatusNotFound, "The requested resource could not be found.")
 }
+
+// siteNotFoundPage is what an address that holds no Jira site answers.
+const siteNotFoundPage = `<!DOCTYPE html>
+<html lang="en"><head><title>Atlassian Cloud | Site not found</title></head>
+<body><h1>Your Atlassian Cloud site is currently unavailable.</h1></body></html>
+`
 
 func apiVersion(path string) string {
 	if strings.HasPrefix(path, "/rest/api/2/") {
