@@ -252,6 +252,9 @@ func (c Config) String() string {
 	return p.String()
 }
 
+// LogValue logs the Config as String writes it, without secrets.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // GoString is String, for the %#v verb.
 func (c Config) GoString() string { return c.String() }
 

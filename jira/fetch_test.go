@@ -20,7 +20,7 @@ import (
 // Angeles (2026-11-01, 02:00 PDT → 01:00 PST), with Jira reading the
 // ambiguous wall times either way. Every issue must be stored at its
 // newest version after every poll.
-func TestTimeZonesAcrossDaylightSaving(t *testing.T) {
+func TestFetchTimeZonesAcrossDaylightSaving(t *testing.T) {
 	start := time.Date(2026, 11, 1, 7, 40, 0, 0, time.UTC) // 00:40 PDT
 	for _, zone := range []string{"Asia/Kolkata", "America/Los_Angeles"} {
 		for _, earlier := range []bool{false, true} {
@@ -63,7 +63,7 @@ func mustZone(t testing.TB, name string) *time.Location {
 // against: the same JQL literal, read for a user in UTC+5:30, names an
 // instant five and a half hours earlier than in UTC, so a client writing
 // its checkpoint in UTC asks for too little.
-func TestFakeReadsDateLiteralsInUserZone(t *testing.T) {
+func TestFetchFakeReadsDateLiteralsInUserZone(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	f := jiratest.NewServer(t, &jiratest.Options{TimeZone: "Asia/Kolkata", Start: start})
 	createIssues(f, 12, time.Hour) // 09:00Z ... 20:00Z
@@ -98,7 +98,7 @@ func searchCount(t testing.TB, f *jiratest.Server, jql string) int {
 // TestLateIndexedIssueArrives creates an issue whose change the index shows
 // ten minutes late, then one that shows at once: a poll in between sees only
 // the second, and a later poll must still deliver the first.
-func TestLateIndexedIssueArrives(t *testing.T) {
+func TestFetchLateIndexedIssueArrives(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	c := newConn(t, f, nil) // the default SearchLag, 15 minutes
 	s, store := syncer(t, c, ticketsync.ModePoll)
@@ -130,7 +130,7 @@ func TestLateIndexedIssueArrives(t *testing.T) {
 
 // TestThousandIssuesInOneMinute updates 1,000 issues at the same instant:
 // all must arrive, in one pass through the query (no looping).
-func TestThousandIssuesInOneMinute(t *testing.T) {
+func TestFetchThousandIssuesInOneMinute(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	for i := range 1000 {
 		f.CreateIssue(jiratest.Issue{Summary: "bulk " + strconv.Itoa(i)})
@@ -162,7 +162,7 @@ func TestThousandIssuesInOneMinute(t *testing.T) {
 // TestAnonymousAnswerIsAnAuthError revokes the token during a sync: Jira
 // then answers the search 200 with no issues and X-Seraph-LoginReason:
 // AUTHENTICATED_FAILED, which must be an error, never an empty account.
-func TestAnonymousAnswerIsAnAuthError(t *testing.T) {
+func TestFetchAnonymousAnswerIsAnAuthError(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	createIssues(f, 30, time.Second)
 	f.Advance(time.Minute)
@@ -202,7 +202,7 @@ func TestAnonymousAnswerIsAnAuthError(t *testing.T) {
 // with Retry-After, a burst limit, bodies cut short and bodies of broken
 // JSON: the runs may fail, but the next one resumes and nothing is lost,
 // and no request comes sooner than a 429 allowed.
-func TestStormsAndTruncatedBodiesLoseNothing(t *testing.T) {
+func TestFetchStormsAndTruncatedBodiesLoseNothing(t *testing.T) {
 	f := jiratest.NewServer(t, &jiratest.Options{RateLimit: 20, RateWindow: 10 * time.Second, SearchComments: 1})
 	issues := createIssues(f, 120, 3*time.Second)
 	for _, is := range issues[:10] {

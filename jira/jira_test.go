@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,7 +20,7 @@ import (
 	"github.com/ticketsync/ticketsync/jira/jiratest"
 )
 
-func TestTest(t *testing.T) {
+func TestTestCredentials(t *testing.T) {
 	ctx := context.Background()
 	t.Run("valid", func(t *testing.T) {
 		f := jiratest.NewServer(t, nil)
@@ -77,7 +78,7 @@ func TestTest(t *testing.T) {
 	})
 }
 
-func TestOAuth(t *testing.T) {
+func TestFetchWithOAuth(t *testing.T) {
 	f := jiratest.NewServer(t, &jiratest.Options{OAuthToken: "oauth-access-token-123"})
 	f.CreateIssue(jiratest.Issue{Summary: "via OAuth"})
 	c, err := jira.New(jira.Config{
@@ -105,7 +106,7 @@ func TestOAuth(t *testing.T) {
 // TestManyComments syncs an issue with more comments than search embeds and
 // more than one comment page: all arrive, oldest first, and only that issue
 // costs comment requests.
-func TestManyComments(t *testing.T) {
+func TestFetchManyComments(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	createIssues(f, 5, time.Second)
 	busy := f.CreateIssue(jiratest.Issue{Summary: "busy"})
@@ -135,7 +136,7 @@ func TestManyComments(t *testing.T) {
 
 // TestTimeZoneChangeDuringSync changes the user's profile zone between a
 // query's pages and between polls: nothing is lost.
-func TestTimeZoneChangeDuringSync(t *testing.T) {
+func TestFetchTimeZoneChangeDuringSync(t *testing.T) {
 	f := jiratest.NewServer(t, &jiratest.Options{TimeZone: "Pacific/Auckland"})
 	createIssues(f, 40, 17*time.Second)
 	f.Advance(time.Minute)
@@ -171,7 +172,7 @@ func TestTimeZoneChangeDuringSync(t *testing.T) {
 	}
 }
 
-func TestGetTicketsLeavesOutDeletedAndUnknown(t *testing.T) {
+func TestGetTickets(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	issues := createIssues(f, 150, time.Second)
 	f.DeleteIssue(issues[3].ID)
@@ -198,7 +199,7 @@ func TestGetTicketsLeavesOutDeletedAndUnknown(t *testing.T) {
 	}
 }
 
-func TestMovedIssueKeepsItsID(t *testing.T) {
+func TestFetchMovedIssueKeepsItsID(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	f.AddProject("HR", "Human resources", true)
 	is := f.CreateIssue(jiratest.Issue{Summary: "moving"})
@@ -218,7 +219,7 @@ func TestMovedIssueKeepsItsID(t *testing.T) {
 	}
 }
 
-func TestNewValidates(t *testing.T) {
+func TestNewValidatesConfig(t *testing.T) {
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})
 	for _, tc := range []struct {
 		name string
@@ -247,7 +248,7 @@ func TestNewValidates(t *testing.T) {
 	}
 }
 
-func TestConfigPrintsNoSecrets(t *testing.T) {
+func TestConfigNeverPrintsSecrets(t *testing.T) {
 	cfg := jira.Config{Subdomain: "acme", Email: "a@b.c", APIToken: "ATATT-very-secret", WebhookSecret: "hook-secret-1",
 		WebhookSecrets: []string{"hook-secret-0"}}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
@@ -257,6 +258,11 @@ func TestConfigPrintsNoSecrets(t *testing.T) {
 				t.Errorf("%s prints %q", verb, secret)
 			}
 		}
+	}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("configured", "config", cfg)
+	if strings.Contains(logged.String(), "very-secret") || strings.Contains(logged.String(), "hook-secret") || !strings.Contains(logged.String(), "acme") {
+		t.Errorf("slog writes %s", logged.String())
 	}
 	if out := fmt.Sprint(cfg); !strings.Contains(out, `Subdomain: "acme"`) {
 		t.Errorf("String = %s", out)
@@ -273,7 +279,7 @@ func TestConfigPrintsNoSecrets(t *testing.T) {
 // TestExtraJQLAndDefaultProjects checks that without Config.Projects every
 // service desk project is synced and no software project, and that
 // Config.JQL narrows the query.
-func TestExtraJQLAndDefaultProjects(t *testing.T) {
+func TestFetchExtraJQLAndDefaultProjects(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	f.AddProject("HR", "Human resources", true)
 	f.CreateIssue(jiratest.Issue{Summary: "sup", Labels: []string{"keep"}})
@@ -306,7 +312,7 @@ func TestExtraJQLAndDefaultProjects(t *testing.T) {
 }
 
 // TestMapping checks one fully populated issue field by field.
-func TestMapping(t *testing.T) {
+func TestFetchMapsTickets(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	cust := f.AddUser(jiratest.User{DisplayName: "Carla Customer", Email: "carla@example.com", Customer: true})
 	is := f.CreateIssue(jiratest.Issue{

@@ -33,7 +33,7 @@ func deliver(t testing.TB, s *ticketsync.Syncer, d jiratest.Delivery, secret str
 // Jira's jira:issue_deleted webhook, twice (a retry with the same
 // X-Atlassian-Webhook-Identifier): the Store keeps a tombstone with the
 // issue's fields, and the duplicate changes nothing.
-func TestDeletedIssueWebhookLeavesTombstone(t *testing.T) {
+func TestWebhookDeletedIssueLeavesTombstone(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	issues := createIssues(f, 3, time.Minute)
 	c := newConn(t, f, nil)
@@ -108,6 +108,17 @@ func TestWebhookEventsCompleteThroughGetTickets(t *testing.T) {
 	}
 	if n := len(got.Comments); n != 1 || got.Comments[0].Public || got.Comments[0].Body != "Called the fire brigade" {
 		t.Errorf("comments %+v, want one internal note", got.Comments)
+	}
+}
+
+// TestSignMatchesJira checks Sign against Jira's documented scheme,
+// "sha256=" and the hex HMAC-SHA256 of the raw body keyed with the secret,
+// on the HMAC-SHA256 test vector of RFC 4231 (test case 2): Atlassian
+// publishes no vector of its own.
+func TestSignMatchesJira(t *testing.T) {
+	got := jira.Sign("Jefe", []byte("what do ya want for nothing?"))
+	if want := "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"; got != want {
+		t.Errorf("Sign = %s, want %s", got, want)
 	}
 }
 

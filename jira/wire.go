@@ -3,6 +3,7 @@ package jira
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"time"
 
 	"github.com/ticketsync/ticketsync/internal/wire"
@@ -226,4 +227,27 @@ type wireWebhook struct {
 	Comment *struct {
 		ID wire.ID `json:"id"`
 	} `json:"comment"`
+}
+
+// decodeError reads Jira's error bodies for the HTTP stack: the message
+// comes from errorMessages and errors as the stack reads them; this adds
+// the rate limit's reason as the code, and hints a person can act on.
+func decodeError(status int, h http.Header, body []byte) (code, message, hint string) {
+	switch {
+	case status == http.StatusTooManyRequests:
+		code = h.Get("RateLimit-Reason")
+	case status == http.StatusUnauthorized || loginFailed(h):
+		hint = hintCredentials
+	case status == http.StatusForbidden:
+		hint = hintAccess
+	case status == http.StatusGone:
+		hint = "Jira removed this API: update ticketsync"
+	case status == http.StatusBadRequest && bytes.Contains(body, []byte("for the field 'project'")):
+		hint = "check Config.Projects, and that the user can browse each project"
+	case status == http.StatusBadRequest && (bytes.Contains(body, []byte("JQL")) || bytes.Contains(body, []byte("Field '")) ||
+		bytes.Contains(body, []byte("operator"))):
+		// The connector's own query uses only project and updated.
+		hint = "check Config.JQL"
+	}
+	return code, "", hint
 }
