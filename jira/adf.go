@@ -118,6 +118,14 @@ func (r richText) String() string {
 // A JSON string (a REST v2 body of wiki markup) is returned trimmed, as it
 // is. It returns an error only when doc is not JSON.
 func ADFText(doc []byte) (string, error) {
+	if b := bytes.TrimSpace(doc); len(b) > 0 && b[0] == '{' {
+		// Decoded once, not through richText's own unmarshaling.
+		var n adfNode
+		if err := json.Unmarshal(b, &n); err != nil {
+			return "", err
+		}
+		return adfText(&n), nil
+	}
 	var r richText
 	if err := json.Unmarshal(doc, &r); err != nil {
 		return "", err

@@ -1,7 +1,6 @@
 package jira
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -139,32 +138,6 @@ func TestADFTextRejectsNonJSON(t *testing.T) {
 	for _, in := range []string{`{"type":`, `[1,2]`, `42`} {
 		if got, err := ADFText([]byte(in)); err == nil {
 			t.Errorf("ADFText(%s) = %q and no error", in, got)
-		}
-	}
-}
-
-// BenchmarkADFText converts a realistic description; the baseline decodes
-// the same bytes with encoding/json into an empty interface, the least any
-// client does with it.
-func BenchmarkADFText(b *testing.B) {
-	doc := []byte(richDoc)
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ADFText(doc); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkADFDecodeBaseline(b *testing.B) {
-	doc := []byte(richDoc)
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var v any
-		if err := json.Unmarshal(doc, &v); err != nil {
-			b.Fatal(err)
 		}
 	}
 }
