@@ -80,11 +80,11 @@ func (r *richText) UnmarshalJSON(b []byte) error {
 		*r = richText{plain: s}
 		return nil
 	case b[0] == '{':
-		var n adfNode
-		if err := json.Unmarshal(b, &n); err != nil {
+		n, err := parseADF(b)
+		if err != nil {
 			return err
 		}
-		*r = richText{doc: &n}
+		*r = richText{doc: n}
 		return nil
 	}
 	return errors.New("jira: a rich text field is neither an ADF document nor a string")
@@ -119,12 +119,11 @@ func (r richText) String() string {
 // is. It returns an error only when doc is not JSON.
 func ADFText(doc []byte) (string, error) {
 	if b := bytes.TrimSpace(doc); len(b) > 0 && b[0] == '{' {
-		// Decoded once, not through richText's own unmarshaling.
-		var n adfNode
-		if err := json.Unmarshal(b, &n); err != nil {
+		n, err := parseADF(b)
+		if err != nil {
 			return "", err
 		}
-		return adfText(&n), nil
+		return adfText(n), nil
 	}
 	var r richText
 	if err := json.Unmarshal(doc, &r); err != nil {

@@ -1,6 +1,9 @@
 package jira
 
 import (
+	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -140,4 +143,64 @@ func TestADFTextRejectsNonJSON(t *testing.T) {
 			t.Errorf("ADFText(%s) = %q and no error", in, got)
 		}
 	}
+}
+
+// TestParseADFMatchesEncodingJSON decodes documents with the hand-written
+// parser and with encoding/json into the same type: the trees must be equal,
+// and what encoding/json refuses as JSON the parser refuses too.
+func TestParseADFMatchesEncodingJSON(t *testing.T) {
+	docs := []string{
+		richDoc,
+		`{"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"esc \" \\ \/ \b\f\n\r\t \u00e9 \ud83d\ude00 \ud800 x"}]}]}`,
+		`{"content":[{"text":"key order","type":"text","marks":[{"attrs":{"href":"https://x.test","title":"t"},"type":"link"}]}],"type":"paragraph"}`,
+		`{"type":"orderedList","attrs":{"order":7,"localId":"a"},"content":null,"marks":null,"version":1.5e3,"x":[true,false,null,{"a":[]},-0.25]}`,
+		`{"type":"date","attrs":{"timestamp":1706745600000}}`,
+		`{"type":"date","attrs":{"timestamp":null,"text":null}}`,
+		` {"type" : "doc" , "content" : [ ] } `,
+		"{\"type\":\"text\",\"text\":\"bad utf8 \xff\xfe here\"}",
+	}
+	for _, d := range docs {
+		got, err := parseADF([]byte(d))
+		if err != nil {
+			t.Errorf("parseADF(%s): %v", d, err)
+			continue
+		}
+		var want adfNode
+		if err := json.Unmarshal([]byte(d), &want); err != nil {
+			t.Fatalf("encoding/json refuses %s: %v", d, err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("parseADF(%s) =\n%+v\nencoding/json:\n%+v", d, *got, want)
+		}
+	}
+	for _, bad := range []string{`{`, `{"type":}`, `{"type":"doc",}`, `{"type":"doc"} x`, `{"content":[1,]}`, `{"text":"a` + "\n" + `"}`,
+		`{"text":"\x"}`, `{"a":01}`, `{"a":1.}`, `{"a":tru}`, `[]`, `{"text":"\u12"}`, strings.Repeat(`{"content":[`, 600)} {
+		if _, err := parseADF([]byte(bad)); err == nil {
+			t.Errorf("parseADF(%.40s) accepted it", bad)
+		}
+	}
+}
+
+// FuzzParseADF checks that the parser never panics, and that whatever it
+// accepts encoding/json accepts and decodes to the same tree.
+func FuzzParseADF(f *testing.F) {
+	f.Add([]byte(richDoc))
+	f.Add([]byte(`{"type":"text","text":"\u00e9\n"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := parseADF(b)
+		if err != nil {
+			return
+		}
+		var want adfNode
+		if err := json.Unmarshal(b, &want); err != nil {
+			return // the parser is lenient about odd attribute types
+		}
+		if bytes.Contains(b, []byte("\u212a")) || bytes.Contains(b, []byte("\u017f")) || bytes.Contains(b, []byte(`\u`)) {
+			return // keys encoding/json folds beyond ASCII (K for the Kelvin sign) or escapes in keys
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("parseADF(%q) = %+v, encoding/json %+v", b, *got, want)
+		}
+		_ = adfText(got)
+	})
 }

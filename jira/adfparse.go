@@ -1,0 +1,502 @@
+package jira
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// parseADF reads an ADF document into an adfNode, as json.Unmarshal would,
+// without reflection: descriptions and comment bodies are most of the
+// bytes of an issue page, and this reads them several times faster. It is
+// a strict JSON parser (what encoding/json refuses, it refuses) that keeps
+// only the keys adfNode has and skips the others.
+func parseADF(b []byte) (*adfNode, error) {
+	p := adfParser{b: b}
+	p.ws()
+	var n adfNode
+	if err := p.node(&n); err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i != len(p.b) {
+		return nil, p.fail("data after the document")
+	}
+	return &n, nil
+}
+
+type adfParser struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+// maxADFDepth bounds nesting, as a guard against hostile documents.
+const maxADFDepth = 500
+
+var errADFSyntax = errors.New("invalid JSON")
+
+func (p *adfParser) fail(what string) error {
+	return errors.New("jira: ADF document: " + errADFSyntax.Error() + " at byte " + strconv.Itoa(p.i) + ": " + what)
+}
+
+func (p *adfParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// expect consumes c after optional white space.
+func (p *adfParser) expect(c byte) error {
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != c {
+		return p.fail("expected " + strconv.QuoteRune(rune(c)))
+	}
+	p.i++
+	return nil
+}
+
+// foldKey lowers the ASCII letters of key, as encoding/json matches keys
+// to fields regardless of case. Keys Jira writes are lowercase already and
+// are returned as they are.
+func foldKey(key []byte) string {
+	for _, c := range key {
+		if c >= 'A' && c <= 'Z' {
+			return strings.ToLower(string(key))
+		}
+	}
+	return string(key)
+}
+
+// object calls field for each key of an object, positioned at its value.
+func (p *adfParser) object(field func(key []byte) error) error {
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	p.depth++
+	if p.depth > maxADFDepth {
+		return p.fail("nested too deep")
+	}
+	defer func() { p.depth-- }()
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		p.ws()
+		key, err := p.rawString()
+		if err != nil {
+			return err
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		p.ws()
+		if err := field([]byte(foldKey(key))); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			return p.fail("unterminated object")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected ',' or '}'")
+		}
+	}
+}
+
+// array calls elem for each element of an array, or accepts null.
+func (p *adfParser) array(elem func() error) error {
+	p.ws()
+	if p.null() {
+		return nil
+	}
+	if err := p.expect('['); err != nil {
+		return err
+	}
+	p.depth++
+	if p.depth > maxADFDepth {
+		return p.fail("nested too deep")
+	}
+	defer func() { p.depth-- }()
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return nil
+	}
+	for {
+		p.ws()
+		if err := elem(); err != nil {
+			return err
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			return p.fail("unterminated array")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected ',' or ']'")
+		}
+	}
+}
+
+// null consumes a null literal.
+func (p *adfParser) null() bool {
+	if len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "null" {
+		p.i += 4
+		return true
+	}
+	return false
+}
+
+func (p *adfParser) node(n *adfNode) error {
+	p.ws()
+	if p.null() {
+		return nil
+	}
+	return p.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "type":
+			n.Type, err = p.stringOrNull()
+		case "text":
+			n.Text, err = p.stringOrNull()
+		case "attrs":
+			err = p.attrs(&n.Attrs)
+		case "marks":
+			if p.i < len(p.b) && p.b[p.i] == '[' && n.Marks == nil {
+				n.Marks = []adfMark{}
+			}
+			err = p.array(func() error {
+				var m adfMark
+				if err := p.mark(&m); err != nil {
+					return err
+				}
+				n.Marks = append(n.Marks, m)
+				return nil
+			})
+		case "content":
+			n.Content = n.Content[:0]
+			if p.i < len(p.b) && p.b[p.i] == '[' && n.Content == nil {
+				n.Content = []adfNode{}
+			}
+			err = p.array(func() error {
+				n.Content = append(n.Content, adfNode{})
+				return p.node(&n.Content[len(n.Content)-1])
+			})
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+}
+
+func (p *adfParser) mark(m *adfMark) error {
+	p.ws()
+	if p.null() {
+		return nil
+	}
+	return p.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "type":
+			m.Type, err = p.stringOrNull()
+		case "attrs":
+			p.ws()
+			if p.null() {
+				return nil
+			}
+			err = p.object(func(key []byte) error {
+				if string(key) == "href" {
+					var e error
+					m.Attrs.Href, e = p.stringOrNull()
+					return e
+				}
+				return p.skip()
+			})
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+}
+
+func (p *adfParser) attrs(a *adfAttrs) error {
+	p.ws()
+	if p.null() {
+		return nil
+	}
+	return p.object(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "text":
+			a.Text, err = p.stringOrNull()
+		case "shortname":
+			a.ShortName, err = p.stringOrNull()
+		case "url":
+			a.URL, err = p.stringOrNull()
+		case "alt":
+			a.Alt, err = p.stringOrNull()
+		case "title":
+			a.Title, err = p.stringOrNull()
+		case "state":
+			a.State, err = p.stringOrNull()
+		case "order":
+			start := p.i
+			if err := p.skip(); err != nil {
+				return err
+			}
+			if n, err := strconv.Atoi(string(p.b[start:p.i])); err == nil {
+				a.Order = &n
+			}
+		case "timestamp":
+			switch {
+			case p.null():
+			case p.i < len(p.b) && p.b[p.i] == '"':
+				var s string
+				s, err = p.str()
+				a.Timestamp = adfFlexStr(s)
+			default:
+				start := p.i
+				err = p.skip()
+				a.Timestamp = adfFlexStr(p.b[start:p.i])
+			}
+		default:
+			err = p.skip()
+		}
+		return err
+	})
+}
+
+// stringOrNull reads a string; null, or a value of another type, is ""
+// (an odd attribute does not cost the whole document).
+func (p *adfParser) stringOrNull() (string, error) {
+	if p.i < len(p.b) && p.b[p.i] == '"' {
+		return p.str()
+	}
+	return "", p.skip()
+}
+
+// rawString reads a string without escapes as its bytes (object keys), and
+// a string with escapes decoded.
+func (p *adfParser) rawString() ([]byte, error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, p.fail("expected a string")
+	}
+	for j := p.i + 1; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			s := p.b[p.i+1 : j]
+			p.i = j + 1
+			return s, nil
+		case c == '\\':
+			s, err := p.str()
+			return []byte(s), err
+		case c < 0x20:
+			return nil, p.fail("control character in a string")
+		}
+	}
+	return nil, p.fail("unterminated string")
+}
+
+// str reads a JSON string; invalid UTF-8 becomes U+FFFD, as encoding/json
+// does.
+func (p *adfParser) str() (string, error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", p.fail("expected a string")
+	}
+	start := p.i + 1
+	j := start
+	for ; j < len(p.b); j++ {
+		c := p.b[j]
+		if c == '"' {
+			p.i = j + 1
+			return validUTF8(p.b[start:j]), nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", p.fail("control character in a string")
+		}
+	}
+	var sb strings.Builder
+	sb.Write(p.b[start:j])
+	for j < len(p.b) {
+		c := p.b[j]
+		switch {
+		case c == '"':
+			p.i = j + 1
+			return validUTF8([]byte(sb.String())), nil
+		case c < 0x20:
+			return "", p.fail("control character in a string")
+		case c != '\\':
+			sb.WriteByte(c)
+			j++
+			continue
+		}
+		if j+1 >= len(p.b) {
+			break
+		}
+		switch e := p.b[j+1]; e {
+		case '"', '\\', '/':
+			sb.WriteByte(e)
+			j += 2
+		case 'b':
+			sb.WriteByte('\b')
+			j += 2
+		case 'f':
+			sb.WriteByte('\f')
+			j += 2
+		case 'n':
+			sb.WriteByte('\n')
+			j += 2
+		case 'r':
+			sb.WriteByte('\r')
+			j += 2
+		case 't':
+			sb.WriteByte('\t')
+			j += 2
+		case 'u':
+			r, ok := hex4(p.b, j+2)
+			if !ok {
+				p.i = j
+				return "", p.fail("bad \\u escape")
+			}
+			j += 6
+			if utf16.IsSurrogate(r) {
+				if r2, ok := hex4(p.b, j+2); ok && j+1 < len(p.b) && p.b[j] == '\\' && p.b[j+1] == 'u' {
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						j += 6
+						sb.WriteRune(dec)
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			sb.WriteRune(r)
+		default:
+			p.i = j
+			return "", p.fail("bad escape")
+		}
+	}
+	p.i = j
+	return "", p.fail("unterminated string")
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[at:at+4]), 16, 32)
+	return rune(n), err == nil
+}
+
+// validUTF8 returns b as a string with each byte that is not valid UTF-8
+// replaced by U+FFFD, as encoding/json does.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteString("\uFFFD")
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String()
+}
+
+// number reads a JSON number.
+func (p *adfParser) number() error {
+	start := p.i
+	if p.i < len(p.b) && p.b[p.i] == '-' {
+		p.i++
+	}
+	digits := func() int {
+		n := 0
+		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.b) && p.b[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		p.i = start
+		return p.fail("expected a value")
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return p.fail("bad number")
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return p.fail("bad number")
+		}
+	}
+	return nil
+}
+
+// skip reads and drops any JSON value.
+func (p *adfParser) skip() error {
+	p.ws()
+	if p.i >= len(p.b) {
+		return p.fail("expected a value")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object(func([]byte) error { return p.skip() })
+	case c == '[':
+		return p.array(p.skip)
+	case c == '"':
+		_, err := p.rawString()
+		return err
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	default:
+		return p.number()
+	}
+}
+
+func (p *adfParser) literal(word string) error {
+	if len(p.b)-p.i >= len(word) && string(p.b[p.i:p.i+len(word)]) == word {
+		p.i += len(word)
+		return nil
+	}
+	return p.fail("expected a value")
+}
