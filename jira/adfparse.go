@@ -75,88 +75,57 @@ func foldKey(key []byte) string {
 	return string(key)
 }
 
-// object calls field for each key of an object, positioned at its value.
-func (p *adfParser) object(field func(key []byte) error) error {
-	if err := p.expect('{'); err != nil {
-		return err
+// enter consumes open ('{' or '[') after optional white space, and reports
+// whether the object or array is empty (its close consumed too).
+func (p *adfParser) enter(open, close byte) (empty bool, err error) {
+	if err := p.expect(open); err != nil {
+		return false, err
+	}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == close {
+		p.i++
+		return true, nil
 	}
 	p.depth++
 	if p.depth > maxADFDepth {
-		return p.fail("nested too deep")
+		return false, p.fail("nested too deep")
 	}
-	defer func() { p.depth-- }()
-	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == '}' {
-		p.i++
-		return nil
-	}
-	for {
-		p.ws()
-		key, err := p.rawString()
-		if err != nil {
-			return err
-		}
-		if err := p.expect(':'); err != nil {
-			return err
-		}
-		p.ws()
-		if err := field([]byte(foldKey(key))); err != nil {
-			return err
-		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return p.fail("unterminated object")
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return nil
-		default:
-			return p.fail("expected ',' or '}'")
-		}
-	}
+	return false, nil
 }
 
-// array calls elem for each element of an array, or accepts null.
-func (p *adfParser) array(elem func() error) error {
+// key reads an object key and its colon, folded as foldKey does, leaving
+// the parser at the value.
+func (p *adfParser) key() (string, error) {
 	p.ws()
-	if p.null() {
-		return nil
+	key, err := p.rawString()
+	if err != nil {
+		return "", err
 	}
-	if err := p.expect('['); err != nil {
-		return err
+	if err := p.expect(':'); err != nil {
+		return "", err
 	}
-	p.depth++
-	if p.depth > maxADFDepth {
-		return p.fail("nested too deep")
-	}
-	defer func() { p.depth-- }()
 	p.ws()
-	if p.i < len(p.b) && p.b[p.i] == ']' {
+	return foldKey(key), nil
+}
+
+// more consumes the ',' after a member (true) or the close of the object
+// or array (false).
+func (p *adfParser) more(close byte) (bool, error) {
+	p.ws()
+	if p.i >= len(p.b) {
+		return false, p.fail("unterminated object or array")
+	}
+	switch p.b[p.i] {
+	case ',':
 		p.i++
-		return nil
-	}
-	for {
 		p.ws()
-		if err := elem(); err != nil {
-			return err
-		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return p.fail("unterminated array")
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return nil
-		default:
-			return p.fail("expected ',' or ']'")
-		}
+		return true, nil
+	case close:
+		p.i++
+		p.depth--
+		return false, nil
 	}
+	return false, p.fail("expected ',' or " + strconv.QuoteRune(rune(close)))
 }
 
 // null consumes a null literal.
@@ -173,9 +142,16 @@ func (p *adfParser) node(n *adfNode) error {
 	if p.null() {
 		return nil
 	}
-	return p.object(func(key []byte) error {
-		var err error
-		switch string(key) {
+	empty, err := p.enter('{', '}')
+	if err != nil || empty {
+		return err
+	}
+	for {
+		key, err := p.key()
+		if err != nil {
+			return err
+		}
+		switch key {
 		case "type":
 			n.Type, err = p.stringOrNull()
 		case "text":
@@ -183,31 +159,67 @@ func (p *adfParser) node(n *adfNode) error {
 		case "attrs":
 			err = p.attrs(&n.Attrs)
 		case "marks":
-			if p.i < len(p.b) && p.b[p.i] == '[' && n.Marks == nil {
-				n.Marks = []adfMark{}
-			}
-			err = p.array(func() error {
-				var m adfMark
-				if err := p.mark(&m); err != nil {
-					return err
-				}
-				n.Marks = append(n.Marks, m)
-				return nil
-			})
+			err = p.marks(n)
 		case "content":
-			n.Content = n.Content[:0]
-			if p.i < len(p.b) && p.b[p.i] == '[' && n.Content == nil {
-				n.Content = []adfNode{}
-			}
-			err = p.array(func() error {
-				n.Content = append(n.Content, adfNode{})
-				return p.node(&n.Content[len(n.Content)-1])
-			})
+			err = p.content(n)
 		default:
 			err = p.skip()
 		}
+		if err != nil {
+			return err
+		}
+		if more, err := p.more('}'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+func (p *adfParser) content(n *adfNode) error {
+	if p.null() {
+		n.Content = nil
+		return nil
+	}
+	n.Content = n.Content[:0]
+	if n.Content == nil {
+		n.Content = []adfNode{}
+	}
+	empty, err := p.enter('[', ']')
+	if err != nil || empty {
 		return err
-	})
+	}
+	for {
+		n.Content = append(n.Content, adfNode{})
+		if err := p.node(&n.Content[len(n.Content)-1]); err != nil {
+			return err
+		}
+		if more, err := p.more(']'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+func (p *adfParser) marks(n *adfNode) error {
+	if p.null() {
+		n.Marks = nil
+		return nil
+	}
+	n.Marks = n.Marks[:0]
+	if n.Marks == nil {
+		n.Marks = []adfMark{}
+	}
+	empty, err := p.enter('[', ']')
+	if err != nil || empty {
+		return err
+	}
+	for {
+		n.Marks = append(n.Marks, adfMark{})
+		if err := p.mark(&n.Marks[len(n.Marks)-1]); err != nil {
+			return err
+		}
+		if more, err := p.more(']'); err != nil || !more {
+			return err
+		}
+	}
 }
 
 func (p *adfParser) mark(m *adfMark) error {
@@ -215,39 +227,73 @@ func (p *adfParser) mark(m *adfMark) error {
 	if p.null() {
 		return nil
 	}
-	return p.object(func(key []byte) error {
-		var err error
-		switch string(key) {
+	empty, err := p.enter('{', '}')
+	if err != nil || empty {
+		return err
+	}
+	for {
+		key, err := p.key()
+		if err != nil {
+			return err
+		}
+		switch key {
 		case "type":
 			m.Type, err = p.stringOrNull()
 		case "attrs":
-			p.ws()
-			if p.null() {
-				return nil
-			}
-			err = p.object(func(key []byte) error {
-				if string(key) == "href" {
-					var e error
-					m.Attrs.Href, e = p.stringOrNull()
-					return e
-				}
-				return p.skip()
-			})
+			err = p.markAttrs(m)
 		default:
 			err = p.skip()
 		}
-		return err
-	})
+		if err != nil {
+			return err
+		}
+		if more, err := p.more('}'); err != nil || !more {
+			return err
+		}
+	}
 }
 
-func (p *adfParser) attrs(a *adfAttrs) error {
-	p.ws()
+func (p *adfParser) markAttrs(m *adfMark) error {
 	if p.null() {
 		return nil
 	}
-	return p.object(func(key []byte) error {
-		var err error
-		switch string(key) {
+	empty, err := p.enter('{', '}')
+	if err != nil || empty {
+		return err
+	}
+	for {
+		key, err := p.key()
+		if err != nil {
+			return err
+		}
+		if key == "href" {
+			m.Attrs.Href, err = p.stringOrNull()
+		} else {
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+		if more, err := p.more('}'); err != nil || !more {
+			return err
+		}
+	}
+}
+
+func (p *adfParser) attrs(a *adfAttrs) error {
+	if p.null() {
+		return nil
+	}
+	empty, err := p.enter('{', '}')
+	if err != nil || empty {
+		return err
+	}
+	for {
+		key, err := p.key()
+		if err != nil {
+			return err
+		}
+		switch key {
 		case "text":
 			a.Text, err = p.stringOrNull()
 		case "shortname":
@@ -262,11 +308,10 @@ func (p *adfParser) attrs(a *adfAttrs) error {
 			a.State, err = p.stringOrNull()
 		case "order":
 			start := p.i
-			if err := p.skip(); err != nil {
-				return err
-			}
-			if n, err := strconv.Atoi(string(p.b[start:p.i])); err == nil {
-				a.Order = &n
+			if err = p.skip(); err == nil {
+				if n, e := strconv.Atoi(string(p.b[start:p.i])); e == nil {
+					a.Order = &n
+				}
 			}
 		case "timestamp":
 			switch {
@@ -283,8 +328,13 @@ func (p *adfParser) attrs(a *adfAttrs) error {
 		default:
 			err = p.skip()
 		}
-		return err
-	})
+		if err != nil {
+			return err
+		}
+		if more, err := p.more('}'); err != nil || !more {
+			return err
+		}
+	}
 }
 
 // stringOrNull reads a string; null, or a value of another type, is ""
@@ -476,9 +526,34 @@ func (p *adfParser) skip() error {
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
-		return p.object(func([]byte) error { return p.skip() })
+		empty, err := p.enter('{', '}')
+		if err != nil || empty {
+			return err
+		}
+		for {
+			if _, err := p.key(); err != nil {
+				return err
+			}
+			if err := p.skip(); err != nil {
+				return err
+			}
+			if more, err := p.more('}'); err != nil || !more {
+				return err
+			}
+		}
 	case c == '[':
-		return p.array(p.skip)
+		empty, err := p.enter('[', ']')
+		if err != nil || empty {
+			return err
+		}
+		for {
+			if err := p.skip(); err != nil {
+				return err
+			}
+			if more, err := p.more(']'); err != nil || !more {
+				return err
+			}
+		}
 	case c == '"':
 		_, err := p.rawString()
 		return err
