@@ -15,9 +15,10 @@ const bulkFetchLimit = 100
 // GetTickets returns the issues with the given ids, as complete as Fetch
 // returns them: one POST /rest/api/3/issue/bulkfetch per 100 ids, plus the
 // comment pages of issues with more comments than the bulk fetch returns.
-// An issue that does not exist (deleted) or that the user cannot see, and
-// an id that is not a numeric issue id, is left out of the result. Deleted
-// issues are never returned as tombstones: Jira keeps nothing of them.
+// An issue that does not exist (deleted) or that the user cannot see, one
+// outside Config.Projects (when set), and an id that is not a numeric issue
+// id, is left out of the result; Config.JQL is not applied. Deleted issues
+// are never returned as tombstones: Jira keeps nothing of them.
 func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.Ticket, error) {
 	var valid []string
 	for _, id := range ids {
@@ -52,6 +53,9 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 			is := &resp.Issues[i]
 			if is.Fields == nil || !slices.Contains(chunk, is.ID) {
 				continue // asked by id, answered for a moved key: not ours
+			}
+			if len(c.cfg.projects) > 0 && (is.Fields.Project == nil || !slices.Contains(c.cfg.projects, is.Fields.Project.Key)) {
+				continue // outside Config.Projects: a poll would not sync it either
 			}
 			issues = append(issues, is)
 		}

@@ -197,6 +197,14 @@ func TestGetTickets(t *testing.T) {
 	if n := f.RequestCount("POST", "/rest/api/3/issue/bulkfetch"); n != 2 {
 		t.Errorf("%d bulk fetches for 150 ids, want 2", n)
 	}
+	// An issue outside Config.Projects is left out, as a poll leaves it.
+	f.AddProject("HR", "Human resources", true)
+	hr := f.CreateIssue(jiratest.Issue{Project: "HR", Summary: "elsewhere"})
+	only := newConn(t, f, func(cfg *jira.Config) { cfg.Projects = []string{"SUP"} })
+	got, err = only.GetTickets(context.Background(), []string{ids[0], strconv.FormatInt(hr.ID, 10)})
+	if err != nil || len(got) != 1 || got[0].ID != ids[0] {
+		t.Errorf("GetTickets with Projects SUP = %d tickets, %v; want only %s", len(got), err, ids[0])
+	}
 }
 
 func TestFetchMovedIssueKeepsItsID(t *testing.T) {

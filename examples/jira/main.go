@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -48,7 +49,7 @@ func main() {
 	defer stop()
 	var err error
 	if os.Getenv("JIRA_SUBDOMAIN") == "" && os.Getenv("JIRA_API_TOKEN") == "" {
-		err = runFake(ctx)
+		err = runFake(ctx, os.Stdout)
 	} else {
 		err = runSite(ctx)
 	}
@@ -60,12 +61,12 @@ func main() {
 
 // runFake syncs the fake site: a poll, then a comment and a deletion
 // pushed by webhook.
-func runFake(ctx context.Context) error {
+func runFake(ctx context.Context, w io.Writer) error {
 	const secret = "example-webhook-secret"
 	site := jiratest.New(&jiratest.Options{TimeZone: "America/Los_Angeles"})
 	defer site.Close()
 	issues := site.Seed(25, 3)
-	fmt.Printf("fake Jira site at %s with %d issues (set JIRA_SUBDOMAIN to sync a real site)\n", site.URL, len(issues))
+	fmt.Fprintf(w, "fake Jira site at %s with %d issues (set JIRA_SUBDOMAIN to sync a real site)\n", site.URL, len(issues))
 
 	conn, err := jira.New(jira.Config{BaseURL: site.URL, Email: site.Email(), APIToken: site.Token(), WebhookSecret: secret})
 	if err != nil {
@@ -83,10 +84,10 @@ func runFake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("poll: %s, %d tickets\n", run.Status, run.Tickets)
+	fmt.Fprintf(w, "poll: %s, %d tickets\n", run.Status, run.Tickets)
 	for _, is := range issues[:3] {
 		t, _ := store.Ticket(ctx, connectorID, fmt.Sprint(is.ID))
-		fmt.Printf("  %s %-8s %-20q %s, %d comments\n", t.Fields[jira.FieldKey], t.Status, t.RawStatus, t.Subject, len(t.Comments))
+		fmt.Fprintf(w, "  %s %-8s %-20q %s, %d comments\n", t.Fields[jira.FieldKey], t.Status, t.RawStatus, t.Subject, len(t.Comments))
 	}
 
 	// An agent adds an internal note, another issue is deleted: Jira
@@ -110,13 +111,13 @@ func runFake(ctx context.Context) error {
 			return err
 		}
 		resp.Body.Close()
-		fmt.Printf("webhook %s about %d: %s\n", d.event, d.id, resp.Status)
+		fmt.Fprintf(w, "webhook %s about %d: %s\n", d.event, d.id, resp.Status)
 	}
 	t, _ := store.Ticket(ctx, connectorID, fmt.Sprint(issues[0].ID))
 	last := t.Comments[len(t.Comments)-1]
-	fmt.Printf("  %s now has %d comments, the last internal (public %t): %q\n", t.Fields[jira.FieldKey], len(t.Comments), last.Public, last.Body)
+	fmt.Fprintf(w, "  %s now has %d comments, the last internal (public %t): %q\n", t.Fields[jira.FieldKey], len(t.Comments), last.Public, last.Body)
 	gone, _ := store.Ticket(ctx, connectorID, fmt.Sprint(issues[1].ID))
-	fmt.Printf("  %s deleted: %t (a tombstone keeps %q)\n", gone.Fields[jira.FieldKey], gone.Deleted, gone.Subject)
+	fmt.Fprintf(w, "  %s deleted: %t (a tombstone keeps %q)\n", gone.Fields[jira.FieldKey], gone.Deleted, gone.Subject)
 	return nil
 }
 
