@@ -105,10 +105,14 @@
 // the start of every poll; the checkpoint is kept in UTC and written in
 // that zone. Around a daylight-saving change, where a wall time names two
 // instants, the literal is moved back until both readings are at or before
-// the checkpoint. Jira writes the issues' times in the same zone: when they
-// show another offset (the user changed the zone during the poll), the
-// query is written again from the same checkpoint. A zone this machine does
-// not know (no time zone database) gives a literal twelve hours early.
+// the checkpoint. Jira's answers do not show the zone (it writes times in
+// UTC), so a change of the profile's zone shows only in /myself: when it
+// differs from the zone of the previous query, the new query starts from
+// the previous query's checkpoint, whose literal may have been read in the
+// new zone. A zone this machine does not know (no time zone database) is
+// written as epoch milliseconds, which JQL reads as an instant. A zone
+// changed and changed back within one poll's pages cannot be seen; a later
+// change is caught by the next poll.
 //
 // Search is eventually consistent: a change can show up after a newer one.
 // Each poll therefore starts SearchLag (15 minutes unless set) before the

@@ -19,10 +19,6 @@ const (
 	// oldest are forgotten and may be delivered a second time (harmless: the
 	// Store keeps the newest copy).
 	maxSeen = 5000
-	// maxRestarts is how many times one query is restarted because Jira's
-	// answers show a time zone other than the one its date literal was
-	// written in, before the connector writes zone-proof literals instead.
-	maxRestarts = 2
 )
 
 // cursor is the connector's position, encoded into Page.Cursor by the
@@ -35,12 +31,14 @@ const (
 // seen, so that changes the eventually consistent index showed late are
 // read; the window remembers the versions it delivered and skips them on
 // the re-read. Query is the JQL of the pass's current query (a page token
-// is valid only with it); Zone the time zone its literal was written in.
+// is valid only with it); Zone is the time zone the latest query's date
+// literal was written in and Since the checkpoint it was written for
+// (unix ms), so that the next query can tell the zone changed under it.
 type cursor struct {
-	W        incremental.Window `json:"w"`
-	Query    string             `json:"q,omitempty"`
-	Zone     string             `json:"z,omitempty"`
-	Restarts int                `json:"r,omitempty"`
+	W     incremental.Window `json:"w"`
+	Query string             `json:"q,omitempty"`
+	Zone  string             `json:"z,omitempty"`
+	Since int64              `json:"s,omitempty"`
 }
 
 // policy is how Jira's search behaves for the shared window: minute
@@ -78,13 +76,10 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if err != nil {
 		return ticketsync.Page{}, wrap(op, err)
 	}
-	var loc *time.Location
 	if q.Page == "" {
-		if loc, err = c.startQuery(ctx, &cur, q.From); err != nil {
+		if err = c.startQuery(ctx, &cur, q.From); err != nil {
 			return ticketsync.Page{}, wrap(op, err)
 		}
-	} else if cur.Zone != "" {
-		loc, _ = time.LoadLocation(cur.Zone)
 	}
 
 	req := wireSearchRequest{JQL: cur.Query, NextPageToken: q.Page, MaxResults: c.cfg.PageSize, Fields: cf.issueFields()}
@@ -95,7 +90,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		// query starts over from the same point; what it re-reads is
 		// skipped.
 		cur.W.Restart()
-		if loc, err = c.startQuery(ctx, &cur, q.From); err != nil {
+		if err = c.startQuery(ctx, &cur, q.From); err != nil {
 			return ticketsync.Page{}, wrap(op, err)
 		}
 		req.JQL, req.NextPageToken = cur.Query, ""
@@ -106,15 +101,11 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		return ticketsync.Page{}, wrap(op, err)
 	}
 
-	zoneMoved := false
 	var fresh []*wireIssue
 	for i := range resp.Issues {
 		is := &resp.Issues[i]
 		if is.Fields == nil || !is.Fields.Updated.set {
 			return ticketsync.Page{}, wrap(op, fmt.Errorf("issue %s came without its updated field", is.ID))
-		}
-		if loc != nil && !sameOffset(is.Fields.Updated.Time, loc) {
-			zoneMoved = true
 		}
 		if cur.W.Observe(is.ID, is.Fields.Updated.Time) {
 			fresh = append(fresh, is)
@@ -129,58 +120,57 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if resp.IsLast != nil && *resp.IsLast {
 		next = ""
 	}
-	var more bool
-	if zoneMoved {
-		// Jira writes times in the user's zone, and these are not in the
-		// zone the date literal was written in: the profile's zone
-		// changed, and the literal may have been read hours late. The
-		// query starts over from the same point.
-		cur.W.Restart()
-		cur.Query, more = "", true
-		cur.Restarts++
-	} else {
-		if more, err = cur.W.Next(p, next); err != nil {
-			return ticketsync.Page{}, wrap(op, err)
-		}
-		if !more {
-			cur.Query, cur.Zone, cur.Restarts = "", "", 0
-		}
+	more, err := cur.W.Next(p, next)
+	if err != nil {
+		return ticketsync.Page{}, wrap(op, err)
+	}
+	if !more {
+		cur.Query = ""
 	}
 	return ticketsync.Page{Tickets: tickets, Cursor: c.codec().Encode(cur), More: more}, nil
 }
 
-// startQuery begins a query at cur.From: it reads the user's time zone and
-// the projects, and writes the JQL into cur.
-func (c *Connector) startQuery(ctx context.Context, cur *cursor, from time.Time) (*time.Location, error) {
+// startQuery begins a query at from: it reads the user's time zone and the
+// projects, and writes the JQL into cur.
+//
+// Jira reads the date literal in the user's profile zone at the time of
+// the search. When that zone is not the one the previous query's literal
+// was written in, the profile changed since that query began, maybe before
+// Jira read its literal, which could then have named a later instant than
+// meant: this query starts from the previous one's checkpoint instead, and
+// what it reads again is skipped as delivered.
+func (c *Connector) startQuery(ctx context.Context, cur *cursor, from time.Time) error {
 	me, err := c.myself(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	projects, err := c.projects(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var loc *time.Location
-	cur.Zone = ""
-	if cur.Restarts < maxRestarts && me.TimeZone != "" {
-		if l, err := time.LoadLocation(me.TimeZone); err == nil {
-			loc, cur.Zone = l, me.TimeZone
-		}
+	if cur.Zone != "" && me.TimeZone != cur.Zone && cur.Since < from.UnixMilli() {
+		from = time.UnixMilli(cur.Since)
 	}
+	cur.Zone, cur.Since = me.TimeZone, from.UnixMilli()
 	since := ""
 	if from.UnixMilli() > 0 {
-		since = jqlDate(from, loc)
+		since = c.sinceLiteral(from, me.TimeZone)
 	}
 	cur.Query = buildJQL(projects, since, c.cfg.JQL)
-	return loc, nil
+	return nil
 }
 
-// sameOffset reports whether t, as Jira wrote it, carries the offset loc
-// has at that instant.
-func sameOffset(t time.Time, loc *time.Location) bool {
-	_, got := t.Zone()
-	_, want := t.In(loc).Zone()
-	return got == want
+// sinceLiteral writes from for the JQL clause updated >= …: a date literal
+// in the user's zone, to the minute, or, when this machine does not know
+// the zone (no time zone database), epoch milliseconds, which JQL reads as
+// an instant in any zone.
+func (c *Connector) sinceLiteral(from time.Time, zone string) string {
+	if zone != "" {
+		if loc, err := time.LoadLocation(zone); err == nil {
+			return quoteJQL(jqlDate(from, loc))
+		}
+	}
+	return strconv.FormatInt(from.UnixMilli(), 10)
 }
 
 func isBadRequest(err error) bool {

@@ -14,7 +14,7 @@ import (
 	"github.com/ticketsync/ticketsync/jira/jiratest"
 )
 
-// TestTimeZonesAcrossDaylightSaving syncs, every few minutes of the fake's
+// TestFetchTimeZonesAcrossDaylightSaving syncs, every few minutes of the fake's
 // clock, a site whose user lives in UTC+5:30 or in UTC−8 (Los Angeles)
 // while the checkpoint crosses the end of daylight saving time in Los
 // Angeles (2026-11-01, 02:00 PDT → 01:00 PST), with Jira reading the
@@ -59,7 +59,7 @@ func mustZone(t testing.TB, name string) *time.Location {
 	return loc
 }
 
-// TestFakeReadsDateLiteralsInUserZone shows what the connector guards
+// TestFetchFakeReadsDateLiteralsInUserZone shows what the connector guards
 // against: the same JQL literal, read for a user in UTC+5:30, names an
 // instant five and a half hours earlier than in UTC, so a client writing
 // its checkpoint in UTC asks for too little.
@@ -95,7 +95,7 @@ func searchCount(t testing.TB, f *jiratest.Server, jql string) int {
 	return len(out.Issues)
 }
 
-// TestLateIndexedIssueArrives creates an issue whose change the index shows
+// TestFetchLateIndexedIssueArrives creates an issue whose change the index shows
 // ten minutes late, then one that shows at once: a poll in between sees only
 // the second, and a later poll must still deliver the first.
 func TestFetchLateIndexedIssueArrives(t *testing.T) {
@@ -128,7 +128,7 @@ func TestFetchLateIndexedIssueArrives(t *testing.T) {
 	}
 }
 
-// TestThousandIssuesInOneMinute updates 1,000 issues at the same instant:
+// TestFetchThousandIssuesInOneMinute updates 1,000 issues at the same instant:
 // all must arrive, in one pass through the query (no looping).
 func TestFetchThousandIssuesInOneMinute(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
@@ -159,7 +159,7 @@ func TestFetchThousandIssuesInOneMinute(t *testing.T) {
 	}
 }
 
-// TestAnonymousAnswerIsAnAuthError revokes the token during a sync: Jira
+// TestFetchAnonymousAnswerIsAnAuthError revokes the token during a sync: Jira
 // then answers the search 200 with no issues and X-Seraph-LoginReason:
 // AUTHENTICATED_FAILED, which must be an error, never an empty account.
 func TestFetchAnonymousAnswerIsAnAuthError(t *testing.T) {
@@ -198,7 +198,7 @@ func TestFetchAnonymousAnswerIsAnAuthError(t *testing.T) {
 	}
 }
 
-// TestStormsAndTruncatedBodiesLoseNothing syncs through a storm of 429s
+// TestFetchStormsAndTruncatedBodiesLoseNothing syncs through a storm of 429s
 // with Retry-After, a burst limit, bodies cut short and bodies of broken
 // JSON: the runs may fail, but the next one resumes and nothing is lost,
 // and no request comes sooner than a 429 allowed.

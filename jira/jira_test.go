@@ -18,6 +18,7 @@ import (
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/jira"
 	"github.com/ticketsync/ticketsync/jira/jiratest"
+	"github.com/ticketsync/ticketsync/memstore"
 )
 
 func TestTestCredentials(t *testing.T) {
@@ -103,7 +104,7 @@ func TestFetchWithOAuth(t *testing.T) {
 	}
 }
 
-// TestManyComments syncs an issue with more comments than search embeds and
+// TestFetchManyComments syncs an issue with more comments than search embeds and
 // more than one comment page: all arrive, oldest first, and only that issue
 // costs comment requests.
 func TestFetchManyComments(t *testing.T) {
@@ -134,38 +135,60 @@ func TestFetchManyComments(t *testing.T) {
 	}
 }
 
-// TestTimeZoneChangeDuringSync changes the user's profile zone between a
-// query's pages and between polls: nothing is lost.
+// TestFetchTimeZoneChangeDuringSync changes the user's profile zone between
+// polls and between the pages of one query (to a zone far west, where the
+// same literal names a later instant, and the fake reads the JQL again on
+// every page): nothing is lost.
 func TestFetchTimeZoneChangeDuringSync(t *testing.T) {
 	f := jiratest.NewServer(t, &jiratest.Options{TimeZone: "Pacific/Auckland"})
 	createIssues(f, 40, 17*time.Second)
 	f.Advance(time.Minute)
 	c := newConn(t, f, func(cfg *jira.Config) { cfg.PageSize = 10; cfg.SearchLag = time.Minute })
-	s, store := syncer(t, c, ticketsync.ModePoll)
-	syncNow(t, s)
-	for i, zone := range []string{"America/Los_Angeles", "Asia/Kolkata", "Pacific/Honolulu", "UTC"} {
-		createIssues(f, 7, 11*time.Second)
-		f.Advance(3 * time.Minute)
-		if err := f.SetTimeZone(zone); err != nil {
-			t.Fatal(err)
-		}
-		ctx := context.Background()
-		cursor, _ := store.Cursor(ctx, "acme-jira")
-		if i%2 == 0 {
-			// Change the zone again between the pages of one query.
+	store := memstore.New()
+	ctx := context.Background()
+	// poll runs Fetch until caught up, storing each page and its cursor
+	// as the Syncer does, and calls between after the first page.
+	poll := func(between func()) {
+		t.Helper()
+		for {
+			cursor, _ := store.Cursor(ctx, "acme-jira")
 			page, err := c.Fetch(ctx, cursor)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_ = f.SetTimeZone("Asia/Tokyo")
-			for page.More {
-				if page, err = c.Fetch(ctx, page.Cursor); err != nil {
-					t.Fatal(err)
-				}
+			for i := range page.Tickets {
+				page.Tickets[i].ConnectorID = "acme-jira"
 			}
-			_ = f.SetTimeZone(zone)
+			if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.SetCursor(ctx, "acme-jira", page.Cursor); err != nil {
+				t.Fatal(err)
+			}
+			if !page.More {
+				return
+			}
+			if between != nil {
+				between()
+				between = nil
+			}
 		}
-		syncNow(t, s)
+	}
+	poll(nil)
+	for i, zone := range []string{"America/Los_Angeles", "Asia/Kolkata", "Pacific/Honolulu", "UTC", "Asia/Tokyo"} {
+		// Issues updated over several hours, so that a literal read in
+		// the wrong zone misses some.
+		createIssues(f, 25, 13*time.Minute)
+		f.Advance(3 * time.Minute)
+		if err := f.SetTimeZone(zone); err != nil {
+			t.Fatal(err)
+		}
+		var between func()
+		if i%2 == 0 {
+			between = func() { _ = f.SetTimeZone("Pacific/Pago_Pago") } // UTC−11
+		}
+		poll(between)
+		poll(nil)
 		if m := missing(t, f, store); len(m) > 0 {
 			t.Fatalf("after switching to %s: %v missing", zone, m)
 		}
@@ -284,7 +307,7 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 	}
 }
 
-// TestExtraJQLAndDefaultProjects checks that without Config.Projects every
+// TestFetchExtraJQLAndDefaultProjects checks that without Config.Projects every
 // service desk project is synced and no software project, and that
 // Config.JQL narrows the query.
 func TestFetchExtraJQLAndDefaultProjects(t *testing.T) {
@@ -319,7 +342,7 @@ func TestFetchExtraJQLAndDefaultProjects(t *testing.T) {
 	}
 }
 
-// TestMapping checks one fully populated issue field by field.
+// TestFetchMapsTickets checks one fully populated issue field by field.
 func TestFetchMapsTickets(t *testing.T) {
 	f := jiratest.NewServer(t, nil)
 	cust := f.AddUser(jiratest.User{DisplayName: "Carla Customer", Email: "carla@example.com", Customer: true})

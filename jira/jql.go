@@ -9,21 +9,11 @@ import (
 // in the searching user's profile time zone, to the minute.
 const jqlDateLayout = "2006/01/02 15:04"
 
-// maxWestOffset is the greatest distance west of UTC of any time zone
-// (Etc/GMT+12, Baker Island): a wall time that far behind an instant, read
-// in any zone, is not after the instant.
-const maxWestOffset = 12 * time.Hour
-
 // jqlDate returns the latest JQL date literal that, read in loc to the
 // minute, is not after from. Around a daylight-saving change a wall time can
 // name two instants; Jira's choice between them is not documented, so the
-// literal is moved back until both readings are at or before from. A nil
-// loc (a zone this machine does not know) gives a literal that is safe in
-// every zone, twelve hours early.
+// literal is moved back until both readings are at or before from.
 func jqlDate(from time.Time, loc *time.Location) string {
-	if loc == nil {
-		return from.UTC().Add(-maxWestOffset).Format(jqlDateLayout)
-	}
 	t := from.In(loc)
 	t = t.Add(-time.Duration(t.Second())*time.Second - time.Duration(t.Nanosecond()))
 	for range 48 {
@@ -34,7 +24,9 @@ func jqlDate(from time.Time, loc *time.Location) string {
 		}
 		return lit
 	}
-	return from.UTC().Add(-maxWestOffset).Format(jqlDateLayout)
+	// Unreachable: a daylight-saving change moves clocks by at most a few
+	// hours. Twelve hours early is safe in every zone.
+	return from.UTC().Add(-12 * time.Hour).Format(jqlDateLayout)
 }
 
 // latestReading returns the latest instant whose wall clock in loc equals
@@ -77,7 +69,8 @@ func quoteJQL(s string) string {
 }
 
 // buildJQL is the connector's query: the projects' issues updated at or
-// after the date literal, oldest first, ties by key.
+// after since (a quoted date literal or epoch milliseconds), oldest first,
+// ties by key.
 func buildJQL(projects []string, since string, extra string) string {
 	var b strings.Builder
 	b.WriteString("project in (")
@@ -89,9 +82,8 @@ func buildJQL(projects []string, since string, extra string) string {
 	}
 	b.WriteString(")")
 	if since != "" {
-		b.WriteString(` AND updated >= "`)
+		b.WriteString(` AND updated >= `)
 		b.WriteString(since)
-		b.WriteString(`"`)
 	}
 	if extra = strings.TrimSpace(extra); extra != "" {
 		b.WriteString(" AND (")

@@ -29,7 +29,7 @@ func deliver(t testing.TB, s *ticketsync.Syncer, d jiratest.Delivery, secret str
 	return w.Code
 }
 
-// TestDeletedIssueWebhookLeavesTombstone deletes a synced issue and delivers
+// TestWebhookDeletedIssueLeavesTombstone deletes a synced issue and delivers
 // Jira's jira:issue_deleted webhook, twice (a retry with the same
 // X-Atlassian-Webhook-Identifier): the Store keeps a tombstone with the
 // issue's fields, and the duplicate changes nothing.

@@ -60,8 +60,11 @@
 //     wall time named twice by a daylight-saving change is read as the later
 //     instant unless Options.AmbiguousEarlier (Jira's choice is not
 //     documented, so the fake takes the one that loses changes for a naive
-//     client). Datetimes are written in the user's zone,
-//     "2006-01-02T15:04:05.000-0700".
+//     client). Every search request reads its JQL again, in the zone the
+//     profile has then, also when it continues a query with a page token.
+//     Datetimes are written "2006-01-02T15:04:05.000+0000", in UTC whatever
+//     the profile's zone, as clients observe (Airbyte's Jira source, PR
+//     48395): answers do not show the zone literals are read in.
 //   - POST /rest/api/3/issue/bulkfetch, at most 100 ids or keys, issues in
 //     ascending id order, missing and invisible ones left out (swagger).
 //   - GET /rest/api/3/issue/{idOrKey}/comment, startAt and maxResults (at

@@ -284,12 +284,12 @@ func TestCommentsAndBulkFetch(t *testing.T) {
 	}
 }
 
-func TestTimesInUserZone(t *testing.T) {
+func TestTimesWrittenInUTC(t *testing.T) {
 	s := NewServer(t, &Options{TimeZone: "Asia/Kolkata"})
 	s.CreateIssue(Issue{Summary: "x"})
 	_, out := search(t, s, map[string]any{"jql": "project = SUP", "fields": []string{"updated"}})
 	got := issuesOf(out)[0]["fields"].(map[string]any)["updated"].(string)
-	if want := s.Now().In(s.zone).Format(timeLayout); got != want || !strings.HasSuffix(got, "+0530") {
+	if want := s.Now().UTC().Format(timeLayout); got != want || !strings.HasSuffix(got, "+0000") {
 		t.Errorf("updated %q, want %q", got, want)
 	}
 }

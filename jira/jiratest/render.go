@@ -8,10 +8,14 @@ import (
 )
 
 // timeLayout is how Jira writes datetimes: milliseconds and an offset
-// without a colon, in the requesting user's time zone.
+// without a colon.
 const timeLayout = "2006-01-02T15:04:05.000-0700"
 
-func (s *Server) timeJSON(t time.Time) string { return t.In(s.zone).Format(timeLayout) }
+// timeJSON writes a datetime in UTC ("+0000"), whatever the user's profile
+// zone, as clients observe on Jira Cloud (Airbyte's Jira source, PR 48395;
+// atlassian-python-api issue 1430): the zone JQL reads literals in is not
+// visible in the answers.
+func (s *Server) timeJSON(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // fields is the set of fields a request asked for.
 type fields map[string]bool
