@@ -153,7 +153,7 @@ func (p *adfParser) node(n *adfNode) error {
 		}
 		switch key {
 		case "type":
-			n.Type, err = p.stringOrNull()
+			n.Type, err = p.name()
 		case "text":
 			n.Text, err = p.stringOrNull()
 		case "attrs":
@@ -238,7 +238,7 @@ func (p *adfParser) mark(m *adfMark) error {
 		}
 		switch key {
 		case "type":
-			m.Type, err = p.stringOrNull()
+			m.Type, err = p.name()
 		case "attrs":
 			err = p.markAttrs(m)
 		default:
@@ -335,6 +335,45 @@ func (p *adfParser) attrs(a *adfAttrs) error {
 			return err
 		}
 	}
+}
+
+// adfNames are the node and mark types of ADF, so that reading one costs
+// no allocation.
+var adfNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"doc", "paragraph", "text", "hardBreak", "heading", "bulletList", "orderedList",
+		"listItem", "codeBlock", "blockquote", "rule", "mention", "emoji", "inlineCard", "blockCard", "embedCard",
+		"date", "status", "media", "mediaSingle", "mediaGroup", "mediaInline", "table", "tableRow", "tableHeader",
+		"tableCell", "panel", "expand", "nestedExpand", "taskList", "taskItem", "decisionList", "decisionItem",
+		"placeholder", "extension", "bodiedExtension", "inlineExtension", "layoutSection", "layoutColumn",
+		"link", "strong", "em", "code", "strike", "underline", "subsup", "textColor", "backgroundColor"} {
+		m[n] = n
+	}
+	return m
+}()
+
+// name reads a type name, without allocating for a known one.
+func (p *adfParser) name() (string, error) {
+	if p.i < len(p.b) && p.b[p.i] == '"' {
+		start := p.i + 1
+		if end := indexQuoteOrEscape(p.b[start:]); end >= 0 && p.b[start+end] == '"' {
+			if v, ok := adfNames[string(p.b[start:start+end])]; ok {
+				p.i = start + end + 1
+				return v, nil
+			}
+		}
+	}
+	return p.stringOrNull()
+}
+
+// indexQuoteOrEscape returns the index of the first '"' or '\\' in b, or -1.
+func indexQuoteOrEscape(b []byte) int {
+	for i, c := range b {
+		if c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return -1
 }
 
 // stringOrNull reads a string; null, or a value of another type, is ""
