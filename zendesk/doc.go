@@ -30,7 +30,18 @@
 //
 // # Webhooks
 //
-// Create the webhook in Admin Center → Apps and integrations → Webhooks →
+// The connector is a ticketsync.WebhookRegistrar: with an admin's
+// credentials, ticketsync.Syncer.RegisterWebhook creates the webhook through
+// the Webhooks API (subscribed to WebhookEvents, POST, JSON), reads its
+// signing secret and starts accepting it, with no visit to Admin Center;
+// ticketsync.Syncer.RemoveWithWebhook deletes it. Keep the registration's
+// Secret with the connector's credentials and give it back as
+// Config.WebhookSecret after a restart (or call RegisterWebhook again: it
+// finds the webhook by its endpoint and reads the secret anew). A user who
+// is not an admin gets an error matching ticketsync.ErrForbidden that names
+// the user's role.
+//
+// To set it up by hand instead, create the webhook in Admin Center → Apps and integrations → Webhooks →
 // Create webhook, with the endpoint URL of the host's
 // ticketsync.Syncer.WebhookHandler, such as
 // https://example.com/api/webhooks/tickets?connectorId=acme-zendesk, method

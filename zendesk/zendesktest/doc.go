@@ -92,6 +92,25 @@
 // ("2013-12-12T05:35Z"). Ticket channels include voice, native_messaging,
 // chat_transcript, any_channel, sms, facebook and web_widget.
 //
+// Webhooks API: GET and POST /api/v2/webhooks, GET and DELETE
+// /api/v2/webhooks/{id}, GET and POST (reset) /api/v2/webhooks/{id}/signing_secret,
+// admins only (403 otherwise), with the Webhooks API's own error body
+// {"errors":[{"code","title","detail"}]}. A create needs name, endpoint,
+// http_method, request_format, status and subscriptions; a webhook
+// subscribed to Zendesk events must use POST and json and cannot also take
+// conditional_ticket_events; an unknown event type is refused (400). The
+// list is cursor-paginated (page[size] up to 100, page[after],
+// meta.has_more, meta.after_cursor, links.next). Each webhook gets its own
+// random signing secret. When CreateTicket, UpdateTicket, AddComment or
+// DeleteTicket change a ticket, every active webhook subscribed to the
+// event (ticket.created, .status_changed, .priority_changed,
+// .subject_changed, .agent_assignment_changed, .tags_changed,
+// .comment_added, .soft_deleted, ...) receives it: a POST of EventPayload
+// signed with that webhook's secret, sent in the background as Zendesk
+// sends it, with a 12-second timeout. WaitWebhooks waits for the deliveries
+// in flight, Deliveries lists them with the endpoint's answer, Webhooks and
+// WebhookSecret show the account's webhooks.
+//
 // # Sources
 //
 // The behaviour follows Zendesk's developer documentation: the incremental
@@ -101,6 +120,19 @@
 // and the 100-item limit), the rate-limits reference and best-practices page
 // (plan limits, header names, Retry-After), the webhook verification guide
 // and the ticket event-type reference (event names and the detail object).
+// The Webhooks API follows its reference
+// (developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks: the
+// webhook object's fields, POST and json required for event
+// subscriptions, the signing secret endpoints) and the Webhooks
+// introduction (developer.zendesk.com/api-reference/webhooks/introduction:
+// create, delete, and retrieve or reset the signing secret); that only
+// admins (or agents in a custom role allowed to) manage webhooks is in the
+// help-center article "Creating webhooks"
+// (support.zendesk.com/hc/en-us/articles/4408839108378); the ~12-second
+// delivery timeout is what secondary sources report. Which endpoints
+// Zendesk refuses is not documented: the fake refuses private, link-local
+// and unspecified IP addresses, as webhook senders commonly do, so that a
+// refusal can be tested.
 // The unkind behaviours have these sources: support_type_scope and its
 // agent default, per_page and the comment_events sideload are in the
 // Incremental Exports reference
@@ -131,6 +163,10 @@
 //
 // Writes through the API (the fake changes only through its Go methods), the
 // time-based ticket export, search, attachments, organizations and groups as
-// resources, the webhook management API, per-endpoint limits other than the
-// exports', and the sample export.
+// resources, webhook updates (PUT, PATCH), invocation logs, test deliveries
+// and delivery retries, the circuit breaker and trial accounts' 10-webhook
+// cap, per-endpoint limits other than the exports', and the sample export.
+// Deliveries go only to loopback addresses: one to any other address is
+// recorded as not delivered, so that a test never sends anything off the
+// machine.
 package zendesktest
