@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -30,6 +31,12 @@ type Connector struct {
 
 	mu     sync.Mutex
 	fields *customFields // discovered once per connector
+
+	// secrets are the accepted webhook secrets: the Config's and those
+	// RegisterWebhook added. Replaced whole under secretsMu, read without a
+	// lock.
+	secretsMu sync.Mutex
+	secrets   atomic.Pointer[[]string]
 }
 
 // Interface checks.
@@ -73,7 +80,10 @@ func newConnector(cfg Config, now func() time.Time, sleep func(context.Context, 
 	if err != nil {
 		return nil, err // "jira: ..." already, without credentials
 	}
-	return &Connector{cfg: s, client: client}, nil
+	c := &Connector{cfg: s, client: client}
+	secrets := slices.Clone(s.secrets)
+	c.secrets.Store(&secrets)
+	return c, nil
 }
 
 // Platform returns "jira".

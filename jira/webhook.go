@@ -34,7 +34,8 @@ func Sign(secret string, body []byte) string {
 }
 
 // VerifyWebhook checks the delivery's X-Hub-Signature against every
-// configured secret, in constant time. It returns an error matching
+// configured secret and every secret RegisterWebhook added, in constant
+// time. It returns an error matching
 // ticketsync.ErrInvalidSignature when the signature is missing, malformed
 // or wrong, and also when no secret is configured: a webhook without a
 // secret cannot be told from a forgery. Jira signs no timestamp, so a
@@ -42,7 +43,8 @@ func Sign(secret string, body []byte) string {
 // from the API and a delete's tombstone carries the event's own time. It
 // does not read r.Body.
 func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
-	if len(c.cfg.secrets) == 0 {
+	secrets := *c.secrets.Load()
+	if len(secrets) == 0 {
 		return fmt.Errorf("jira: verify webhook: %w", webhooksig.Invalid("no webhook secret is configured (Config.WebhookSecret)"))
 	}
 	sig := strings.TrimSpace(r.Header.Get(SignatureHeader))
@@ -50,7 +52,7 @@ func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
 		return fmt.Errorf("jira: verify webhook: %w", webhooksig.Invalid("the delivery is not signed (no "+SignatureHeader+" header): set the same secret in the Jira webhook"))
 	}
 	v := signer
-	v.Secrets = c.cfg.secrets
+	v.Secrets = secrets
 	if err := v.Verify(body, sig); err != nil {
 		return fmt.Errorf("jira: verify webhook: %w", err)
 	}

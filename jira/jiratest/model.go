@@ -218,6 +218,8 @@ func (s *Server) User(accountID string) (User, bool) {
 // Status to "Waiting for support", IssueType to "Service Request", Reporter
 // to the user. Comments given are added with increasing times.
 func (s *Server) CreateIssue(in Issue) Issue {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if in.Project == "" {
@@ -251,6 +253,7 @@ func (s *Server) CreateIssue(in Issue) Issue {
 	is := &issue{cur: cloneIssue(&in)}
 	s.issues[in.ID] = is
 	s.indexLocked(is)
+	n.event, n.issue = IssueCreated, in.ID
 	return *cloneIssue(&in)
 }
 
@@ -258,6 +261,8 @@ func (s *Server) CreateIssue(in Issue) Issue {
 // returns false when there is no such issue. fn must not change ID, Key,
 // Created or Comments.
 func (s *Server) UpdateIssue(id int64, fn func(*Issue)) bool {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is, ok := s.issues[id]
@@ -270,12 +275,15 @@ func (s *Server) UpdateIssue(id int64, fn func(*Issue)) bool {
 	c.Updated = s.Now()
 	is.cur = c
 	s.indexLocked(is)
+	n.event, n.issue = IssueUpdated, id
 	return true
 }
 
 // MoveIssue moves an issue to another project: its key changes, its id
 // stays.
 func (s *Server) MoveIssue(id int64, project string) (string, bool) {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is, ok := s.issues[id]
@@ -287,12 +295,15 @@ func (s *Server) MoveIssue(id int64, project string) (string, bool) {
 	c.Project, c.Key, c.Updated = project, project+"-"+strconv.Itoa(s.nextKey[project]), s.Now()
 	is.cur = c
 	s.indexLocked(is)
+	n.event, n.issue = IssueUpdated, id
 	return c.Key, true
 }
 
 // AddComment adds a comment to an issue (which updates the issue) and
 // returns the comment's id, or 0 when there is no such issue.
 func (s *Server) AddComment(issueID int64, c Comment) int64 {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is, ok := s.issues[issueID]
@@ -310,12 +321,15 @@ func (s *Server) AddComment(issueID int64, c Comment) int64 {
 	cur.Updated = s.Now()
 	is.cur = cur
 	s.indexLocked(is)
+	n.event, n.issue, n.comment = CommentCreated, issueID, c.ID
 	return c.ID
 }
 
 // DeleteIssue deletes an issue. Search never shows it again, bulk fetch
 // leaves it out, and its comment endpoint answers 404.
 func (s *Server) DeleteIssue(id int64) bool {
+	n := new(notice)
+	defer s.notify(n) // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	is, ok := s.issues[id]
@@ -324,6 +338,7 @@ func (s *Server) DeleteIssue(id int64) bool {
 	}
 	delete(s.issues, id)
 	s.deleted[id] = is.cur
+	n.event, n.issue = IssueDeleted, id
 	return true
 }
 

@@ -103,6 +103,8 @@ type Server struct {
 	agents    []*agent  // agents[0] is the user of Options.Email and Options.Token
 	early     int       // requests before a 429's wait was over
 	holdTil   time.Time // when the last 429's wait is over
+
+	hooks hookState
 }
 
 // New starts a fake Jira site on a loopback port, holding one service desk
@@ -162,8 +164,16 @@ func New(opts *Options) *Server {
 	s.rate = fakeapi.NewRateWindow(o.RateLimit, o.RateWindow, fakeapi.RateHeaders{
 		Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", Reset: "X-RateLimit-Reset",
 		ResetStyle: fakeapi.ResetISO, RetryAfter: true, OnRefusalOnly: true})
+	s.hooks.client = &http.Client{Timeout: DeliveryTimeout}
 	s.Server = fakeapi.New(http.HandlerFunc(s.serve), &fakeapi.Options{Start: o.Start, ErrorBody: errorBody})
 	return s
+}
+
+// Close waits for the webhook deliveries in flight, then shuts the server
+// down.
+func (s *Server) Close() {
+	s.hooks.wg.Wait()
+	s.Server.Close()
 }
 
 // NewServer starts a fake as New does and closes it when tb ends.
@@ -281,6 +291,8 @@ func (s *Server) write(w http.ResponseWriter, resp response) {
 // routeLocked serves one authenticated (or anonymous) request.
 func (s *Server) routeLocked(r *http.Request, path string, body []byte, who principal) response {
 	switch {
+	case path == "/rest/webhooks/1.0/webhook" || strings.HasPrefix(path, "/rest/webhooks/1.0/webhook/"):
+		return s.adminWebhooksLocked(r, path, body, who)
 	case path == "/rest/api/3/myself" || path == "/rest/api/2/myself":
 		if r.Method != http.MethodGet {
 			return errorResponse(http.StatusMethodNotAllowed, "Method not allowed")
