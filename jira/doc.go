@@ -47,7 +47,25 @@
 //
 // # Webhooks
 //
-// Create an admin webhook in Jira settings (the gear) → System → WebHooks →
+// The connector is a ticketsync.WebhookRegistrar: with the email and API
+// token of a user who holds the Administer Jira global permission,
+// ticketsync.Syncer.RegisterWebhook creates the admin webhook below through
+// POST /rest/webhooks/1.0/webhook (the six issue and comment events of
+// WebhookEvents, the JQL filter naming the connector's projects, and a
+// secret the connector generates and accepts at once), and
+// ticketsync.Syncer.RemoveWithWebhook deletes it. Jira never shows a
+// secret again: keep the registration's Secret with the credentials and
+// give it back as Config.WebhookSecret after a restart; registering again
+// for the same URL updates that webhook with a new secret instead of
+// creating a second one. Without the permission the error matches
+// ticketsync.ErrForbidden and names it. The filter is fixed when the
+// webhook is registered: with Config.Projects empty it names the service
+// desk projects the user saw then, so register again after adding one.
+// OAuth 2.0 apps (Config.TokenSource) cannot use the admin API, and their
+// app webhooks (/rest/api/3/webhook) expire after 30 days unless refreshed,
+// so ticketsync does not register them: set the webhook up by hand.
+//
+// To set it up by hand instead, create an admin webhook in Jira settings (the gear) → System → WebHooks →
 // Create a WebHook:
 //
 //   - URL: the host's ticketsync.Syncer.WebhookHandler, such as
@@ -63,8 +81,10 @@
 // as an admin, with {"name", "url", "events": ["jira:issue_created",
 // "jira:issue_updated", "jira:issue_deleted", "comment_created",
 // "comment_updated", "comment_deleted"], "filters": {"issue-related-events-section":
-// "project in (SUP, HR)"}, "secret"} (the REST route for API-token users is
-// not confirmed by Atlassian's documentation; the settings page is).
+// "project in (SUP, HR)"}, "secret"}; Atlassian's Cloud webhooks page
+// (developer.atlassian.com/cloud/jira/platform/webhooks) calls webhooks
+// "created in Jira Administration or registered by /rest/webhooks/1.0/webhook"
+// admin webhooks.
 //
 // Jira signs each delivery with X-Hub-Signature: sha256= and the hex
 // HMAC-SHA256 of the raw body keyed with the secret (Atlassian's "secure

@@ -96,6 +96,23 @@
 //     X-Atlassian-Webhook-Identifier the same on every retry,
 //     X-Atlassian-Webhook-Retry on retries, X-Atlassian-Webhook-Flow
 //     (Atlassian's webhook documentation; hookdeck's Jira guide).
+//   - The admin webhooks API, /rest/webhooks/1.0/webhook (GET list, POST
+//     create 201, GET, PUT and DELETE one by id), with the fields name,
+//     url, events, filters {"issue-related-events-section": JQL},
+//     excludeBody and a write-only secret; self links end in the id
+//     (developer.atlassian.com/cloud/jira/platform/webhooks, which names
+//     the route; jira.js createWebhook for the body and "requires
+//     administrator permission"). Without the Administer Jira permission
+//     (SetAdmin(false)) it answers 403; an unknown event or a JQL filter
+//     the fake cannot parse answers 400. When CreateIssue, UpdateIssue,
+//     MoveIssue, AddComment or DeleteIssue change an issue, each enabled
+//     webhook subscribed to the event whose filter matches the issue
+//     receives the delivery Webhook builds, signed with its secret, in the
+//     background (WaitWebhooks waits, SentWebhooks lists the answers).
+//     The fake's own choices, where Atlassian documents nothing: the 403
+//     text, refusing private, link-local and unspecified IP addresses as
+//     endpoints (400), delivering only to loopback addresses (any other is
+//     recorded as not delivered), and not retrying failed deliveries.
 //
 // The fake embeds the shared fake base, so it has the same clock (Now,
 // SetNow, Advance, and Sleep for the client under test, which waits a
