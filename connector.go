@@ -8,8 +8,9 @@ import (
 // Connector is one account on one platform, as configured by a platform
 // package's New. A connector does not loop, retry runs, store or schedule:
 // the Syncer does. Platform packages implement Connector and whichever of
-// the optional interfaces Poller, WebhookReceiver and TicketGetter their
-// platform supports; the Syncer finds them by type assertion.
+// the optional interfaces Poller, WebhookReceiver, TicketGetter and
+// WebhookRegistrar their platform supports; the Syncer finds them by type
+// assertion.
 //
 // All methods may be called concurrently from several goroutines, for
 // example a webhook delivery while a poll run is in progress. The Syncer

@@ -188,3 +188,42 @@ func TestRotatedSecretsBothVerify(t *testing.T) {
 		t.Errorf("unregistering a webhook that is gone: %v", err)
 	}
 }
+
+func TestRegisterWhileVerifying(t *testing.T) {
+	// Deliveries verified while webhooks are registered and removed keep
+	// verifying with the configured secret; run with -race.
+	f := newFake(t, nil)
+	c := newConn(t, f, nil)
+	body := []byte(`{"ticket_id":"1"}`)
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			req, b := delivery(t, f, hookSecret, body)
+			if err := c.VerifyWebhook(req, b); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	ctx := context.Background()
+	for i := range 20 {
+		reg, err := c.RegisterWebhook(ctx, "https://sync.example.com/hooks?connectorId=zd&n="+strconv.Itoa(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.UnregisterWebhook(ctx, reg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	if err := <-errs; err != nil {
+		t.Errorf("a delivery signed with the configured secret failed during registrations: %v", err)
+	}
+}
