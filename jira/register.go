@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/httpx"
 )
 
 var _ ticketsync.WebhookRegistrar = (*Connector)(nil)
@@ -112,7 +113,13 @@ func (c *Connector) RegisterWebhook(ctx context.Context, endpointURL string) (ti
 	if existing >= 0 && hooks[existing].id() != "" {
 		err = c.put(ctx, webhooksPath+"/"+url.PathEscape(hooks[existing].id()), in, &out)
 	} else {
-		_, err = c.post(ctx, webhooksPath, in, &out)
+		// Not repeated after a 5xx or a lost answer, which may follow a
+		// webhook Jira did create: registering again finds it.
+		var h http.Header
+		h, err = c.client.PostJSON(ctx, webhooksPath, in, &out, httpx.NotIdempotent())
+		if err == nil && loginFailed(h) {
+			err = errAnonymous
+		}
 	}
 	if err != nil {
 		c.removeSecret(secret)

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/httpx"
 )
 
 var _ ticketsync.WebhookRegistrar = (*Connector)(nil)
@@ -68,7 +69,9 @@ type wireWebhookList struct {
 // signing secret (GET /api/v2/webhooks/{id}/signing_secret) and from then on
 // accepts deliveries signed with it, besides the secrets of the Config. A
 // webhook whose endpoint is exactly endpointURL is reused, not created
-// again: the webhooks are listed first (GET /api/v2/webhooks).
+// again: the webhooks are listed first (GET /api/v2/webhooks), and the
+// create is not repeated after a 5xx or a lost answer, which may follow a
+// webhook Zendesk did create (registering again then finds it).
 //
 // Managing webhooks needs an admin (or an agent whose custom role allows
 // it): otherwise the error matches ticketsync.ErrForbidden and names the
@@ -100,7 +103,7 @@ func (c *Connector) RegisterWebhook(ctx context.Context, endpointURL string) (ti
 		var out struct {
 			Webhook wireWebhook `json:"webhook"`
 		}
-		if _, err := c.client.PostJSON(ctx, "webhooks", in, &out); err != nil {
+		if _, err := c.client.PostJSON(ctx, "webhooks", in, &out, httpx.NotIdempotent()); err != nil {
 			var api *ticketsync.APIError
 			if errors.As(err, &api) && (api.StatusCode == http.StatusBadRequest || api.StatusCode == http.StatusUnprocessableEntity) {
 				return ticketsync.WebhookRegistration{}, &opError{op: op, err: errors.Join(ticketsync.ErrInvalidWebhookURL, err),

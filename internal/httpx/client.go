@@ -257,6 +257,15 @@ type RequestOption func(*requestOptions)
 type requestOptions struct {
 	limiters []*rate.Limiter
 	header   http.Header
+	once     bool // NotIdempotent
+}
+
+// NotIdempotent marks a call that must not be sent again once the platform
+// may have acted on it, such as a POST that creates something: only a 429,
+// which says the request was not served, is retried; a 5xx or a lost
+// answer is returned as it is, and the caller finds out what happened.
+func NotIdempotent() RequestOption {
+	return func(o *requestOptions) { o.once = true }
 }
 
 // WithLimiter makes the call also wait on l before every attempt, besides
@@ -433,7 +442,7 @@ func (c *Client) send(rreq *retryablehttp.Request, opts []RequestOption) (*http.
 	}
 
 	ctx := req.Context()
-	cl := &call{c: c, ctx: ctx, method: req.Method, path: req.URL.Path, limiters: o.limiters}
+	cl := &call{c: c, ctx: ctx, method: req.Method, path: req.URL.Path, limiters: o.limiters, once: o.once}
 	if err := c.gate(ctx, o.limiters); err != nil {
 		return nil, nil, c.requestError(cl.method, cl.path, err)
 	}

@@ -30,6 +30,7 @@ type call struct {
 	method   string
 	path     string
 	limiters []*rate.Limiter
+	once     bool // retry only 429s: see NotIdempotent
 
 	wait    time.Duration  // the wait Backoff chose, slept by prepareRetry
 	lastErr error          // the last attempt's error, for the retry log
@@ -54,6 +55,9 @@ func (cl *call) checkRetry(ctx context.Context, resp *http.Response, err error) 
 		return false, nil
 	}
 	retry, rerr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	if retry && cl.once && (err != nil || resp.StatusCode != http.StatusTooManyRequests) {
+		return false, nil
+	}
 	if !retry || rerr != nil || err != nil {
 		return retry, rerr
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,4 +279,20 @@ func equalDurations(a, b []time.Duration) bool {
 		}
 	}
 	return true
+}
+
+func TestNotIdempotentRetriesOnly429(t *testing.T) {
+	clock := newFakeClock()
+	srv := newServer(t,
+		reply(429, `{"error":"TooManyRequests"}`, "Retry-After", "1"),
+		reply(503, `{"error":"Unavailable"}`),
+		reply(201, userJSON))
+	c := newClient(t, srv.URL, clock, nil)
+	_, err := c.PostJSON(context.Background(), "webhooks", map[string]string{"a": "b"}, nil, NotIdempotent())
+	if err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("PostJSON = %v; want the 503, not a second attempt after it", err)
+	}
+	if srv.Hits() != 2 {
+		t.Errorf("server got %d requests, want 2 (the 429 retried, the 503 not)", srv.Hits())
+	}
 }
