@@ -136,6 +136,12 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 			s.finish(ctx, e, spec, &run, err)
 			return run, err
 		}
+		var refused []string
+		page.Tickets, refused = dropInvalidIDs(page.Tickets)
+		if len(refused) > 0 {
+			run.Errors = append(run.Errors, refused...)
+			log.Warn("ticketsync: tickets with invalid ids skipped", "page", n, "notes", len(refused))
+		}
 		for i := range page.Tickets {
 			t := &page.Tickets[i]
 			t.ConnectorID = e.id

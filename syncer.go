@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -209,15 +208,17 @@ func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
 
 // Add registers connector c under id, to be synced in mode. id is what the
 // tickets' ConnectorID and the webhook URL's connectorId say; it must be
-// unique within the Syncer. Add returns an error if id is empty or taken, c
+// unique within the Syncer. Add returns an error if id is taken or invalid
+// (one matching ErrInvalidID when CheckID refuses it: empty, over MaxIDLen
+// bytes, a NUL character or invalid UTF-8), c
 // is nil, mode is unknown, or c cannot serve mode (ModePoll and ModeBoth need
 // a Poller, ModeWebhook and ModeBoth a WebhookReceiver).
 //
 // A connector that polls is due at once: its first run starts as soon as Run
 // has a free slot, also when Add is called while Run is running.
 func (s *Syncer) Add(id string, c Connector, mode Mode) error {
-	if id == "" {
-		return errors.New("ticketsync: add connector: empty id")
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("ticketsync: add connector: %w", err)
 	}
 	if c == nil {
 		return fmt.Errorf("ticketsync: add connector %q: nil connector", id)

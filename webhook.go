@@ -128,7 +128,7 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	stored, polled, err := s.storeEvents(r.Context(), e, events)
+	stored, polled, err := s.storeEvents(r.Context(), e, events, &run)
 	if err != nil {
 		s.recordWebhook(r.Context(), &run, err)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
@@ -156,7 +156,8 @@ var errCannotLoad = errors.New("connector can neither load tickets by id nor pol
 
 // storeEvents turns events into tickets and stores them. It returns the
 // stored tickets and whether a poll was requested for id-only events.
-func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (stored []Ticket, polled bool, err error) {
+// Tickets whose ids CheckID refuses are skipped, with a note in run.Errors.
+func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event, run *SyncRun) (stored []Ticket, polled bool, err error) {
 	var (
 		tickets []Ticket
 		need    []string
@@ -168,6 +169,10 @@ func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (sto
 			id = ev.Ticket.ID
 		}
 		if id == "" {
+			continue
+		}
+		if err := CheckID(id); err != nil {
+			run.Errors = append(run.Errors, fmt.Sprintf("ticket skipped: %v", err))
 			continue
 		}
 		switch {
@@ -207,6 +212,8 @@ func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (sto
 			return nil, false, errCannotLoad
 		}
 	}
+	tickets, notes := dropInvalidIDs(tickets)
+	run.Errors = append(run.Errors, notes...)
 	if len(tickets) == 0 {
 		return nil, polled, nil
 	}

@@ -26,9 +26,7 @@ func (s *Store) Cursor(ctx context.Context, connectorID string) (string, error) 
 // SetCursor saves the connector's cursor, replacing the previous one, in one
 // statement.
 func (s *Store) SetCursor(ctx context.Context, connectorID, cursor string) error {
-	if s.dialect == Postgres {
-		connectorID, cursor = dropNUL(connectorID), dropNUL(cursor)
-	}
+	connectorID, cursor = s.cleanText(connectorID), s.cleanText(cursor)
 	if _, err := s.db.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
 		return fmt.Errorf("sqlstore: set cursor of connector %q: %w", connectorID, err)
 	}
@@ -42,10 +40,7 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	if run.ID == "" {
 		return errors.New("sqlstore: save sync run: empty run ID")
 	}
-	clean := func(v string) string { return v }
-	if s.dialect == Postgres {
-		clean = dropNUL
-	}
+	clean := s.cleanText
 	var errs any
 	if run.Errors != nil {
 		list := make([]string, len(run.Errors))
