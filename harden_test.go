@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -70,4 +72,116 @@ func TestCheckID(t *testing.T) {
 		err := ticketsync.CheckID(id)
 		assert.True(t, errors.Is(err, ticketsync.ErrInvalidID), "id %q: %v", id, err)
 	}
+}
+
+// panickyStore panics in UpsertTickets (and SaveSyncRun when runs is set)
+// for the next n calls.
+type panickyStore struct {
+	*memstore.Store
+	mu      sync.Mutex
+	upserts int
+	runs    int
+}
+
+func (p *panickyStore) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) error {
+	p.mu.Lock()
+	boom := p.upserts > 0
+	if boom {
+		p.upserts--
+	}
+	p.mu.Unlock()
+	if boom {
+		panic("store: connection pool corrupted")
+	}
+	return p.Store.UpsertTickets(ctx, tickets)
+}
+
+func (p *panickyStore) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
+	p.mu.Lock()
+	boom := p.runs > 0
+	if boom {
+		p.runs--
+	}
+	p.mu.Unlock()
+	if boom {
+		panic("store: history table gone")
+	}
+	return p.Store.SaveSyncRun(ctx, run)
+}
+
+// A Store that panics fails the run like any other error: SyncNow returns
+// it, the history says failed (never "running"), and the next call runs.
+func TestSyncNowSurvivesAStorePanic(t *testing.T) {
+	ctx := context.Background()
+	store := &panickyStore{Store: memstore.New(), upserts: 1}
+	s := ticketsync.NewSyncer(store, nil)
+	require.NoError(t, s.Add("acme", newScripted(makePages(2, 2)...), ticketsync.ModePoll))
+
+	var (
+		run ticketsync.SyncRun
+		err error
+	)
+	panicked := func() (p any) {
+		defer func() { p = recover() }()
+		run, err = s.SyncNow(ctx, "acme")
+		return nil
+	}()
+	require.Nil(t, panicked, "SyncNow let the Store's panic through")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "panicked")
+	assert.Equal(t, ticketsync.RunFailed, run.Status)
+	runs, rerr := store.SyncRuns(ctx, "acme", 10)
+	require.NoError(t, rerr)
+	require.Len(t, runs, 1)
+	assert.Equal(t, ticketsync.RunFailed, runs[0].Status)
+
+	run, err = s.SyncNow(ctx, "acme")
+	require.NoError(t, err, "the connector stayed busy after the panic")
+	assert.Equal(t, 4, run.Tickets)
+
+	// A panic while recording the run is survived too.
+	store.mu.Lock()
+	store.runs = 1
+	store.mu.Unlock()
+	_, err = s.SyncNow(ctx, "acme")
+	require.Error(t, err)
+	_, err = s.SyncNow(ctx, "acme")
+	require.NoError(t, err)
+}
+
+// Under Run, a Store panic is a failed run that is retried, not a crash of
+// the host process.
+func TestRunSurvivesAStorePanic(t *testing.T) {
+	store := &panickyStore{Store: memstore.New(), upserts: 1}
+	s, clock := newClockedSyncer(store, ticketsync.Options{RetryBase: time.Second, Jitter: -1})
+	require.NoError(t, s.Add("acme", newScripted(makePages(1, 3)...), ticketsync.ModePoll))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		waitFor(t, done, "Run to return")
+	}()
+	require.Eventually(t, func() bool {
+		runs, _ := store.SyncRuns(context.Background(), "acme", 1)
+		return len(runs) == 1 && runs[0].Status == ticketsync.RunRetrying
+	}, 10*time.Second, time.Millisecond, "the panicking run is recorded as retrying")
+	clock.Advance(2 * time.Second)
+	require.Eventually(t, func() bool { return len(store.Tickets("acme")) == 3 }, 10*time.Second, time.Millisecond)
+}
+
+// A webhook delivery whose Store panics is answered 503, so the platform
+// delivers again; the handler does not drop the connection.
+func TestWebhookSurvivesAStorePanic(t *testing.T) {
+	store := &panickyStore{Store: memstore.New(), upserts: 1}
+	s := ticketsync.NewSyncer(store, nil)
+	require.NoError(t, s.Add("hook", testReceiver{}, ticketsync.ModeWebhook))
+	srv := httptest.NewServer(s.WebhookHandler())
+	defer srv.Close()
+	body := payload(testEvent{Kind: "updated", ID: "1", Full: true, UpdatedAt: t0})
+	code, _ := deliver(t, srv.URL, "hook", body)
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	code, _ = deliver(t, srv.URL, "hook", body)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, []string{"1"}, ids(store.Tickets("hook")))
 }

@@ -16,7 +16,11 @@ const finishTimeout = 10 * time.Second
 // leased is false when another replica holds the lease; nothing ran then.
 func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
 	if s.leaser != nil {
-		ok, err := s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
+		var ok bool
+		err := guard("store", func() (err error) {
+			ok, err = s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
+			return err
+		})
 		if err != nil {
 			// Without the lease we cannot know whether another replica
 			// runs; record the failure so that it shows in the history.
@@ -34,7 +38,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			cancel(nil)
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 			defer rcancel()
-			if err := s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder); err != nil {
+			if err := guard("store", func() error { return s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder) }); err != nil {
 				s.log.Warn("ticketsync: release lease", "connector", e.id, "err", err)
 			}
 		}()
@@ -63,7 +67,11 @@ func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, 
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+				var ok bool
+				err := guard("store", func() (err error) {
+					ok, err = s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+					return err
+				})
 				switch {
 				case err == nil && ok:
 					lastOK = time.Now()
@@ -94,8 +102,8 @@ func (s *Syncer) failEarly(ctx context.Context, e *entry, spec runSpec, err erro
 // runPages is one sync run: load the cursor, then Fetch, store, save the
 // cursor, page after page until the connector is caught up. The cursor
 // moves only after its page's tickets are stored.
-func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun, error) {
-	run := SyncRun{
+func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (run SyncRun, err error) {
+	run = SyncRun{
 		ID:          newRunID(),
 		ConnectorID: e.id,
 		Trigger:     spec.trigger,
@@ -103,6 +111,14 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 		StartedAt:   s.now(),
 		Attempt:     spec.attempt,
 	}
+	defer func() {
+		// A Store that panics fails the run, as a connector that panics
+		// does, instead of killing the host or leaving the run "running".
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store panicked: %v", p)
+			s.finish(ctx, e, spec, &run, err)
+		}
+	}()
 	log := s.log.With("connector", e.id, "run", run.ID)
 	if err := s.store.SaveSyncRun(ctx, run); err != nil {
 		err = fmt.Errorf("record run start: %w", err)
@@ -224,7 +240,7 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	if serr := s.store.SaveSyncRun(sctx, *run); serr != nil {
+	if serr := guard("store", func() error { return s.store.SaveSyncRun(sctx, *run) }); serr != nil {
 		s.log.Error("ticketsync: record run end", "connector", e.id, "run", run.ID, "err", serr)
 	}
 }
@@ -326,4 +342,28 @@ func fillEmpty(t, from *Ticket) {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = from.CreatedAt
 	}
+}
+
+// guard calls f, turning a panic into an error that names what panicked:
+// a Store or connector that panics must neither take the host down nor
+// leave a run or a connector marked busy.
+func guard(what string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s panicked: %v", what, p)
+		}
+	}()
+	return f()
+}
+
+// safePollOnce is pollOnce with any panic it lets through turned into the
+// run's error.
+func (s *Syncer) safePollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			leased, err = true, fmt.Errorf("sync run panicked: %v", p)
+			s.log.Error("ticketsync: sync run panicked", "connector", e.id, "panic", fmt.Sprint(p))
+		}
+	}()
+	return s.pollOnce(ctx, e, spec)
 }

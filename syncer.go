@@ -320,7 +320,7 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 	e.busy, e.cancel = true, cancel
 	s.mu.Unlock()
 
-	run, leased, err := s.pollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
+	run, leased, err := s.safePollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
 
 	s.mu.Lock()
 	e.busy, e.cancel = false, nil

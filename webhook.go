@@ -128,7 +128,14 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	stored, polled, err := s.storeEvents(r.Context(), e, events, &run)
+	var (
+		stored []Ticket
+		polled bool
+	)
+	err = guard("store", func() (err error) {
+		stored, polled, err = s.storeEvents(r.Context(), e, events, &run)
+		return err
+	})
 	if err != nil {
 		s.recordWebhook(r.Context(), &run, err)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
@@ -269,7 +276,7 @@ func (s *Syncer) recordWebhook(ctx context.Context, run *SyncRun, err error) {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	if serr := s.store.SaveSyncRun(sctx, *run); serr != nil {
+	if serr := guard("store", func() error { return s.store.SaveSyncRun(sctx, *run) }); serr != nil {
 		s.log.Error("ticketsync: record webhook run", "connector", run.ConnectorID, "err", serr)
 	}
 }
