@@ -185,3 +185,40 @@ func TestWebhookSurvivesAStorePanic(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, []string{"1"}, ids(store.Tickets("hook")))
 }
+
+// A poll run stalled by its platform (here a Fetch that never returns)
+// ends at Options.RunTimeout: it fails visibly, releases its lease so that
+// another replica can take over, and under Run it is retried.
+func TestPollRunDeadline(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	conn := newScripted(makePages(1, 1)...)
+	conn.block = make(chan struct{}) // never closed: Fetch waits for its context
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{RunTimeout: 50 * time.Millisecond, Holder: "me"})
+	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
+
+	run, err := s.SyncNow(ctx, "acme")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, ticketsync.RunFailed, run.Status)
+	require.Len(t, run.Errors, 1)
+	assert.Contains(t, run.Errors[0], "RunTimeout")
+	ok, err := store.AcquireLease(ctx, "acme", "other replica", time.Minute)
+	require.NoError(t, err)
+	assert.True(t, ok, "the lease was not released")
+	require.NoError(t, store.ReleaseLease(ctx, "acme", "other replica"))
+
+	store2 := memstore.New()
+	s2, _ := newClockedSyncer(store2, ticketsync.Options{RunTimeout: 50 * time.Millisecond})
+	require.NoError(t, s2.Add("acme", conn, ticketsync.ModePoll))
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s2.Run(rctx) }()
+	defer func() {
+		cancel()
+		waitFor(t, done, "Run to return")
+	}()
+	require.Eventually(t, func() bool {
+		runs, _ := store2.SyncRuns(ctx, "acme", 1)
+		return len(runs) == 1 && runs[0].Status == ticketsync.RunRetrying
+	}, 10*time.Second, time.Millisecond, "a run past its deadline is retried")
+}

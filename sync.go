@@ -12,9 +12,17 @@ import (
 // even after the run's context has ended.
 const finishTimeout = 10 * time.Second
 
+// errRunTimeout is the cause of a poll run's end at Options.RunTimeout.
+var errRunTimeout = errors.New("poll run took longer than allowed")
+
 // pollOnce runs one poll of e under its lease, when the Store is a Leaser.
 // leased is false when another replica holds the lease; nothing ran then.
 func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
+	if d := s.opts.RunTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, fmt.Errorf("%w (Options.RunTimeout %s)", errRunTimeout, d))
+		defer cancel()
+	}
 	if s.leaser != nil {
 		var ok bool
 		err := guard("store", func() (err error) {
@@ -224,7 +232,7 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 	switch {
 	case err == nil:
 		run.Status = RunSucceeded
-	case spec.retry && !permanent(err) && ctx.Err() == nil:
+	case spec.retry && !permanent(err) && (ctx.Err() == nil || errors.Is(context.Cause(ctx), errRunTimeout)):
 		run.Status = RunRetrying
 		run.NextRetryAt = run.FinishedAt.Add(s.backoff(run.Attempt))
 	default:

@@ -61,6 +61,11 @@ const (
 	// DefaultLeaseTTL is how long a poll run's lease lasts without renewal,
 	// when the Store implements Leaser.
 	DefaultLeaseTTL = 2 * time.Minute
+	// DefaultRunTimeout bounds one poll run. A run that reaches it fails,
+	// says so in its SyncRun, releases its lease and is retried with
+	// backoff; the cursor saved so far keeps its progress, so a long
+	// backfill goes on where it stopped.
+	DefaultRunTimeout = time.Hour
 )
 
 // Options configure a Syncer. The zero value, or nil, means the defaults.
@@ -98,6 +103,11 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
 	LeaseTTL time.Duration
+	// RunTimeout bounds one poll run, so that a connector stalled by a
+	// platform (a hung connection, a rate-limit wait) fails visibly and
+	// gives its lease up instead of renewing it for ever;
+	// DefaultRunTimeout when 0, no bound when negative.
+	RunTimeout time.Duration
 }
 
 // Syncer is the engine: it holds the connectors and the Store, polls on a
@@ -174,6 +184,9 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.RunTimeout == 0 {
+		o.RunTimeout = DefaultRunTimeout
 	}
 	if o.Holder == "" {
 		host, _ := os.Hostname()
