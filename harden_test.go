@@ -222,3 +222,35 @@ func TestPollRunDeadline(t *testing.T) {
 		return len(runs) == 1 && runs[0].Status == ticketsync.RunRetrying
 	}, 10*time.Second, time.Millisecond, "a run past its deadline is retried")
 }
+
+// A delete that happened before the stored copy's time (a late or replayed
+// delivery, or a HubSpot delete delivered after the restore that followed
+// it) loses to the newer copy: its own time decides, not the stored one's
+// plus a millisecond.
+func TestLateDeleteLosesToANewerCopy(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, nil)
+	require.NoError(t, s.Add("hook", testReceiver{}, ticketsync.ModeWebhook))
+	srv := httptest.NewServer(s.WebhookHandler())
+	defer srv.Close()
+
+	deleted, restored := t0, t0.Add(time.Minute)
+	code, _ := deliver(t, srv.URL, "hook", payload(testEvent{Kind: "updated", ID: "1", Subject: "restored", Full: true, UpdatedAt: restored}))
+	require.Equal(t, http.StatusOK, code)
+	code, _ = deliver(t, srv.URL, "hook", payload(testEvent{Kind: "deleted", ID: "1", UpdatedAt: deleted}))
+	require.Equal(t, http.StatusOK, code)
+	got, err := store.Ticket(ctx, "hook", "1")
+	require.NoError(t, err)
+	assert.False(t, got.Deleted, "a delete older than the stored copy won")
+	assert.Equal(t, restored, got.UpdatedAt)
+
+	// A newer delete still wins, at its own time.
+	code, _ = deliver(t, srv.URL, "hook", payload(testEvent{Kind: "deleted", ID: "1", UpdatedAt: restored.Add(time.Second)}))
+	require.Equal(t, http.StatusOK, code)
+	got, err = store.Ticket(ctx, "hook", "1")
+	require.NoError(t, err)
+	assert.True(t, got.Deleted)
+	assert.Equal(t, restored.Add(time.Second), got.UpdatedAt)
+	assert.Equal(t, "restored", got.Subject, "the tombstone keeps the stored fields")
+}

@@ -282,6 +282,9 @@ type Event struct {
 	// loads the ticket through the connector's TicketGetter.
 	Ticket *Ticket
 	// At is when the change happened on the platform, when the payload says;
-	// a delete event's tombstone takes it as its UpdatedAt.
+	// a delete event's tombstone takes it as its UpdatedAt, so that a late or
+	// replayed delete older than the stored copy loses to it. A delete
+	// without At (and without Ticket.UpdatedAt) is placed just past the
+	// stored copy, so leave At zero rather than guess it.
 	At time.Time
 }

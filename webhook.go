@@ -26,7 +26,9 @@ const maxReasonLen = 200
 // For each delivery it reads the body (at most Options.MaxBodyBytes), has
 // the connector verify and parse it, loads tickets that the payload names
 // only by id through the connector's TicketGetter (all ids of the delivery in
-// one call), turns delete events into tombstones, stores the tickets, records
+// one call), turns delete events into tombstones (at the event's own time,
+// so that a delete older than the stored copy loses; an event without a
+// time is placed just past the stored copy), stores the tickets, records
 // a SyncRun with trigger "webhook", calls Options.OnTickets, and only then
 // answers 200 with {"ok":true,"status":"received","connector":ID,"tickets":N}.
 // A delivery is never answered 2xx unless what it carried is stored, so the
@@ -236,13 +238,13 @@ func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event, run 
 }
 
 // tombstone builds the deleted copy of ticket id: the stored ticket's fields
-// kept, Deleted set, UpdatedAt the event's time but later than the stored
-// copy's, so that a poll delivering an older copy cannot bring it back.
+// kept, Deleted set, UpdatedAt the event's own time, so that newest-wins
+// decides: a late or replayed delete older than the stored copy loses. Only
+// an event without a time of its own is placed at the time of receipt, and
+// then later than the stored copy, so that a poll delivering an older copy
+// cannot bring it back.
 func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event) (Ticket, error) {
 	at := ev.At
-	if at.IsZero() {
-		at = s.now()
-	}
 	var t Ticket
 	if ev.Ticket != nil {
 		t = *ev.Ticket
@@ -250,11 +252,15 @@ func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event
 			at = t.UpdatedAt
 		}
 	}
+	untimed := at.IsZero()
+	if untimed {
+		at = s.now()
+	}
 	stored, err := s.store.Ticket(ctx, connectorID, id)
 	switch {
 	case err == nil:
 		fillEmpty(&t, &stored)
-		if !at.After(stored.UpdatedAt) {
+		if untimed && !at.After(stored.UpdatedAt) {
 			at = stored.UpdatedAt.Add(time.Millisecond)
 		}
 	case !errors.Is(err, ErrNotFound):
