@@ -3,12 +3,15 @@ package httpx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"golang.org/x/oauth2"
 )
 
 // A 2xx that says no calls remain until a far-off reset (unix ms read as
@@ -80,5 +83,44 @@ func TestRetryAfterOverflow(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.RetryAfter < 24*time.Hour || srv.Hits() != 1 {
 			t.Errorf("RateLimit-Reset %s: error %v after %d requests; want one request and a long RetryAfter", v, err, srv.Hits())
 		}
+	}
+}
+
+// A token endpoint whose error body echoes the refresh token or the client
+// secret (some do, in error_description or a plain-text page) must not put
+// them into the error, and so into SyncRun.Errors and logs.
+func TestTokenEndpointErrorBodyIsScrubbed(t *testing.T) {
+	const refresh, secret = "rt-Echoed-9876-zyxw", "cs-Echoed-5432-vuts"
+	bodies := map[string][]string{
+		"json description": {`{"error":"invalid_grant","error_description":"refresh_token ` + refresh + ` is revoked for client_secret ` + secret + `"}`, "Content-Type", "application/json"},
+		"json odd code":    {`{"error":"bad ` + refresh + `"}`, "Content-Type", "application/json"},
+		"plain text":       {"invalid refresh token " + refresh + " (client secret " + secret + ")", "Content-Type", "text/plain"},
+		"server error":     {"upstream failed for " + refresh, "Content-Type", "text/plain"},
+	}
+	for name, b := range bodies {
+		t.Run(name, func(t *testing.T) {
+			status := 400
+			if name == "server error" {
+				status = 500
+			}
+			tokenSrv := newServer(t, reply(status, b[0], b[1:]...))
+			srv := newServer(t, reply(200, userJSON))
+			conf := &oauth2.Config{ClientID: "id", ClientSecret: secret, Endpoint: oauth2.Endpoint{TokenURL: tokenSrv.URL + "/token", AuthStyle: oauth2.AuthStyleInParams}}
+			ts := conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refresh, Expiry: time.Now().Add(-time.Hour)})
+			c := newClient(t, srv.URL, newFakeClock(), func(cfg *Config) { cfg.TokenSource = ts; cfg.MaxRetries = -1 })
+			_, err := c.GetJSON(context.Background(), "me", nil, &user{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := fmt.Sprintf("%v %+v %#v", err, err, err)
+			for _, s := range []string{refresh, secret} {
+				if strings.Contains(msg, s) {
+					t.Errorf("error holds a credential: %s", strings.ReplaceAll(strings.ReplaceAll(msg, refresh, "<REFRESH>"), secret, "<SECRET>"))
+				}
+			}
+			if status == 400 && !errors.Is(err, ticketsync.ErrUnauthorized) {
+				t.Errorf("error %v does not match ErrUnauthorized", err)
+			}
+		})
 	}
 }
