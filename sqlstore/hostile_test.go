@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/sqlstore"
@@ -77,6 +78,28 @@ func TestInvalidIDsAreRefused(t *testing.T) {
 		}
 		if _, err := s.Ticket(ctx, "c1", "n2"); !errors.Is(err, ticketsync.ErrNotFound) {
 			t.Errorf("a refused call stored n2: err = %v", err)
+		}
+	})
+}
+
+// A copy whose UpdatedAt is unknown (zero) is stored, never replaces a
+// copy with a real time, and is replaced by any copy with one.
+func TestUnknownUpdatedAt(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		s := newStore(t, d, nil)
+		untimed := func(subject string) ticketsync.Ticket {
+			tk := ticket("1", 0)
+			tk.UpdatedAt, tk.Subject = time.Time{}, subject
+			return tk
+		}
+		mustUpsert(t, s, untimed("a"))
+		if got := mustTicket(t, s, "c1", "1"); got.Subject != "a" || !got.UpdatedAt.IsZero() {
+			t.Fatalf("untimed copy stored as %q at %s", got.Subject, got.UpdatedAt)
+		}
+		mustUpsert(t, s, ticket("1", 5))
+		mustUpsert(t, s, untimed("c"))
+		if got := mustTicket(t, s, "c1", "1"); got.Subject != "v5" {
+			t.Errorf("subject %q: an untimed copy replaced a timed one", got.Subject)
 		}
 	})
 }

@@ -73,9 +73,16 @@
 // Times are RFC 3339 (a time without zone is UTC; a date alone is
 // midnight UTC), or unix seconds or milliseconds as a number or a string of
 // digits; times before 1970 or more than MaxFutureSkew ahead are refused.
-// A ticket without an updated time takes the time of receipt, so that the
-// newest push wins. Status and priority words go through Config.StatusMap
-// and Config.PriorityMap, then ticketsync.ParseStatus and ParsePriority;
+// Send updated_at whenever the sender knows it: it decides which copy of a
+// ticket is newer. A ticket without an updated time has an unknown one
+// (UpdatedAt zero), not the time it arrived: it never replaces a stored
+// copy that has a real time (an older push arriving late must not undo a
+// newer one), and among pushes without a time the last to arrive wins. A
+// delete without a time is placed just past the stored copy, so a replayed
+// one deletes again: sign with a timestamp (see Who may push).
+//
+// Status and priority words go through Config.StatusMap and
+// Config.PriorityMap, then ticketsync.ParseStatus and ParsePriority;
 // the word itself is kept in RawStatus or RawPriority. An unknown or
 // missing status is StatusOpen (the ticket exists and nobody said it is
 // done); an unknown priority is PriorityNone. Tags are an array or one
