@@ -126,12 +126,29 @@
 //	body='{"ticket":{"id":"12345","subject":"Login not working","status":"open"}}'
 //	url='https://support.example.com/api/webhooks/tickets?connectorId=ID'
 //
+// Prefer Standard Webhooks (https://www.standardwebhooks.com) where the
+// sender supports it, or can use one of its libraries: it signs a message
+// id and a timestamp with the body, so a captured delivery cannot be
+// replayed after the tolerance.
+//
 // HMAC-SHA256 of the raw body (Config.HMACSecrets), in X-Hub-Signature-256
 // or Config.SignatureHeader, as hex or base64, with or without "sha256=".
 // The documented format; SignHMAC computes it:
 //
 //	sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
 //	curl "$url" -H 'Content-Type: application/json' \
+//	  -H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"
+//
+// Such a signature covers the body only: anyone who captures a delivery
+// can send it again, at any time, and a replayed delete deletes the ticket
+// again. Set Config.TimestampHeader ("X-Webhook-Timestamp") to refuse
+// that: the sender then sends the time in unix seconds in that header and
+// signs the timestamp, a dot and the body (SignHMACTimestamped), and
+// deliveries more than Config.Tolerance (5 minutes) old are refused:
+//
+//	ts=$(date +%s)
+//	sig=$(printf '%s' "$ts.$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+//	curl "$url" -H 'Content-Type: application/json' -H "X-Webhook-Timestamp: $ts" \
 //	  -H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"
 //
 // Standard Webhooks (Config.StandardWebhooksSecrets, "whsec_" and base64):

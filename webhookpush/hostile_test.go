@@ -72,3 +72,30 @@ func TestPushWithoutUpdatedAtNeverReplacesATimedCopy(t *testing.T) {
 		t.Errorf("subject %q: among untimed pushes the last should win", got.Subject)
 	}
 }
+
+// Deletes follow the engine's rule: one with a time of its own loses to a
+// newer stored copy; one without a time is placed just past it.
+func TestPushedDeletes(t *testing.T) {
+	c, err := webhookpush.New(webhookpush.Config{HMACSecrets: []string{e2eHMAC}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, url := hostileSyncer(t, c)
+	ctx := context.Background()
+	for _, b := range []string{
+		`{"ticket":{"id":"1","subject":"restored","updated_at":"2026-07-01T11:00:00Z"}}`,
+		`{"event":"ticket.deleted","ticket":{"id":"1","updated_at":"2026-07-01T10:00:00Z"}}`,
+		`{"ticket":{"id":"2","subject":"live","updated_at":"2026-07-01T11:00:00Z"}}`,
+		`{"event":"ticket.deleted","ticket":{"id":"2"}}`,
+	} {
+		if code, r := post(t, url, []byte(b), signed([]byte(b))); code != http.StatusOK {
+			t.Fatalf("push %s: %d %s", b, code, r.Error)
+		}
+	}
+	if got, _ := store.Ticket(ctx, "push", "1"); got.Deleted || got.Subject != "restored" {
+		t.Errorf("ticket 1 %+v: an older delete won over the newer copy", got)
+	}
+	if got, _ := store.Ticket(ctx, "push", "2"); !got.Deleted || got.Subject != "live" {
+		t.Errorf("ticket 2 %+v: a delete without a time did not delete, keeping the known fields", got)
+	}
+}

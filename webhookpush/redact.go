@@ -20,6 +20,7 @@ func (c Config) String() string {
 	p.Value("PriorityMap", len(c.PriorityMap))
 	p.Secrets("HMACSecrets", c.HMACSecrets)
 	p.Value("SignatureHeader", c.SignatureHeader)
+	p.Value("TimestampHeader", c.TimestampHeader)
 	p.Secrets("StandardWebhooksSecrets", c.StandardWebhooksSecrets)
 	p.Secrets("BearerTokens", c.BearerTokens)
 	p.Value("TokenHeader", c.TokenHeader)
