@@ -1,8 +1,11 @@
 package ticketsync_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -253,4 +256,27 @@ func TestLateDeleteLosesToANewerCopy(t *testing.T) {
 	assert.True(t, got.Deleted)
 	assert.Equal(t, restored.Add(time.Second), got.UpdatedAt)
 	assert.Equal(t, "restored", got.Subject, "the tombstone keeps the stored fields")
+}
+
+// A delivery whose body trickles in (or stalls) is cut off at the
+// per-delivery read deadline instead of holding its connection and its
+// buffer for ever: the handler answers 408 and the connection is released.
+func TestStalledDeliveryIsCutOff(t *testing.T) {
+	s := ticketsync.NewSyncer(memstore.New(), &ticketsync.Options{WebhookReadTimeout: 200 * time.Millisecond})
+	require.NoError(t, s.Add("hook", testReceiver{}, ticketsync.ModeWebhook))
+	srv := httptest.NewServer(s.WebhookHandler())
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /?connectorId=hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"events\":[")
+	require.NoError(t, err)
+	// Send nothing more. The guard only stops a hang; the deadline under
+	// test is 200ms.
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "the server kept the stalled delivery open")
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 }

@@ -61,6 +61,9 @@ const (
 	// DefaultLeaseTTL is how long a poll run's lease lasts without renewal,
 	// when the Store implements Leaser.
 	DefaultLeaseTTL = 2 * time.Minute
+	// DefaultWebhookReadTimeout bounds the time to read one webhook
+	// delivery's body.
+	DefaultWebhookReadTimeout = 30 * time.Second
 	// DefaultRunTimeout bounds one poll run. A run that reaches it fails,
 	// says so in its SyncRun, releases its lease and is retried with
 	// backoff; the cursor saved so far keeps its progress, so a long
@@ -84,6 +87,12 @@ type Options struct {
 	// MaxBodyBytes bounds a webhook delivery's body (larger ones are
 	// answered 413); DefaultMaxBodyBytes when 0.
 	MaxBodyBytes int64
+	// WebhookReadTimeout bounds the time to read one delivery's body, set
+	// per delivery through http.ResponseController, so that slow or stalled
+	// senders cannot hold connections and memory (answered 408);
+	// DefaultWebhookReadTimeout when 0, none when negative. The host's
+	// http.Server should still set ReadHeaderTimeout and IdleTimeout.
+	WebhookReadTimeout time.Duration
 	// Logger receives the Syncer's logs; nil means silent. Logs never hold
 	// credentials, signatures or payloads.
 	Logger *slog.Logger
@@ -184,6 +193,9 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 	}
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = DefaultLeaseTTL
+	}
+	if o.WebhookReadTimeout == 0 {
+		o.WebhookReadTimeout = DefaultWebhookReadTimeout
 	}
 	if o.RunTimeout == 0 {
 		o.RunTimeout = DefaultRunTimeout

@@ -37,7 +37,8 @@ const maxReasonLen = 200
 // Its answers: 405 for a method other than POST; 400 without a connectorId
 // or for a payload the connector cannot parse (with a short reason); 404 for
 // an unknown connector or one added without a webhook mode (the body does not
-// say which ids exist); 413 for a body over the limit; 401 for a bad
+// say which ids exist); 413 for a body over the limit; 408 for a body not
+// received within Options.WebhookReadTimeout; 401 for a bad
 // signature; 503 with Retry-After when a ticket could not be loaded or
 // stored; 500 when the connector fails otherwise. Error bodies are
 // {"ok":false,"error":"..."}.
@@ -89,12 +90,33 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		replyError(w, http.StatusRequestEntityTooLarge, "body too large")
 		return
 	}
+	lift := func() {}
+	if d := s.opts.WebhookReadTimeout; d > 0 {
+		// Not every ResponseWriter supports deadlines (a recorder in
+		// tests does not); the server's own timeouts then apply.
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(d)) == nil {
+			// Lifted once the body is in: the server's background read
+			// must not end the request's context while it is stored.
+			lift = func() { _ = rc.SetReadDeadline(time.Time{}) }
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		lift()
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			log.Debug("ticketsync: webhook rejected", "outcome", "too large")
 			replyError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		var timeout interface{ Timeout() bool }
+		if errors.As(err, &timeout) && timeout.Timeout() {
+			log.Debug("ticketsync: webhook rejected", "outcome", "body read timed out")
+			w.Header().Set("Connection", "close")
+			replyError(w, http.StatusRequestTimeout, "body not received in time")
 			return
 		}
 		log.Debug("ticketsync: webhook rejected", "outcome", "body read failed")
