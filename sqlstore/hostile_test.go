@@ -2,7 +2,11 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +106,63 @@ func TestUnknownUpdatedAt(t *testing.T) {
 			t.Errorf("subject %q: an untimed copy replaced a timed one", got.Subject)
 		}
 	})
+}
+
+// The obvious SQLite DSN, a plain file name without pragmas, works under
+// concurrent writers and readers: no "database is locked" (SQLITE_BUSY).
+func TestSQLitePlainDSNUnderConcurrency(t *testing.T) {
+	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "tickets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s, err := sqlstore.New(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const workers, rounds = 6, 21
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds*4)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				tk := ticket(fmt.Sprint(r%5), w*rounds+r, comment(fmt.Sprintf("c%d-%d", w, r), "hi", r))
+				if err := s.UpsertTickets(ctx, []ticketsync.Ticket{tk, ticket(fmt.Sprintf("w%d-%d", w, r), 1)}); err != nil {
+					errs <- fmt.Errorf("upsert: %w", err)
+				}
+				if err := s.StorePage(ctx, fmt.Sprintf("c%d", w), nil, fmt.Sprint(r)); err != nil {
+					errs <- fmt.Errorf("store page: %w", err)
+				}
+				run := ticketsync.SyncRun{ID: fmt.Sprintf("r%d-%d", w, r), ConnectorID: "c1", Status: ticketsync.RunSucceeded, StartedAt: at(r)}
+				if err := s.SaveSyncRun(ctx, run); err != nil {
+					errs <- fmt.Errorf("save run: %w", err)
+				}
+				if _, err := s.AcquireLease(ctx, "c1", fmt.Sprint(w), time.Minute); err != nil {
+					errs <- fmt.Errorf("lease: %w", err)
+				}
+				if _, err := s.Ticket(ctx, "c1", fmt.Sprint(r%5)); err != nil && !errors.Is(err, ticketsync.ErrNotFound) {
+					errs <- fmt.Errorf("read: %w", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n < 5 {
+			t.Error(err)
+		}
+		n++
+	}
+	if n > 0 {
+		t.Fatalf("%d operations failed", n)
+	}
+	got := mustTicket(t, s, "c1", "0")
+	if want := (workers-1)*rounds + 20; got.Subject != fmt.Sprintf("v%d", want) {
+		t.Errorf("ticket 0 subject %q, want v%d (the newest)", got.Subject, want)
+	}
 }

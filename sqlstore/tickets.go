@@ -321,6 +321,7 @@ func dropNUL(v string) string {
 // writeBatch writes b and, when withCursor, the connector's cursor,
 // atomically.
 func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
+	defer s.writing()()
 	if s.dialect == Postgres {
 		return s.writePostgres(ctx, b, connectorID, cursor, withCursor)
 	}
@@ -494,26 +495,28 @@ func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor st
 		}
 		cdocs = append(cdocs, j)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, j := range tdocs {
-			if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
-				return err
+	return s.retryBusy(ctx, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, j := range tdocs {
+				if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
+					return err
+				}
 			}
-		}
-		for _, j := range cdocs {
-			if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
-				return err
+			for _, j := range cdocs {
+				if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
-				return err
+			if withCursor {
+				if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
+					return err
+				}
 			}
-		}
-		if withCursor {
-			if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
 }
 
@@ -580,14 +583,23 @@ func (s *Store) Ticket(ctx context.Context, connectorID, id string) (ticketsync.
 		// UpsertTickets refuses such ids, so none is stored.
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
 	}
-	t, err := scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+	defer s.reading()()
+	var t ticketsync.Ticket
+	err := s.retryBusy(ctx, func() (err error) {
+		t, err = scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
 	}
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+	var rows *sql.Rows
+	err = s.retryBusy(ctx, func() (err error) {
+		rows, err = s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+		return err
+	})
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
 	}
