@@ -480,7 +480,14 @@ func (im *importer) importAll(ctx context.Context) error {
 		br.Discard(3)
 	}
 	im.report.Comma = comma
-	cr := csv.NewReader(br)
+	var in io.Reader = br
+	if crOnly(head) {
+		// Excel's "CSV (Macintosh)": lines end with CR alone, which
+		// encoding/csv reads as data, making one header of the file.
+		in = &crToLF{r: br}
+		im.warn("lines end with CR alone (a Macintosh CSV); read as line breaks")
+	}
+	cr := csv.NewReader(in)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -565,6 +572,26 @@ func (im *importer) importAll(ctx context.Context) error {
 		}
 	}
 	return im.flush(ctx)
+}
+
+// crOnly reports whether the start of the input ends its lines with CR
+// alone: it holds a CR and no LF.
+func crOnly(head []byte) bool {
+	return bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0
+}
+
+// crToLF turns every CR into LF. A CR LF further on becomes two line
+// breaks, an empty line, which encoding/csv skips.
+type crToLF struct{ r io.Reader }
+
+func (c *crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // expectRows guesses the number of rows in the input, to size the index of
