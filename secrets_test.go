@@ -67,7 +67,7 @@ var secretHolders = []secretHolder{
 		name:    "hubspot",
 		secrets: []string{leakToken, leakToken2},
 		values: func(t *testing.T) []printable {
-			cfg := hubspot.Config{PrivateAppToken: leakToken, ClientSecret: leakToken2, PreviousClientSecrets: []string{leakToken2}}
+			cfg := hubspot.Config{PrivateAppToken: leakToken, ClientSecret: leakToken2, ClientSecrets: []string{leakToken2}}
 			c, err := hubspot.New(cfg)
 			if err != nil {
 				t.Fatal(err)
