@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/internal/httpx"
 	"github.com/ticketsync/ticketsync/webhookpush"
@@ -73,6 +74,19 @@ var secretHolders = []secretHolder{
 				t.Fatal(err)
 			}
 			cfg.TokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: leakToken, RefreshToken: leakToken2})
+			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
+		},
+	},
+	{
+		name:    "freshdesk",
+		secrets: []string{leakToken, leakToken2, leakPassword},
+		values: func(t *testing.T) []printable {
+			cfg := freshdesk.Config{Domain: "acme", APIKey: leakToken, WebhookToken: leakToken2,
+				WebhookTokens: []string{leakToken2}, WebhookUsername: "hook", WebhookPassword: leakPassword}
+			c, err := freshdesk.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
 		},
 	},
