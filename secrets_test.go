@@ -14,6 +14,7 @@ import (
 	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/jira"
 	"github.com/ticketsync/ticketsync/webhookpush"
 	"github.com/ticketsync/ticketsync/zendesk"
 )
@@ -87,6 +88,20 @@ var secretHolders = []secretHolder{
 			if err != nil {
 				t.Fatal(err)
 			}
+			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
+		},
+	},
+	{
+		name:    "jira",
+		secrets: []string{leakToken, leakToken2},
+		values: func(t *testing.T) []printable {
+			cfg := jira.Config{Subdomain: "acme", Email: "a@b.c", APIToken: leakToken,
+				WebhookSecret: leakToken2, WebhookSecrets: []string{leakToken2}}
+			c, err := jira.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.TokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: leakToken, RefreshToken: leakToken2})
 			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
 		},
 	},
