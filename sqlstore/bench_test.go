@@ -102,7 +102,8 @@ func benchTargets() []benchTarget {
 			sqlstore.SetBulkCopy(s, false)
 			return s
 		}),
-		{name: "postgres-bare-copy", open: openBareCopy},
+		{name: "postgres-bare-copy", open: func(b *testing.B) func(context.Context, []ticketsync.Ticket) error { return openBareCopy(b, false) }},
+		{name: "postgres-bare-copy-keyed", open: func(b *testing.B) func(context.Context, []ticketsync.Ticket) error { return openBareCopy(b, true) }},
 		storeTarget("sqlite", func(b *testing.B) ticketsync.Store { return newStore(b, sqlstore.SQLite, nil) }),
 		{name: "sqlite-bare-insert", open: openBareSQLite},
 		storeTarget("memstore", func(b *testing.B) ticketsync.Store { return memstore.New() }),
@@ -213,8 +214,10 @@ func bareRows(page []ticketsync.Ticket, timeText bool) (tickets, comments [][]an
 }
 
 // openBareCopy is the PostgreSQL baseline: one pgx connection, two
-// unindexed tables, and per call one transaction of two binary COPYs.
-func openBareCopy(b *testing.B) func(context.Context, []ticketsync.Ticket) error {
+// unindexed tables, and per call one transaction of two binary COPYs. With
+// keyed, the tables have the Store's keys and index, which shows what the
+// indexes alone cost.
+func openBareCopy(b *testing.B, keyed bool) func(context.Context, []ticketsync.Ticket) error {
 	dsn := os.Getenv(dsnEnv)
 	if dsn == "" {
 		b.Skipf("%s is not set", dsnEnv)
@@ -235,7 +238,13 @@ func openBareCopy(b *testing.B) func(context.Context, []ticketsync.Ticket) error
 			updated_at timestamptz, deleted boolean)`,
 		`CREATE TABLE ` + prefix + `comments (connector_id text, ticket_id text, comment_id text,
 			author_id text, author_name text, author_email text, body text, public boolean, created_at timestamptz)`,
+		`ALTER TABLE ` + prefix + `tickets ADD PRIMARY KEY (connector_id, id)`,
+		`CREATE INDEX ON ` + prefix + `tickets (connector_id, updated_at, id)`,
+		`ALTER TABLE ` + prefix + `comments ADD PRIMARY KEY (connector_id, ticket_id, comment_id)`,
 	} {
+		if !keyed && !strings.HasPrefix(stmt, "CREATE TABLE") {
+			continue
+		}
 		if _, err := conn.Exec(ctx, stmt); err != nil {
 			b.Fatal(err)
 		}

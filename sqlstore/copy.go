@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,18 +67,49 @@ func (s *Store) writeCopy(ctx context.Context, b batch, connectorID, cursor stri
 				return errNoCopy
 			}
 			s.copyPath.Store(copyOn)
-			err := s.copyBatch(ctx, pc.Conn(), tickets, b.comments, connectorID, cursor, withCursor, true)
+			err := s.copyBatch(ctx, pc.Conn(), tickets, b.comments, connectorID, cursor, withCursor, mergeDirect)
 			if uniqueViolation(err) {
-				err = s.copyBatch(ctx, pc.Conn(), tickets, b.comments, connectorID, cursor, withCursor, false)
+				err = s.copyBatch(ctx, pc.Conn(), tickets, b.comments, connectorID, cursor, withCursor, mergeGeneral)
 			}
 			return err
 		})
 	})
 }
 
-// copyBatch stages and merges one batch in one transaction of c, with
-// mergeNew when plain, mergeStage otherwise.
-func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSource, commentRows []commentRow, connectorID, cursor string, withCursor, plain bool) (err error) {
+// How copyBatch merges a batch.
+const (
+	// mergeDirect copies a batch whose tickets are all new straight into
+	// the Store's tables, and takes mergePlain otherwise.
+	mergeDirect = iota
+	// mergePlain stages the batch and merges it with mergeNew.
+	mergePlain
+	// mergeGeneral stages the batch and merges it with mergeStage.
+	mergeGeneral
+)
+
+// The Store's columns, in COPY order (the staging tables' order).
+var (
+	ticketCopyCols  = splitCols(ticketCols)
+	commentCopyCols = splitCols(commentCols)
+)
+
+func splitCols(cols string) []string {
+	out := strings.Split(cols, ",")
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	return out
+}
+
+// copyBatch writes one batch in one transaction of c, as mode says.
+//
+// mergeDirect first asks which of the batch's tickets are stored. When none
+// is, the batch is copied into the Store's tables as it is: no staging, no
+// ON CONFLICT, only the cost of the rows and their indexes, which is what
+// a first sync or an import pays. A ticket that another transaction stores
+// meanwhile, or a comment left stored without its ticket, makes the COPY
+// fail with a unique violation, and the caller then takes mergeGeneral.
+func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSource, commentRows []commentRow, connectorID, cursor string, withCursor bool, mode int) (err error) {
 	tickets.reset()
 	comments := &commentSource{rows: commentRows, n: -1}
 	// Without arguments, pgx sends this as one simple query: one round trip.
@@ -91,6 +123,35 @@ func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSourc
 			c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if mode == mergeDirect && len(tickets.rows) > 0 {
+		cs, is := make([]string, len(tickets.rows)), make([]string, len(tickets.rows))
+		for i := range tickets.rows {
+			cs[i], is[i] = tickets.rows[i].C, tickets.rows[i].I
+		}
+		var stored bool
+		if err := c.QueryRow(ctx, s.q.anyStored, cs, is).Scan(&stored); err != nil {
+			return err
+		}
+		if !stored {
+			if _, err := c.CopyFrom(ctx, pgx.Identifier{s.prefix + "tickets"}, ticketCopyCols, tickets); err != nil {
+				return err
+			}
+			if len(comments.rows) > 0 {
+				if _, err := c.CopyFrom(ctx, pgx.Identifier{s.prefix + "comments"}, commentCopyCols, comments); err != nil {
+					return err
+				}
+			}
+			if withCursor {
+				if _, err := c.Exec(ctx, s.q.setCursor, connectorID, cursor, now); err != nil {
+					return err
+				}
+			}
+			_, err = c.Exec(ctx, "COMMIT")
+			return err
+		}
+		mode = mergePlain
+	}
 	if len(tickets.rows) > 0 {
 		if _, err := c.CopyFrom(ctx, pgx.Identifier{"pg_temp", s.prefix + "stage_tickets"}, stageTicketCols, tickets); err != nil {
 			return err
@@ -102,12 +163,12 @@ func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSourc
 		}
 	}
 	merge, mergeCursor := s.q.mergeStage, s.q.mergeStageCursor
-	if plain {
+	if mode == mergePlain {
 		merge, mergeCursor = s.q.mergeNew, s.q.mergeNewCursor
 	}
 	switch {
 	case withCursor:
-		_, err = c.Exec(ctx, mergeCursor, connectorID, cursor, time.Now().UTC().Truncate(time.Microsecond))
+		_, err = c.Exec(ctx, mergeCursor, connectorID, cursor, now)
 	case len(tickets.rows) > 0:
 		_, err = c.Exec(ctx, merge)
 	}

@@ -22,6 +22,9 @@ type queries struct {
 	// be stored already; the Store then takes mergeStage.
 	mergeNew       string
 	mergeNewCursor string
+	// anyStored tells whether any of the tickets whose keys are in
+	// $1 and $2 (arrays of connector ids and ids) is stored.
+	anyStored string
 	// On SQLite, prepared in a transaction: upsertTicket (one ticket's
 	// columns), then for each of its comments replaceComment when the
 	// ticket was inserted or replaced, addComment otherwise (a comment's
@@ -168,6 +171,8 @@ func buildQueries(d Dialect, prefix string) queries {
 				SELECT * FROM pg_temp.{p}stage_comments WHERE (c, t) IN (SELECT connector_id, id FROM up WHERE NOT ins)
 				` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged + `)`
 		newAdd := stAdd
+		q.anyStored = `SELECT EXISTS (SELECT FROM unnest($1::text[], $2::text[]) AS k(c, i)
+			JOIN {p}tickets AS s ON s.connector_id = k.c AND s.id = k.i)`
 		q.mergeNew = newMerge + ` ` + newAdd
 		q.mergeNewCursor = newMerge + `, ad AS (` + newAdd + `) ` + setCursor
 		q.listComments = `SELECT ` + commentSelect + ` FROM {p}comments
@@ -244,7 +249,7 @@ func buildQueries(d Dialect, prefix string) queries {
 	}
 	for _, s := range []*string{
 		&q.upsertTicket, &q.replaceComment, &q.addComment, &q.upsertPage, &q.upsertPageCursor,
-		&q.stageBegin, &q.mergeStage, &q.mergeStageCursor, &q.mergeNew, &q.mergeNewCursor,
+		&q.stageBegin, &q.mergeStage, &q.mergeStageCursor, &q.mergeNew, &q.mergeNewCursor, &q.anyStored,
 		&q.ticket, &q.comments, &q.listTickets, &q.listComments, &q.countStatus, &q.countStatusAll,
 		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.acquireLease, &q.releaseLease,
 	} {

@@ -83,12 +83,13 @@ type batch struct {
 }
 
 // UpsertTickets stores tickets as the ticketsync.Store contract says. The
-// whole call is atomic: on PostgreSQL a call of up to 2,000 tickets and
-// 8,000 comments is one statement, larger ones one transaction; on SQLite it
-// is one transaction. Newest-wins is decided by the database inside the
-// statement (ON CONFLICT ... DO UPDATE ... WHERE excluded.updated_at >
-// updated_at ...), so concurrent writers, also on other replicas, never let
-// an older copy replace a newer one.
+// whole call is atomic: one transaction (on PostgreSQL with a driver other
+// than pgx, a call of up to 2,000 tickets is one statement). Newest-wins is
+// decided by the database inside the statements (ON CONFLICT ... DO UPDATE
+// ... WHERE excluded.updated_at > updated_at ..., or a plain insert that a
+// stored copy makes fail), so concurrent writers, also on other replicas,
+// never let an older copy replace a newer one. See the package
+// documentation for the paths a call takes.
 //
 // The details the contract leaves open are settled as memstore settles
 // them, so that both stores keep the same data:
@@ -124,8 +125,8 @@ func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) 
 	return nil
 }
 
-// StorePage stores one poll page and the cursor after it atomically (on
-// PostgreSQL in one statement, for pages of up to 2,000 tickets): either
+// StorePage stores one poll page and the cursor after it atomically (in
+// one transaction, as UpsertTickets writes a call): either
 // both the tickets and the cursor are stored, or neither. The tickets are
 // stored as by UpsertTickets, the cursor as by SetCursor(ctx, connectorID,
 // cursor). A sync loop that uses it instead of UpsertTickets followed by
