@@ -280,3 +280,26 @@ func TestStalledDeliveryIsCutOff(t *testing.T) {
 	defer resp.Body.Close()
 	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 }
+
+// leaseErrStore takes the lease and then reports an error, as a statement
+// that committed while its context ended does.
+type leaseErrStore struct{ *memstore.Store }
+
+func (l leaseErrStore) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) (bool, error) {
+	_, _ = l.Store.AcquireLease(ctx, id, holder, ttl)
+	return false, context.Canceled
+}
+
+// A lease that may have been taken by a failed AcquireLease is given up, so
+// that another replica need not wait for it to expire.
+func TestFailedAcquireLeaseIsReleased(t *testing.T) {
+	ctx := context.Background()
+	store := leaseErrStore{memstore.New()}
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Holder: "me", LeaseTTL: time.Hour})
+	require.NoError(t, s.Add("acme", newScripted(makePages(1, 1)...), ticketsync.ModePoll))
+	_, err := s.SyncNow(ctx, "acme")
+	require.Error(t, err)
+	ok, err := store.Store.AcquireLease(ctx, "acme", "other replica", time.Minute)
+	require.NoError(t, err)
+	assert.True(t, ok, "the lease taken by the failed call was kept")
+}

@@ -11,8 +11,10 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/jira"
 	"github.com/ticketsync/ticketsync/webhookpush"
 	"github.com/ticketsync/ticketsync/zendesk"
 )
@@ -67,8 +69,35 @@ var secretHolders = []secretHolder{
 		name:    "hubspot",
 		secrets: []string{leakToken, leakToken2},
 		values: func(t *testing.T) []printable {
-			cfg := hubspot.Config{PrivateAppToken: leakToken, ClientSecret: leakToken2, PreviousClientSecrets: []string{leakToken2}}
+			cfg := hubspot.Config{PrivateAppToken: leakToken, ClientSecret: leakToken2, ClientSecrets: []string{leakToken2}}
 			c, err := hubspot.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.TokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: leakToken, RefreshToken: leakToken2})
+			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
+		},
+	},
+	{
+		name:    "freshdesk",
+		secrets: []string{leakToken, leakToken2, leakPassword},
+		values: func(t *testing.T) []printable {
+			cfg := freshdesk.Config{Domain: "acme", APIKey: leakToken, WebhookToken: leakToken2,
+				WebhookTokens: []string{leakToken2}, WebhookUsername: "hook", WebhookPassword: leakPassword}
+			c, err := freshdesk.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
+		},
+	},
+	{
+		name:    "jira",
+		secrets: []string{leakToken, leakToken2},
+		values: func(t *testing.T) []printable {
+			cfg := jira.Config{Subdomain: "acme", Email: "a@b.c", APIToken: leakToken,
+				WebhookSecret: leakToken2, WebhookSecrets: []string{leakToken2}}
+			c, err := jira.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

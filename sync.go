@@ -30,6 +30,12 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			return err
 		})
 		if err != nil {
+			// The lease may have been taken all the same (a statement
+			// that committed as its context ended): give it up, or no
+			// replica could poll the connector until it expires.
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			_ = guard("store", func() error { return s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder) })
+			rcancel()
 			// Without the lease we cannot know whether another replica
 			// runs; record the failure so that it shows in the history.
 			err = fmt.Errorf("acquire lease: %w", err)
