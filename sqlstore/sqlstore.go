@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
@@ -84,6 +85,11 @@ type Store struct {
 	// sqlite.go).
 	rw  sync.RWMutex
 	wal bool
+
+	// noCopy turns off the PostgreSQL COPY path (see copy.go), for tests;
+	// copyPath records whether the driver's connections can take it.
+	noCopy   bool
+	copyPath atomic.Int32
 }
 
 var (
