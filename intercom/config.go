@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ticketsync/ticketsync/internal/redact"
 )
 
 // Platform is the name stamped on every ticket as Ticket.Platform.
@@ -200,28 +202,24 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-const redacted = "[redacted]"
-
 // String returns the Config with every token and secret replaced by
 // "[redacted]" (or "" when unset), so that it may be logged.
 func (c Config) String() string {
-	secret := func(v string) string {
-		if v == "" {
-			return `""`
-		}
-		return redacted
-	}
-	ts := "nil"
-	if c.TokenSource != nil {
-		ts = redacted
-	}
-	start := ""
-	if !c.StartTime.IsZero() {
-		start = c.StartTime.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprintf("intercom.Config{AccessToken: %s, TokenSource: %s, Region: %q, APIVersion: %q, AppID: %q, ClientSecret: %s, ClientSecrets: [%d %s], BaseURL: %q, StartTime: %q, RequestsPerMinute: %d, Concurrency: %d}",
-		secret(c.AccessToken), ts, c.Region, c.APIVersion, c.AppID, secret(c.ClientSecret), len(c.ClientSecrets), redacted,
-		c.BaseURL, start, c.RequestsPerMinute, c.Concurrency)
+	var p redact.Printer
+	p.Start("intercom.Config")
+	p.Secret("AccessToken", c.AccessToken)
+	p.Set("TokenSource", c.TokenSource != nil)
+	p.Value("Region", c.Region)
+	p.Value("APIVersion", c.APIVersion)
+	p.Value("AppID", c.AppID)
+	p.Secret("ClientSecret", c.ClientSecret)
+	p.Secrets("ClientSecrets", c.ClientSecrets)
+	p.Value("BaseURL", c.BaseURL)
+	p.Value("HTTPClient", c.HTTPClient != nil)
+	p.Value("StartTime", c.StartTime)
+	p.Value("RequestsPerMinute", c.RequestsPerMinute)
+	p.Value("Concurrency", c.Concurrency)
+	return p.String()
 }
 
 // GoString is String, for the %#v verb.
@@ -229,10 +227,7 @@ func (c Config) GoString() string { return c.String() }
 
 // Format writes String for every verb, so that no verb or flag prints a
 // token.
-func (c Config) Format(f fmt.State, verb rune) {
-	s := c.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String()) }
+
+// LogValue is String, so that no slog handler prints a token.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -60,7 +59,7 @@ func (c *Connector) encodeCursor(cur cursor) (string, error) {
 }
 
 // errCursor says that a cursor was not written by this connector.
-var errCursor = errors.New("the cursor was not written by the intercom connector (or it was damaged); clear it to sync from Config.StartTime")
+var errCursor = fmt.Errorf("%w: it was not written by the intercom connector, or it was damaged; reset it to sync from Config.StartTime", ticketsync.ErrInvalidCursor)
 
 func decodeCursor(s string) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
@@ -89,7 +88,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	} else {
 		var err error
 		if cur, err = decodeCursor(cursorText); err != nil {
-			return ticketsync.Page{}, &Error{Op: fmt.Sprintf("fetch after cursor %q", clip(cursorText, 12)), Err: err}
+			return ticketsync.Page{}, opError(fmt.Sprintf("fetch after cursor %q", clip(cursorText, 12)), err)
 		}
 	}
 	st := cur.Conv
@@ -101,7 +100,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 
 	hits, next, began, err := c.search(ctx, cur.Phase, path, st)
 	if err != nil {
-		return ticketsync.Page{}, wrap(op, err, "")
+		return ticketsync.Page{}, opError(op, err)
 	}
 	if st.After == "" {
 		st.Began = began
@@ -117,7 +116,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	}
 	tickets, err := c.load(ctx, refs)
 	if err != nil {
-		return ticketsync.Page{}, wrap(op, err, "")
+		return ticketsync.Page{}, opError(op, err)
 	}
 	for _, t := range tickets {
 		_, id, _ := ParseTicketID(t.ID)

@@ -41,7 +41,7 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 	}
 	tickets, err := c.load(ctx, refs)
 	if err != nil {
-		return nil, wrap(fmt.Sprintf("get %d tickets by id", len(refs)), err, "")
+		return nil, opError(fmt.Sprintf("get %d tickets by id", len(refs)), err)
 	}
 	return tickets, nil
 }

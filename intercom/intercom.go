@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -103,13 +104,14 @@ func (c *Connector) newClient(base string) (*httpx.Client, error) {
 	h.Set("Intercom-Version", s.APIVersion)
 	h.Set("Accept", "application/json")
 	hc := httpx.Config{
-		Platform:   Platform,
-		BaseURL:    base,
-		HTTPClient: s.HTTPClient,
-		Logger:     s.Logger,
-		Header:     h,
-		Now:        s.Now,
-		Sleep:      s.Sleep,
+		Platform:    Platform,
+		BaseURL:     base,
+		HTTPClient:  s.HTTPClient,
+		Logger:      s.Logger,
+		Header:      h,
+		Now:         s.Now,
+		Sleep:       s.Sleep,
+		DecodeError: decodeError,
 	}
 	if s.RequestsPerMinute > 0 {
 		hc.Limiter = rate.NewLimiter(rate.Limit(float64(s.RequestsPerMinute)*0.9/60), max(1, s.RequestsPerMinute/60))
@@ -134,50 +136,76 @@ func (c *Connector) String() string {
 // shows a credential.
 func (c *Connector) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(c.String())) }
 
-// Hints appended to errors that a person can act on.
+// Hints for a person, set on the *ticketsync.APIError of a failed call.
 const (
 	hintToken       = "check the access token (Developer Hub → your app → Authentication)"
 	hintPermissions = "give the app the %q permission (Developer Hub → your app → Authentication → Edit), then use the regenerated token"
+	hintRegion      = "the workspace is hosted in the %s region: set Config.Region to %q"
 )
+
+// decodeError reads Intercom's error.list: the first error's code and
+// message, and a hint for the codes a person can act on.
+func decodeError(status int, _ http.Header, body []byte) (code, message, hint string) {
+	var e wireError
+	if json.Unmarshal(body, &e) != nil || e.Type != "error.list" || len(e.Errors) == 0 {
+		return "", "", ""
+	}
+	code, message = e.Errors[0].Code, e.Errors[0].Message
+	switch code {
+	case "unauthorized", "token_not_found", "token_revoked", "token_expired", "token_blocked":
+		hint = hintToken
+	case "token_unauthorized":
+		hint = "the access token lacks a permission the request needs (Developer Hub → your app → Authentication)"
+	case "intercom_version_invalid":
+		hint = "set Config.APIVersion to a version Intercom knows, or leave it empty"
+	}
+	return code, message, hint
+}
 
 // Test checks the credentials with GET /me, and the permissions the sync
 // needs with a search of one conversation and one ticket: three requests.
 // It returns nil when a sync would be allowed, else an error matching
-// ticketsync.ErrUnauthorized (a wrong or revoked token), ticketsync.
-// ErrForbidden (a token without "Read conversations" or "Read tickets";
-// the error names it) or, with ErrUnauthorized, a *RegionError when the
-// token belongs to a workspace hosted in another region.
+// ticketsync.ErrUnauthorized (a wrong or revoked token; when another
+// region's host accepts the token, the error names the region to set in
+// Config.Region), ticketsync.ErrNotFound (GET /me says the workspace is
+// hosted in another region) or ticketsync.ErrForbidden (a token without
+// "Read conversations" or "Read tickets"; the error names it).
 func (c *Connector) Test(ctx context.Context) error {
 	const op = "test credentials"
 	me, err := c.me(ctx)
 	if err != nil {
-		if errors.Is(err, ticketsync.ErrUnauthorized) {
+		var api *ticketsync.APIError
+		if errors.As(err, &api) && api.StatusCode == http.StatusUnauthorized {
 			if r := c.probeRegions(ctx); r != "" {
-				return &RegionError{Region: r, Configured: c.cfg.region, Err: err}
+				api.Hint = fmt.Sprintf(hintRegion, r, r)
+			} else if len(c.regionBases) > 0 && c.cfg.region == DefaultRegion {
+				api.Hint = hintToken + `; if the workspace is hosted in the EU or Australia, set Config.Region to "EU" or "AU"`
 			}
-			hint := hintToken
-			if len(c.regionBases) == 0 && c.cfg.region == DefaultRegion {
-				hint += `; if the workspace is hosted in the EU or Australia, set Config.Region to "EU" or "AU"`
-			}
-			return wrap(op, err, hint)
 		}
-		return wrap(op, err, "")
+		return opError(op, err)
 	}
 	if me.App != nil && me.App.Region != "" && !strings.EqualFold(me.App.Region, c.cfg.region) {
-		return &RegionError{Region: strings.ToUpper(me.App.Region), Configured: c.cfg.region,
-			Err: ticketsync.ErrNotFound}
+		r := strings.ToUpper(me.App.Region)
+		return fmt.Errorf("intercom: %s: GET /me says %s: %w", op, fmt.Sprintf(hintRegion, r, r), ticketsync.ErrNotFound)
 	}
 	for _, probe := range []struct{ path, perm string }{
 		{"conversations/search", "Read conversations"},
 		{"tickets/search", "Read tickets"},
 	} {
 		q := searchQuery{Query: searchFilter{Field: "id", Operator: "=", Value: "0"}, Pagination: searchPagination{PerPage: 1}}
-		if _, err := c.client.PostJSON(ctx, probe.path, q, nil); err != nil {
-			if errors.Is(err, ticketsync.ErrForbidden) || errors.Is(err, ticketsync.ErrUnauthorized) {
-				return wrap(op, fmt.Errorf("%w: %w", ticketsync.ErrForbidden, err), fmt.Sprintf(hintPermissions, probe.perm))
+		_, err := c.client.PostJSON(ctx, probe.path, q, nil)
+		var api *ticketsync.APIError
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &api) && (api.StatusCode == http.StatusForbidden || api.Code == "token_unauthorized"):
+			api.Hint = fmt.Sprintf(hintPermissions, probe.perm)
+			if api.StatusCode != http.StatusForbidden {
+				// /me accepted the token: a 401 here is a missing permission.
+				return fmt.Errorf("%w: %w", ticketsync.ErrForbidden, opError(op, err))
 			}
-			return wrap(op, err, "")
 		}
+		return opError(op, err)
 	}
 	return nil
 }
@@ -189,8 +217,7 @@ func (c *Connector) me(ctx context.Context) (*wireMe, error) {
 		return nil, err
 	}
 	if me.Type != "admin" || me.App == nil {
-		return nil, &Error{Op: "read /me", Err: ticketsync.ErrNotFound,
-			Detail: "the answer is not Intercom's admin object", Hint: "check Config.BaseURL"}
+		return nil, fmt.Errorf("intercom: GET /me: the answer is not Intercom's admin object: check Config.BaseURL: %w", ticketsync.ErrNotFound)
 	}
 	c.mu.Lock()
 	if c.appID == "" {
@@ -236,74 +263,28 @@ func (c *Connector) probeRegions(ctx context.Context) string {
 	return ""
 }
 
-// RegionError says that the access token belongs to a workspace hosted in
-// another region than Config.Region: Intercom's hosts only accept the
-// tokens of their own region. It matches ticketsync.ErrNotFound (the wrong
-// host, like a wrong subdomain) and whatever its Err matches (a 401 is
-// ticketsync.ErrUnauthorized).
-type RegionError struct {
-	Region     string // where the workspace is: "US", "EU" or "AU"
-	Configured string // Config.Region
-	Err        error
-}
-
-// Error names the region to set.
-func (e *RegionError) Error() string {
-	return fmt.Sprintf("intercom: test credentials: the workspace is hosted in the %s region, not %s: set Config.Region to %q: %s",
-		e.Region, e.Configured, e.Region, causeText(e.Err))
-}
-
-// Unwrap returns the cause.
-func (e *RegionError) Unwrap() error { return e.Err }
-
-// Is makes errors.Is(err, ticketsync.ErrNotFound) true.
-func (e *RegionError) Is(target error) bool { return target == ticketsync.ErrNotFound }
-
-// Error is an error of this package: what the connector was doing, what
-// went wrong and, where a person can act on it, what to check. It wraps the
-// cause, so that errors.Is(err, ticketsync.ErrUnauthorized) and
-// errors.As(err, new(*ticketsync.APIError)) work. Its text never holds a
-// credential.
-type Error struct {
-	Op     string // "test credentials", "search conversations", ...
-	Err    error  // the cause: an *ticketsync.APIError, a sentinel, a network error
-	Detail string // what went wrong, when Err does not say it
-	Hint   string // what to check, or ""
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("intercom: ")
-	b.WriteString(e.Op)
-	b.WriteString(": ")
-	if e.Detail != "" {
-		b.WriteString(e.Detail)
-		b.WriteString(": ")
-	}
-	b.WriteString(causeText(e.Err))
-	if e.Hint != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Hint)
-	}
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// causeText is err's text without the platform prefix the HTTP stack puts
-// in front.
-func causeText(err error) string {
-	return strings.TrimPrefix(err.Error(), Platform+": ")
-}
-
-// wrap makes err an *Error of op.
-func wrap(op string, err error, hint string) error {
+// opError names what the connector was doing in err: the Op of its
+// *ticketsync.APIError, or a prefix for other errors (a network failure, a
+// body that is not JSON).
+func opError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if hint == "" && errors.Is(err, ticketsync.ErrUnauthorized) {
-		hint = hintToken
+	var api *ticketsync.APIError
+	if errors.As(err, &api) {
+		return httpx.WithOp(err, op)
 	}
-	return &Error{Op: op, Err: err, Hint: hint}
+	return &wrapped{op: op, err: err}
 }
+
+// wrapped is an error other than an API answer, with the operation.
+type wrapped struct {
+	op  string
+	err error
+}
+
+func (e *wrapped) Error() string {
+	return "intercom: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), Platform+": ")
+}
+
+func (e *wrapped) Unwrap() error { return e.err }

@@ -94,14 +94,18 @@ func topicKind(topic string) (kind string, event ticketsync.EventKind, ok bool) 
 	default:
 		return "", "", false
 	}
-	switch {
-	case strings.HasSuffix(topic, ".deleted"):
-		event = ticketsync.EventDeleted
-	case topic == "conversation.user.created" || topic == "conversation.admin.single.created" || topic == "ticket.created":
-		event = ticketsync.EventCreated
-	case strings.HasSuffix(topic, ".replied") || strings.HasSuffix(topic, ".noted") || topic == "ticket.note.created":
-		event = ticketsync.EventCommented
-	default:
+	switch topic {
+	case "conversation.admin.opened", "conversation.admin.unsnoozed":
+		// A reopening, not a new conversation.
+		return kind, ticketsync.EventUpdated, true
+	case "conversation_part.tag.created", "conversation_part.redacted":
+		// Something happened to a part, not to the conversation's existence.
+		return kind, ticketsync.EventUpdated, true
+	case "conversation.admin.single.created":
+		return kind, ticketsync.EventCreated, true
+	}
+	event, ok = ticketsync.ParseEventKind(topic)
+	if !ok {
 		event = ticketsync.EventUpdated
 	}
 	return kind, event, true

@@ -70,10 +70,10 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 	return nil
 }
 
-func (f *Fault) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Fault) serve(w http.ResponseWriter, now time.Time) {
 	switch {
 	case f.Status == http.StatusTooManyRequests:
-		reset := time.Now().Add(f.Reset)
+		reset := now.Add(f.Reset)
 		w.Header().Set("X-RateLimit-Limit", "1666")
 		w.Header().Set("X-RateLimit-Remaining", "0")
 		w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(ceilUnix(reset), 10))

@@ -318,7 +318,7 @@ func (s *Server) handler(region string) http.Handler {
 			s.mu.Unlock()
 		}()
 		if f := s.takeFault(r); f != nil {
-			f.serve(sw, r)
+			f.serve(sw, s.opts.RateClock())
 			return
 		}
 		if !s.limits.admit(sw, s.opts.RateClock()) {

@@ -1,0 +1,439 @@
+package intercom_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/intercom"
+	"github.com/ticketsync/ticketsync/intercom/intercomtest"
+	"github.com/ticketsync/ticketsync/memstore"
+)
+
+// workspace is a fake with a teammate, for the tests below.
+type workspace struct {
+	*intercomtest.Server
+	agent string
+}
+
+func newWorkspace(t *testing.T, opts *intercomtest.Options) *workspace {
+	t.Helper()
+	if opts == nil {
+		opts = &intercomtest.Options{}
+	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = -1
+	}
+	fake := intercomtest.New(opts)
+	t.Cleanup(fake.Close)
+	return &workspace{Server: fake, agent: fake.AddAdmin(intercomtest.Admin{Name: "Agnes Agent", Email: "agnes@example.com"})}
+}
+
+func (w *workspace) connector(t *testing.T, edit func(*intercom.Config)) *intercom.Connector {
+	t.Helper()
+	cfg := intercom.Config{AccessToken: w.Token(), BaseURL: w.URL, HTTPClient: w.Client(),
+		ClientSecret: w.ClientSecret(), RequestsPerMinute: -1, Sleep: noSleep}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := intercom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// conversation starts a conversation by a new contact, with a reply.
+func (w *workspace) conversation(t *testing.T, subject string) string {
+	t.Helper()
+	ct := w.AddContact(intercomtest.Contact{Name: "Cus " + subject, Email: strings.ReplaceAll(subject, " ", "") + "@example.com"})
+	id, err := w.CreateConversation(intercomtest.NewConversation{Subject: subject, Body: "<p>Hello</p>", ContactID: ct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Reply(id, intercomtest.Author{Type: intercomtest.AuthorAdmin, ID: w.agent}, "<p>On it</p>"); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// syncAll runs one poll of c through a Syncer into store.
+func syncAll(t *testing.T, c ticketsync.Poller, store *memstore.Store) ticketsync.SyncRun {
+	t.Helper()
+	s := ticketsync.NewSyncer(store, nil)
+	if err := s.Add("ic", c, ticketsync.ModePoll); err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.SyncNow(t.Context(), "ic")
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	return run
+}
+
+func stored(t *testing.T, store *memstore.Store, id string) ticketsync.Ticket {
+	t.Helper()
+	got, err := store.Ticket(t.Context(), "ic", id)
+	if err != nil {
+		t.Fatalf("ticket %q: %v", id, err)
+	}
+	return got
+}
+
+// TestSameSecondShuffledSearchLosesNothing: 400 conversations changed in
+// one second come back from the search in an order unrelated to time or
+// id, over several pages; a conversation changed again in that same second
+// (its updated_at does not move) after the pass delivered it must come
+// with the next sync; and a sync with no changes reads nothing again.
+func TestSameSecondShuffledSearchLosesNothing(t *testing.T) {
+	w := newWorkspace(t, &intercomtest.Options{Seed: 7})
+	var ids []string
+	for i := range 400 {
+		ids = append(ids, w.conversation(t, fmt.Sprintf("Subject %d", i)))
+	}
+	c := w.connector(t, nil)
+	store := memstore.New()
+
+	// Page through the first sync by hand.
+	cursor := ""
+	for n := 0; ; n++ {
+		page, err := c.Fetch(t.Context(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 && len(page.Tickets) != intercom.PageSize {
+			t.Fatalf("first page holds %d tickets, want %d", len(page.Tickets), intercom.PageSize)
+		}
+		if err := store.UpsertTickets(t.Context(), withConnector(page.Tickets)); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SetCursor(t.Context(), "ic", page.Cursor); err != nil {
+			t.Fatal(err)
+		}
+		if !page.More {
+			break
+		}
+		cursor = page.Cursor
+	}
+	for _, id := range ids {
+		stored(t, store, intercom.TicketID(intercom.KindConversation, id))
+	}
+	if got := len(store.Tickets("ic")); got != 400 {
+		t.Errorf("stored %d tickets, want 400", got)
+	}
+	// A delivered conversation changes again within the same second.
+	changed := ids[123]
+	if err := w.UpdateConversation(changed, func(cv *intercomtest.Conversation) { cv.Title = "Changed in the same second" }); err != nil {
+		t.Fatal(err)
+	}
+	if cv, _ := w.Conversation(changed); !cv.UpdatedAt.Equal(cv.CreatedAt) {
+		t.Fatalf("the change moved updated_at from %s to %s; the test needs it in the same second", cv.CreatedAt, cv.UpdatedAt)
+	}
+
+	// The next sync brings the change made in the second the pass saw.
+	w.Advance(time.Second)
+	syncAll(t, c, store)
+	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, changed)); got.Subject != "Changed in the same second" {
+		t.Errorf("conversation %s changed during the sync has subject %q after the next sync", changed, got.Subject)
+	}
+
+	// 200 more changes in one second, with 50 new conversations.
+	w.Advance(time.Minute)
+	for _, id := range ids[:200] {
+		if err := w.UpdateConversation(id, func(cv *intercomtest.Conversation) { cv.Title = "Batch " + cv.ID }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 50 {
+		ids = append(ids, w.conversation(t, fmt.Sprintf("Late %d", i)))
+	}
+	w.Advance(time.Second)
+	w.RequestCount(true)
+	syncAll(t, c, store)
+	for _, id := range ids[:200] {
+		if got := stored(t, store, intercom.TicketID(intercom.KindConversation, id)); got.Subject != "Batch "+id {
+			t.Fatalf("conversation %s has subject %q after the batch, want %q", id, got.Subject, "Batch "+id)
+		}
+	}
+	for _, id := range ids[400:] {
+		stored(t, store, intercom.TicketID(intercom.KindConversation, id))
+	}
+
+	// Nothing changed: the sync searches, and reads no record again.
+	w.Advance(time.Minute)
+	w.RequestCount(true)
+	run := syncAll(t, c, store)
+	if run.Tickets != 0 {
+		t.Errorf("a sync without changes stored %d tickets", run.Tickets)
+	}
+	for _, r := range w.Requests() {
+		if r.Method == http.MethodGet {
+			t.Errorf("a sync without changes read %s", r.Path)
+			break
+		}
+	}
+}
+
+func withConnector(ts []ticketsync.Ticket) []ticketsync.Ticket {
+	out := make([]ticketsync.Ticket, len(ts))
+	for i, t := range ts {
+		out[i] = t.Clone()
+		out[i].ConnectorID = "ic"
+	}
+	return out
+}
+
+// TestConversationAndTicketWithTheSameIDStayDistinct: Intercom numbers
+// conversations and tickets on their own, so both kinds have an id 1.
+func TestConversationAndTicketWithTheSameIDStayDistinct(t *testing.T) {
+	w := newWorkspace(t, nil)
+	conv := w.conversation(t, "A conversation")
+	ct := w.AddContact(intercomtest.Contact{Name: "Tess", Email: "tess@example.com"})
+	tick, err := w.CreateTicket(intercomtest.NewTicket{Title: "A ticket", ContactID: ct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conv != tick {
+		t.Fatalf("the fake numbered the conversation %s and the ticket %s; the test needs the same id", conv, tick)
+	}
+	w.Advance(time.Second)
+	c := w.connector(t, nil)
+	store := memstore.New()
+	syncAll(t, c, store)
+	cv := stored(t, store, intercom.TicketID(intercom.KindConversation, conv))
+	tk := stored(t, store, intercom.TicketID(intercom.KindTicket, tick))
+	if cv.Subject != "A conversation" || cv.Fields[intercom.FieldKind] != intercom.KindConversation {
+		t.Errorf("conversation stored as %q, kind %q", cv.Subject, cv.Fields[intercom.FieldKind])
+	}
+	if tk.Subject != "A ticket" || tk.Fields[intercom.FieldKind] != intercom.KindTicket {
+		t.Errorf("ticket stored as %q, kind %q", tk.Subject, tk.Fields[intercom.FieldKind])
+	}
+	got, err := c.GetTickets(t.Context(), []string{cv.ID, tk.ID, conv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Subject != "A conversation" || got[1].Subject != "A ticket" {
+		t.Errorf("GetTickets = %d tickets %+v, want the conversation and the ticket", len(got), got)
+	}
+}
+
+// TestLongConversationKeepsItsNewest500Parts: Intercom returns the 500
+// most recent parts; the ticket says it is truncated.
+func TestLongConversationKeepsItsNewest500Parts(t *testing.T) {
+	w := newWorkspace(t, nil)
+	long := w.conversation(t, "Long")
+	short := w.conversation(t, "Short")
+	var parts []string
+	for i := range 699 {
+		w.Advance(time.Second)
+		id, err := w.Reply(long, intercomtest.Author{Type: intercomtest.AuthorAdmin, ID: w.agent}, fmt.Sprintf("<p>Reply %d</p>", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, id)
+	}
+	w.Advance(time.Second)
+	store := memstore.New()
+	syncAll(t, w.connector(t, nil), store)
+	got := stored(t, store, intercom.TicketID(intercom.KindConversation, long))
+	if len(got.Comments) != intercom.MaxParts {
+		t.Errorf("a conversation of 700 parts is stored with %d comments, want %d", len(got.Comments), intercom.MaxParts)
+	}
+	if got.Fields[intercom.FieldPartsTruncated] != "true" {
+		t.Errorf("Fields[%q] = %q, want \"true\"", intercom.FieldPartsTruncated, got.Fields[intercom.FieldPartsTruncated])
+	}
+	if n := len(got.Comments); n > 0 && (got.Comments[n-1].ID != parts[len(parts)-1] || got.Comments[0].ID != parts[len(parts)-intercom.MaxParts]) {
+		t.Errorf("comments run from %s to %s, want the newest %d parts, %s to %s", got.Comments[0].ID, got.Comments[n-1].ID,
+			intercom.MaxParts, parts[len(parts)-intercom.MaxParts], parts[len(parts)-1])
+	}
+	if s := stored(t, store, intercom.TicketID(intercom.KindConversation, short)); s.Fields[intercom.FieldPartsTruncated] != "" || len(s.Comments) != 1 {
+		t.Errorf("a conversation of one part: truncated %q, %d comments", s.Fields[intercom.FieldPartsTruncated], len(s.Comments))
+	}
+}
+
+// TestWrongRegionNamesTheRegion: a token of an EU workspace sent to the US
+// host is refused there and accepted by the EU host; Test says to set
+// Config.Region to "EU". A proxy that reaches the EU workspace while the
+// connector is configured for the US is caught by GET /me's app.region.
+func TestWrongRegionNamesTheRegion(t *testing.T) {
+	w := newWorkspace(t, &intercomtest.Options{Region: "EU"})
+	c := w.connector(t, func(cfg *intercom.Config) { cfg.BaseURL = w.RegionURL("US") })
+	intercom.SetRegionURLs(c, map[string]string{"US": w.RegionURL("US"), "EU": w.RegionURL("EU"), "AU": w.RegionURL("AU")})
+	err := c.Test(t.Context())
+	switch {
+	case err == nil:
+		t.Fatal("Test against the wrong region's host returned nil")
+	case !errors.Is(err, ticketsync.ErrUnauthorized):
+		t.Errorf("Test = %v; want an error matching ErrUnauthorized", err)
+	case !strings.Contains(err.Error(), `set Config.Region to "EU"`):
+		t.Errorf("Test = %q; want it to say to set Config.Region to \"EU\"", err)
+	}
+	if err != nil && strings.Contains(err.Error(), w.Token()) {
+		t.Error("the error holds the token")
+	}
+
+	c = w.connector(t, func(cfg *intercom.Config) { cfg.Region = "AU" })
+	err = c.Test(t.Context())
+	if !errors.Is(err, ticketsync.ErrNotFound) || !strings.Contains(fmt.Sprint(err), `set Config.Region to "EU"`) {
+		t.Errorf("Test with Region AU on the EU workspace = %v; want ErrNotFound naming the EU region", err)
+	}
+
+	if err := w.connector(t, func(cfg *intercom.Config) { cfg.Region = "EU" }).Test(t.Context()); err != nil {
+		t.Errorf("Test with the right region: %v", err)
+	}
+}
+
+// TestTestNamesTheMissingPermission: a token that reads /me but not
+// conversations is ErrForbidden, naming the permission.
+func TestTestNamesTheMissingPermission(t *testing.T) {
+	w := newWorkspace(t, nil)
+	w.AddToken("limited-token-123456", intercomtest.PermReadTickets, intercomtest.PermReadUsers)
+	err := w.connector(t, func(cfg *intercom.Config) { cfg.AccessToken = "limited-token-123456" }).Test(t.Context())
+	if !errors.Is(err, ticketsync.ErrForbidden) || !strings.Contains(fmt.Sprint(err), `"Read conversations"`) {
+		t.Errorf("Test = %v; want ErrForbidden naming \"Read conversations\"", err)
+	}
+	err = w.connector(t, func(cfg *intercom.Config) { cfg.AccessToken = "wrong-token-123456" }).Test(t.Context())
+	if !errors.Is(err, ticketsync.ErrUnauthorized) || !strings.Contains(fmt.Sprint(err), "check the access token") {
+		t.Errorf("Test with a wrong token = %v; want ErrUnauthorized saying to check the access token", err)
+	}
+}
+
+// TestWebhooks: a bad signature is refused with 401, a ping is answered
+// 200 and stores nothing, a conversation.deleted leaves a tombstone, and a
+// reply notification makes the Syncer read the conversation.
+func TestWebhooks(t *testing.T) {
+	w := newWorkspace(t, nil)
+	keep := w.conversation(t, "Kept")
+	gone := w.conversation(t, "Gone")
+	w.Advance(time.Second)
+	c := w.connector(t, nil)
+	store := memstore.New()
+	syncAll(t, c, store)
+	s := ticketsync.NewSyncer(store, nil)
+	if err := s.Add("ic", c, ticketsync.ModeWebhook); err != nil {
+		t.Fatal(err)
+	}
+	target := "https://example.test/api/webhooks/tickets?connectorId=ic"
+	deliver := func(req *http.Request) int {
+		rec := httptest.NewRecorder()
+		s.WebhookHandler().ServeHTTP(rec, req.WithContext(t.Context()))
+		return rec.Code
+	}
+
+	w.Advance(time.Second)
+	if _, err := w.Reply(keep, intercomtest.Author{Type: intercomtest.AuthorAdmin, ID: w.agent}, "<p>Second reply</p>"); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := w.WebhookRequest(target, w.NotificationFor("conversation.admin.replied", "conversation", keep))
+	req.Header.Set("X-Hub-Signature", intercom.Sign("not-the-client-secret", []byte("{}")))
+	if code := deliver(req); code != http.StatusUnauthorized {
+		t.Errorf("a delivery with a bad signature was answered %d, want 401", code)
+	}
+	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, keep)); len(got.Comments) != 1 {
+		t.Errorf("a refused delivery changed the stored ticket: %d comments", len(got.Comments))
+	}
+
+	req, _ = w.WebhookRequest(target, w.Ping())
+	if code := deliver(req); code != http.StatusOK {
+		t.Errorf("a ping was answered %d, want 200", code)
+	}
+	if events, err := c.ParseWebhook(w.Body(w.Ping())); err != nil || len(events) != 0 {
+		t.Errorf("ParseWebhook(ping) = %v, %v; want no events and no error", events, err)
+	}
+	if runs, _ := store.SyncRuns(t.Context(), "ic", 10); len(runs) > 0 && runs[0].Trigger == "webhook" && runs[0].Tickets != 0 {
+		t.Errorf("a ping stored %d tickets", runs[0].Tickets)
+	}
+
+	req, _ = w.WebhookRequest(target, w.NotificationFor("conversation.admin.replied", "conversation", keep))
+	if code := deliver(req); code != http.StatusOK {
+		t.Fatalf("a signed reply notification was answered %d, want 200", code)
+	}
+	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, keep)); len(got.Comments) != 2 {
+		t.Errorf("after a reply notification the conversation has %d comments, want 2", len(got.Comments))
+	}
+
+	w.Advance(time.Second)
+	if err := w.DeleteConversation(gone); err != nil {
+		t.Fatal(err)
+	}
+	var deleted intercomtest.Notification
+	for _, n := range w.TakeNotifications() {
+		if n.Topic == "conversation.deleted" {
+			deleted = n
+		}
+	}
+	if deleted.ItemID != gone {
+		t.Fatalf("the fake recorded no conversation.deleted for %s", gone)
+	}
+	req, _ = w.WebhookRequest(target, deleted)
+	if code := deliver(req); code != http.StatusOK {
+		t.Fatalf("a conversation.deleted notification was answered %d, want 200", code)
+	}
+	got := stored(t, store, intercom.TicketID(intercom.KindConversation, gone))
+	if !got.Deleted || got.Subject != "Gone" {
+		t.Errorf("after conversation.deleted: Deleted %t, Subject %q; want a tombstone keeping the subject", got.Deleted, got.Subject)
+	}
+}
+
+// clock is a fake clock shared by the fake's rate windows and the
+// connector's waits.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.slept = append(c.slept, d)
+	return ctx.Err()
+}
+
+// Test429WaitsUntilTheStatedReset: Intercom answers 429 with
+// X-RateLimit-Reset and no Retry-After; the connector waits until the
+// reset and then goes on.
+func Test429WaitsUntilTheStatedReset(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)}
+	w := newWorkspace(t, &intercomtest.Options{RateClock: clk.Now})
+	for i := range 5 {
+		w.conversation(t, fmt.Sprintf("Rate %d", i))
+	}
+	w.Advance(time.Second)
+	w.InjectFault(intercomtest.Fault{Path: "/conversations/search", Status: http.StatusTooManyRequests, Times: 2, Reset: 7 * time.Second})
+	c := w.connector(t, func(cfg *intercom.Config) { cfg.Now, cfg.Sleep = clk.Now, clk.Sleep })
+	store := memstore.New()
+	before := clk.Now()
+	syncAll(t, c, store)
+	if n := len(store.Tickets("ic")); n != 5 {
+		t.Errorf("stored %d tickets after the 429s, want 5", n)
+	}
+	var throttled int
+	for _, r := range w.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			throttled++
+		}
+	}
+	if throttled != 2 {
+		t.Fatalf("the fake answered %d requests with 429, want 2", throttled)
+	}
+	// Each 429 says the window resets 7 s later (rounded up to the second):
+	// two waits of at least 7 s each.
+	if waited := clk.Now().Sub(before); waited < 14*time.Second || waited > 20*time.Second {
+		t.Errorf("the connector waited %s in all (%v), want two waits until the stated reset, 14 to 16 s", waited, clk.slept)
+	}
+}
