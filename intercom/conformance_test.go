@@ -2,7 +2,6 @@ package intercom_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -63,8 +62,6 @@ type account struct {
 
 const wrongToken = "dG9rOndyb25nLWludGVyY29tLXRva2VuLTk5OTk="
 
-func noSleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-
 func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	token := a.fake.Token()
 	if !valid {
@@ -72,7 +69,7 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	}
 	return intercom.New(intercom.Config{
 		AccessToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
-		RequestsPerMinute: -1, Sleep: noSleep,
+		RequestsPerMinute: -1, Now: a.fake.Now, Sleep: a.fake.Sleep,
 	})
 }
 
@@ -247,11 +244,11 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 }
 
 func (a *account) InjectFault(status, n int) {
-	f := intercomtest.Fault{Status: status, Times: n}
 	if status == http.StatusTooManyRequests {
-		f.Reset = time.Second
+		a.fake.RateLimited(n, time.Second)
+		return
 	}
-	a.fake.InjectFault(f)
+	a.fake.InjectFault(intercomtest.Fault{Status: status, Count: n})
 }
 
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {

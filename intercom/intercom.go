@@ -14,6 +14,7 @@ import (
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/internal/httpx"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 // Connector is one Intercom workspace. It implements ticketsync.Poller,
@@ -22,6 +23,7 @@ import (
 type Connector struct {
 	cfg    settings
 	client *httpx.Client
+	codec  incremental.Codec
 
 	// regionBases are the API hosts probed when this one refuses the
 	// token; tests point them at a fake.
@@ -83,7 +85,8 @@ func New(cfg Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Connector{cfg: s, appID: s.AppID, regionBases: map[string]string{}}
+	c := &Connector{cfg: s, appID: s.AppID, regionBases: map[string]string{},
+		codec: incremental.Codec{Connector: Platform, Version: 1, Fingerprint: s.apiBase}}
 	if s.BaseURL == "" {
 		for r, h := range regionHosts {
 			c.regionBases[r] = h

@@ -1,13 +1,11 @@
 package intercom_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +37,7 @@ func newWorkspace(t *testing.T, opts *intercomtest.Options) *workspace {
 func (w *workspace) connector(t *testing.T, edit func(*intercom.Config)) *intercom.Connector {
 	t.Helper()
 	cfg := intercom.Config{AccessToken: w.Token(), BaseURL: w.URL, HTTPClient: w.Client(),
-		ClientSecret: w.ClientSecret(), RequestsPerMinute: -1, Sleep: noSleep}
+		ClientSecret: w.ClientSecret(), RequestsPerMinute: -1, Now: w.Now, Sleep: w.Sleep}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -155,7 +153,7 @@ func TestSameSecondShuffledSearchLosesNothing(t *testing.T) {
 		ids = append(ids, w.conversation(t, fmt.Sprintf("Late %d", i)))
 	}
 	w.Advance(time.Second)
-	w.RequestCount(true)
+	w.ResetRequests()
 	syncAll(t, c, store)
 	for _, id := range ids[:200] {
 		if got := stored(t, store, intercom.TicketID(intercom.KindConversation, id)); got.Subject != "Batch "+id {
@@ -168,7 +166,7 @@ func TestSameSecondShuffledSearchLosesNothing(t *testing.T) {
 
 	// Nothing changed: the sync searches, and reads no record again.
 	w.Advance(time.Minute)
-	w.RequestCount(true)
+	w.ResetRequests()
 	run := syncAll(t, c, store)
 	if run.Tickets != 0 {
 		t.Errorf("a sync without changes stored %d tickets", run.Tickets)
@@ -382,58 +380,31 @@ func TestWebhooks(t *testing.T) {
 	}
 }
 
-// clock is a fake clock shared by the fake's rate windows and the
-// connector's waits.
-type clock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept []time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	c.slept = append(c.slept, d)
-	return ctx.Err()
-}
-
 // Test429WaitsUntilTheStatedReset: Intercom answers 429 with
-// X-RateLimit-Reset and no Retry-After; the connector waits until the
-// reset and then goes on.
+// X-RateLimit-Reset (unix seconds) and no Retry-After; the connector waits
+// until the reset, on the fake's clock, and then goes on.
 func Test429WaitsUntilTheStatedReset(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)}
-	w := newWorkspace(t, &intercomtest.Options{RateClock: clk.Now})
+	w := newWorkspace(t, nil)
 	for i := range 5 {
 		w.conversation(t, fmt.Sprintf("Rate %d", i))
 	}
 	w.Advance(time.Second)
-	w.InjectFault(intercomtest.Fault{Path: "/conversations/search", Status: http.StatusTooManyRequests, Times: 2, Reset: 7 * time.Second})
-	c := w.connector(t, func(cfg *intercom.Config) { cfg.Now, cfg.Sleep = clk.Now, clk.Sleep })
+	c := w.connector(t, nil)
+	w.RateLimited(1, 7*time.Second)
+	reset := w.Now().Add(7 * time.Second)
 	store := memstore.New()
-	before := clk.Now()
 	syncAll(t, c, store)
 	if n := len(store.Tickets("ic")); n != 5 {
-		t.Errorf("stored %d tickets after the 429s, want 5", n)
+		t.Errorf("stored %d tickets after the 429, want 5", n)
 	}
-	var throttled int
-	for _, r := range w.Requests() {
-		if r.Status == http.StatusTooManyRequests {
-			throttled++
-		}
+	reqs := w.Requests()
+	if len(reqs) < 2 || reqs[0].Status != http.StatusTooManyRequests {
+		t.Fatalf("the fake's first answer was not the 429 (%d requests)", len(reqs))
 	}
-	if throttled != 2 {
-		t.Fatalf("the fake answered %d requests with 429, want 2", throttled)
+	if reqs[1].At.Before(reset) {
+		t.Errorf("the request after the 429 was sent at %s, before the stated reset %s", reqs[1].At, reset)
 	}
-	// Each 429 says the window resets 7 s later (rounded up to the second):
-	// two waits of at least 7 s each.
-	if waited := clk.Now().Sub(before); waited < 14*time.Second || waited > 20*time.Second {
-		t.Errorf("the connector waited %s in all (%v), want two waits until the stated reset, 14 to 16 s", waited, clk.slept)
+	if late := reqs[1].At.Sub(reset); late > 2*time.Second {
+		t.Errorf("the request after the 429 was sent %s after the stated reset", late)
 	}
 }

@@ -6,12 +6,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // Defaults of Options.
@@ -76,12 +78,10 @@ type Options struct {
 	// zero.
 	Start time.Time
 	// RateLimit requests are allowed a minute, in windows of RateWindow
-	// of a proportional share; DefaultRateLimit when 0, no limit when
-	// negative.
+	// of a proportional share, on the fake's clock; DefaultRateLimit when
+	// 0, no limit when negative.
 	RateLimit  int
 	RateWindow time.Duration
-	// RateClock is the clock of the rate windows; the wall clock when nil.
-	RateClock func() time.Time
 	// PartsLimit is the most parts a read returns; DefaultPartsLimit when 0.
 	PartsLimit int
 	// ContactSearchLag is how long, on the fake's clock, a new contact
@@ -93,18 +93,26 @@ type Options struct {
 	Seed uint64
 }
 
-// Server is a fake Intercom workspace. Its methods are safe for concurrent
-// use, including while requests are served.
+// Fault is a failure the fake answers instead of the real response, before
+// authentication and rate limiting; Request is one request it received.
+type (
+	Fault   = fakeapi.Fault
+	Request = fakeapi.Request
+)
+
+// Server is a fake Intercom workspace. It embeds the workspace's regional
+// host, whose URL to give a client as its base URL and whose clock (Now,
+// Advance, Sleep), faults (InjectFault) and request log (Requests) are the
+// fake's. Its methods are safe for concurrent use, including while
+// requests are served.
 type Server struct {
-	// URL is the base URL of the workspace's regional host, to give a
-	// client as its base URL.
-	URL string
+	*fakeapi.Server
 
 	opts    Options
-	servers map[string]*httptest.Server // by region
+	servers map[string]*fakeapi.Server // by region, sharing the clock
+	rate    *fakeapi.RateWindow
 
 	mu               sync.Mutex
-	now              time.Time
 	rng              *rand.Rand
 	tokens           map[string][]string // token to permissions
 	admins           map[string]*Admin
@@ -122,20 +130,6 @@ type Server struct {
 	nextPart         int64
 	notifications    []Notification
 	nextNotification int64
-
-	limits *limits
-	faults []*Fault
-	log    []Request
-}
-
-// Request is one request the fake received, for assertions.
-type Request struct {
-	Method  string
-	Path    string
-	Region  string // the region of the host it was sent to
-	Version string // Intercom-Version as sent, "" when absent
-	Status  int    // the status the fake answered
-	At      time.Time
 }
 
 // New starts a fake workspace; nil opts means defaults. Call Close when
@@ -173,15 +167,11 @@ func New(opts *Options) *Server {
 	if o.RateWindow <= 0 {
 		o.RateWindow = DefaultRateWindow
 	}
-	if o.RateClock == nil {
-		o.RateClock = time.Now
-	}
 	if o.PartsLimit <= 0 {
 		o.PartsLimit = DefaultPartsLimit
 	}
 	s := &Server{
 		opts:          o,
-		now:           o.Start,
 		rng:           rand.New(rand.NewPCG(o.Seed, 0x1c0ffee)),
 		tokens:        map[string][]string{o.Token: AllPermissions},
 		admins:        map[string]*Admin{},
@@ -189,18 +179,27 @@ func New(opts *Options) *Server {
 		conversations: map[string]*Conversation{},
 		tickets:       map[string]*Ticket{},
 		tags:          map[string]string{},
-		servers:       map[string]*httptest.Server{},
+		servers:       map[string]*fakeapi.Server{},
 	}
-	s.limits = newLimits(o.RateLimit, o.RateWindow)
+	perWindow := -1
+	if o.RateLimit >= 0 {
+		perWindow = max(1, int(int64(o.RateLimit)*int64(o.RateWindow)/int64(time.Minute)))
+	}
+	s.rate = fakeapi.NewRateWindow(perWindow, o.RateWindow, fakeapi.RateHeaders{
+		Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", Reset: "X-RateLimit-Reset", ResetStyle: fakeapi.ResetUnix})
+	clock := fakeapi.NewClock(o.Start)
 	for region := range regionHosts {
-		s.servers[region] = httptest.NewServer(s.handler(region))
+		s.servers[region] = fakeapi.New(s.handler(region), &fakeapi.Options{Clock: clock, ErrorBody: errorBody})
 	}
-	s.URL = s.servers[o.Region].URL
+	s.Server = s.servers[o.Region]
 	return s
 }
 
 // Close shuts the fake's hosts down.
 func (s *Server) Close() {
+	if s.Server == nil {
+		return
+	}
 	for _, ts := range s.servers {
 		ts.Close()
 	}
@@ -215,9 +214,6 @@ func (s *Server) RegionURL(region string) string {
 	}
 	return ts.URL
 }
-
-// Client returns an *http.Client for the fake's hosts.
-func (s *Server) Client() *http.Client { return s.servers[s.opts.Region].Client() }
 
 // Token returns the access token with every permission.
 func (s *Server) Token() string { return s.opts.Token }
@@ -238,59 +234,41 @@ func (s *Server) AddToken(token string, perms ...string) {
 	s.tokens[token] = slices.Clone(perms)
 }
 
-// Now returns the fake's clock, which stamps every change.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now
-}
+// nowLocked reads the clock; the clock has a lock of its own.
+func (s *Server) nowLocked() time.Time { return s.Now() }
 
-func (s *Server) nowLocked() time.Time { return s.now }
-
-// Advance moves the fake's clock.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
-}
-
-// Requests returns the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.log)
-}
-
-// RequestCount returns how many requests were received, and resets the
-// count when reset is true.
-func (s *Server) RequestCount(reset bool) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := len(s.log)
-	if reset {
-		s.log = nil
+// RateLimited injects a 429 for the next n requests, as Intercom answers
+// when a window's budget is spent: an error.list, X-RateLimit-Remaining 0
+// and X-RateLimit-Reset at reset from now on the fake's clock, and no
+// Retry-After.
+func (s *Server) RateLimited(n int, reset time.Duration) {
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(max(1, s.rate.Limit)))
+	h.Set("X-RateLimit-Remaining", "0")
+	at := s.Now().Add(reset)
+	u := at.Unix()
+	if at.Nanosecond() > 0 {
+		u++
 	}
-	return n
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(u, 10))
+	s.InjectFault(Fault{Status: http.StatusTooManyRequests, Count: n, Header: h})
 }
 
-// statusWriter remembers the status written.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+// errorBody is Intercom's error.list for a fault's status.
+func errorBody(status int) []byte {
+	code, msg := "server_error", "Something went wrong on our end"
+	switch {
+	case status == http.StatusTooManyRequests:
+		code, msg = "rate_limit_exceeded", "Rate Limit Exceeded"
+	case status == http.StatusUnauthorized:
+		code, msg = "unauthorized", "Access Token Invalid"
+	case status == http.StatusNotFound:
+		code, msg = "not_found", "Resource Not Found"
+	case status < 500:
+		code, msg = "bad_request", http.StatusText(status)
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
+	b, _ := json.Marshal(errorList(status, code, msg))
+	return b
 }
 
 // handler serves the API of one regional host.
@@ -308,20 +286,11 @@ func (s *Server) handler(region string) http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "Resource Not Found")
 	})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+	return http.HandlerFunc(func(sw http.ResponseWriter, r *http.Request) {
+		// The Date header is the fake's clock, as a real host's is its own.
 		sw.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
-		defer func() {
-			s.mu.Lock()
-			s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Region: region,
-				Version: r.Header.Get("Intercom-Version"), Status: sw.status, At: s.now})
-			s.mu.Unlock()
-		}()
-		if f := s.takeFault(r); f != nil {
-			f.serve(sw, s.opts.RateClock())
-			return
-		}
-		if !s.limits.admit(sw, s.opts.RateClock()) {
+		if !s.rate.Allow(sw.Header(), s.Now()) {
+			writeError(sw, http.StatusTooManyRequests, "rate_limit_exceeded", "Rate Limit Exceeded")
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -367,14 +336,18 @@ func permissionFor(r *http.Request) string {
 }
 
 // errorRequestID numbers error bodies.
-var errorRequestID atomicCounter
+var errorRequestID atomic.Int64
+
+func errorList(status int, code, msg string) map[string]any {
+	return map[string]any{
+		"type":       "error.list",
+		"request_id": fmt.Sprintf("%08x-0000-4000-8000-%012x", errorRequestID.Add(1), status),
+		"errors":     []any{map[string]any{"code": code, "message": msg}},
+	}
+}
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{
-		"type":       "error.list",
-		"request_id": fmt.Sprintf("%08x-0000-4000-8000-%012x", errorRequestID.next(), status),
-		"errors":     []any{map[string]any{"code": code, "message": msg}},
-	})
+	writeJSON(w, status, errorList(status, code, msg))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -538,7 +511,7 @@ func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	var hits []ranked
 	for _, c := range s.contacts {
-		if s.now.Sub(c.CreatedAt) < s.opts.ContactSearchLag {
+		if s.Now().Sub(c.CreatedAt) < s.opts.ContactSearchLag {
 			continue // not indexed yet
 		}
 		if req.Query.match(contactFields, c) {

@@ -28,7 +28,7 @@ func (s *Server) recordLocked(topic, id string, ticket bool) {
 	}
 	s.notifications = append(s.notifications, Notification{
 		ID:    fmt.Sprintf("notif_%08x-ba3f-46dc-ab48-%012x", s.nextNotification, s.nextNotification),
-		Topic: topic, ItemType: typ, ItemID: id, CreatedAt: s.now,
+		Topic: topic, ItemType: typ, ItemID: id, CreatedAt: s.Now(),
 	})
 }
 
@@ -48,7 +48,7 @@ func (s *Server) Ping() Notification {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextNotification++
-	return Notification{ID: fmt.Sprintf("notif_ping_%08x", s.nextNotification), Topic: "ping", CreatedAt: s.now}
+	return Notification{ID: fmt.Sprintf("notif_ping_%08x", s.nextNotification), Topic: "ping", CreatedAt: s.Now()}
 }
 
 // NotificationFor builds a notification about an item now, as the
@@ -58,7 +58,7 @@ func (s *Server) NotificationFor(topic, itemType, id string) Notification {
 	defer s.mu.Unlock()
 	s.nextNotification++
 	return Notification{ID: fmt.Sprintf("notif_%08x-0000-4000-8000-%012x", s.nextNotification, s.nextNotification),
-		Topic: topic, ItemType: itemType, ItemID: id, CreatedAt: s.now}
+		Topic: topic, ItemType: itemType, ItemID: id, CreatedAt: s.Now()}
 }
 
 // webhookParts is how many of the most recent parts a notification's item
