@@ -110,13 +110,9 @@ type Config struct {
 	// once; DefaultConcurrency when zero.
 	Concurrency int
 
-	// Logger receives retries and slowdowns at debug level; nil is silent.
-	// Logs never hold credentials.
+	// Logger receives retries, slowdowns and degraded lookups at debug and
+	// warn level; nil is silent. Logs never hold credentials.
 	Logger *slog.Logger
-	// Now and Sleep replace the clock, for tests. Sleep must return early
-	// with ctx.Err() when ctx ends.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 var versionRE = regexp.MustCompile(`^(2\.(1[1-6])|Unstable)$`)
@@ -128,6 +124,9 @@ type settings struct {
 	apiBase string
 	appHost string
 	secrets []string
+	// now and sleep are the clock; tests replace them (export_test.go).
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // validate checks cfg and applies the defaults. Its errors name the field
@@ -188,9 +187,7 @@ func validate(cfg Config) (settings, error) {
 		}
 		s.secrets = append(s.secrets, sec)
 	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
+	s.now = time.Now
 	return s, nil
 }
 

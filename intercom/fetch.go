@@ -161,7 +161,7 @@ func (c *Connector) search(ctx context.Context, kind, path string, wq incrementa
 	if err := decode(raw); err != nil {
 		return nil, "", 0, fmt.Errorf("read the search answer: %w", err)
 	}
-	began := c.cfg.Now().Unix()
+	began := c.cfg.now().Unix()
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		began = d.Unix()
 	}

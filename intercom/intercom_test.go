@@ -29,15 +29,14 @@ func newWorkspace(t *testing.T, opts *intercomtest.Options) *workspace {
 	if opts.RateLimit == 0 {
 		opts.RateLimit = -1
 	}
-	fake := intercomtest.New(opts)
-	t.Cleanup(fake.Close)
+	fake := intercomtest.NewServer(t, opts)
 	return &workspace{Server: fake, agent: fake.AddAdmin(intercomtest.Admin{Name: "Agnes Agent", Email: "agnes@example.com"})}
 }
 
 func (w *workspace) connector(t *testing.T, edit func(*intercom.Config)) *intercom.Connector {
 	t.Helper()
 	cfg := intercom.Config{AccessToken: w.Token(), BaseURL: w.URL, HTTPClient: w.Client(),
-		ClientSecret: w.ClientSecret(), RequestsPerMinute: -1, Now: w.Now, Sleep: w.Sleep}
+		ClientSecret: w.ClientSecret(), RequestsPerMinute: -1}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -45,6 +44,7 @@ func (w *workspace) connector(t *testing.T, edit func(*intercom.Config)) *interc
 	if err != nil {
 		t.Fatal(err)
 	}
+	intercom.SetClock(c, w.Now, w.Sleep)
 	return c
 }
 
@@ -406,5 +406,42 @@ func Test429WaitsUntilTheStatedReset(t *testing.T) {
 	}
 	if late := reqs[1].At.Sub(reset); late > 2*time.Second {
 		t.Errorf("the request after the 429 was sent %s after the stated reset", late)
+	}
+}
+
+// TestFetchCatchesALateIndex: a change that reaches Intercom's search
+// index late, after a newer change of the same kind was synced, still
+// arrives: each pass searches again from a little before the newest
+// change it saw.
+func TestFetchCatchesALateIndex(t *testing.T) {
+	w := newWorkspace(t, nil)
+	late := w.conversation(t, "Late")
+	prompt := w.conversation(t, "Prompt")
+	w.Advance(time.Minute)
+	c := w.connector(t, nil)
+	store := memstore.New()
+	syncAll(t, c, store)
+
+	w.SetIndexLag(3 * time.Second)
+	if err := w.UpdateConversation(late, func(cv *intercomtest.Conversation) { cv.Title = "Changed late" }); err != nil {
+		t.Fatal(err)
+	}
+	w.SetIndexLag(0)
+	w.Advance(time.Second)
+	if err := w.UpdateConversation(prompt, func(cv *intercomtest.Conversation) { cv.Title = "Changed at once" }); err != nil {
+		t.Fatal(err)
+	}
+	w.Advance(time.Second)
+	syncAll(t, c, store)
+	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, prompt)); got.Subject != "Changed at once" {
+		t.Fatalf("the prompt change did not arrive: %q", got.Subject)
+	}
+	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, late)); got.Subject == "Changed late" {
+		t.Fatal("the late change arrived before the index saw it; the test needs it late")
+	}
+	w.Advance(5 * time.Second)
+	syncAll(t, c, store)
+	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, late)); got.Subject != "Changed late" {
+		t.Errorf("a change the search index saw late never arrived: subject %q", got.Subject)
 	}
 }

@@ -285,6 +285,7 @@ func (s *Server) CreateConversation(nc NewConversation) (string, error) {
 	}
 	c.rank = s.rng.Uint64()
 	s.conversations[c.ID] = c
+	s.indexLocked(KindConversation, c.ID)
 	s.recordLocked("conversation.user.created", c.ID, false)
 	return c.ID, nil
 }
@@ -407,6 +408,7 @@ func (s *Server) DeleteConversation(conversationID string) error {
 		return fmt.Errorf("%w: conversation %s", ErrNotFound, conversationID)
 	}
 	c.Deleted = true
+	s.indexLocked(KindConversation, c.ID)
 	s.recordLocked("conversation.deleted", c.ID, false)
 	return nil
 }
@@ -469,6 +471,7 @@ func (s *Server) CreateTicket(nt NewTicket) (string, error) {
 	p := Part{Type: PartTicketState, Author: author, TicketState: nt.State, PreviousTicketState: nt.State}
 	s.appendPartLocked(&t.Parts, &p)
 	s.tickets[t.ID] = t
+	s.indexLocked(KindTicket, t.ID)
 	s.recordLocked("ticket.created", t.ID, true)
 	return t.ID, nil
 }
@@ -543,6 +546,7 @@ func (s *Server) DeleteTicket(ticketID string) error {
 		return fmt.Errorf("%w: ticket %s", ErrNotFound, ticketID)
 	}
 	t.Deleted = true
+	s.indexLocked(KindTicket, t.ID)
 	s.recordLocked("ticket.deleted", t.ID, true)
 	return nil
 }
@@ -683,6 +687,7 @@ func (s *Server) touchConversationLocked(c *Conversation, at time.Time) {
 	}
 	c.UpdatedAt = now
 	c.rank = s.rng.Uint64()
+	s.indexLocked(KindConversation, c.ID)
 }
 
 func (s *Server) touchTicketLocked(t *Ticket, at time.Time) {
@@ -692,6 +697,7 @@ func (s *Server) touchTicketLocked(t *Ticket, at time.Time) {
 	}
 	t.UpdatedAt = now
 	t.rank = s.rng.Uint64()
+	s.indexLocked(KindTicket, t.ID)
 }
 
 // tagIDLocked returns the id of the tag named name, creating it.

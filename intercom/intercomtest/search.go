@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Search limits, from the search endpoints' documentation.
@@ -370,4 +372,83 @@ var contactFields = map[string]searchable{
 	"external_id": {kindString, func(r any) any { return r.(*Contact).ExternalID }},
 	"role":        {kindString, func(r any) any { return r.(*Contact).Role }},
 	"name":        {kindString, func(r any) any { return r.(*Contact).Name }},
+}
+
+// The kinds of record the search index holds.
+const (
+	KindConversation = "conversation"
+	KindTicket       = "ticket"
+)
+
+// indexEntry is one record in the search index: the copy searches see,
+// and copies waiting to become visible.
+type indexEntry struct {
+	visible any // *Conversation or *Ticket; nil until first indexed
+	pending []pendingCopy
+}
+
+type pendingCopy struct {
+	rec any
+	at  time.Time
+}
+
+// SetIndexLag sets how long, on the fake's clock, a change takes to reach
+// the search index from now on: until then searches match and return the
+// record as it was. Reads by id always see the current record.
+func (s *Server) SetIndexLag(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.indexLag = d
+}
+
+// indexLocked queues a copy of the record for the search index.
+func (s *Server) indexLocked(kind, id string) {
+	var rec any
+	switch kind {
+	case KindConversation:
+		c := *s.conversations[id]
+		c.Tags, c.tagIDs, c.ContactIDs = slices.Clone(c.Tags), slices.Clone(c.tagIDs), slices.Clone(c.ContactIDs)
+		c.CustomAttrs = maps.Clone(c.CustomAttrs)
+		c.Parts = nil // search results carry no parts
+		rec = &c
+	default:
+		t := *s.tickets[id]
+		t.ContactIDs, t.Attributes, t.Parts = slices.Clone(t.ContactIDs), maps.Clone(t.Attributes), nil
+		rec = &t
+	}
+	idx := s.index[kind]
+	e := idx[id]
+	if e == nil {
+		e = &indexEntry{}
+		idx[id] = e
+	}
+	e.pending = append(e.pending, pendingCopy{rec: rec, at: s.nowLocked().Add(s.indexLag)})
+}
+
+// searchableLocked returns the records of kind the index holds now.
+func (s *Server) searchableLocked(kind string) []any {
+	now := s.nowLocked()
+	var out []any
+	for _, e := range s.index[kind] {
+		keep := e.pending[:0]
+		for _, p := range e.pending {
+			if p.at.After(now) {
+				keep = append(keep, p)
+			} else {
+				e.visible = p.rec
+			}
+		}
+		e.pending = keep
+		switch r := e.visible.(type) {
+		case *Conversation:
+			if !r.Deleted {
+				out = append(out, r)
+			}
+		case *Ticket:
+			if !r.Deleted {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/ticketsync/ticketsync/internal/fakeapi"
@@ -88,17 +89,13 @@ type Options struct {
 	// stays invisible to POST /contacts/search (reads by id find it at
 	// once), as Intercom documents; zero means at once.
 	ContactSearchLag time.Duration
+	// IndexLag is how long, on the fake's clock, a change takes to reach
+	// the search index; zero means at once. SetIndexLag changes it.
+	IndexLag time.Duration
 	// Seed seeds the search index's order; the same seed gives the same
 	// order.
 	Seed uint64
 }
-
-// Fault is a failure the fake answers instead of the real response, before
-// authentication and rate limiting; Request is one request it received.
-type (
-	Fault   = fakeapi.Fault
-	Request = fakeapi.Request
-)
 
 // Server is a fake Intercom workspace. It embeds the workspace's regional
 // host, whose URL to give a client as its base URL and whose clock (Now,
@@ -130,10 +127,21 @@ type Server struct {
 	nextPart         int64
 	notifications    []Notification
 	nextNotification int64
+	index            map[string]map[string]*indexEntry // by kind and id
+	indexLag         time.Duration
 }
 
-// New starts a fake workspace; nil opts means defaults. Call Close when
-// done.
+// NewServer starts a fake workspace, closed when the test ends; nil opts
+// means defaults.
+func NewServer(tb testing.TB, opts *Options) *Server {
+	tb.Helper()
+	s := New(opts)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// New starts a fake workspace for a program that is not a test; nil opts
+// means defaults. Call Close when done.
 func New(opts *Options) *Server {
 	var o Options
 	if opts != nil {
@@ -180,6 +188,8 @@ func New(opts *Options) *Server {
 		tickets:       map[string]*Ticket{},
 		tags:          map[string]string{},
 		servers:       map[string]*fakeapi.Server{},
+		index:         map[string]map[string]*indexEntry{KindConversation: {}, KindTicket: {}},
+		indexLag:      o.IndexLag,
 	}
 	perWindow := -1
 	if o.RateLimit >= 0 {
@@ -236,40 +246,6 @@ func (s *Server) AddToken(token string, perms ...string) {
 
 // nowLocked reads the clock; the clock has a lock of its own.
 func (s *Server) nowLocked() time.Time { return s.Now() }
-
-// RateLimited injects a 429 for the next n requests, as Intercom answers
-// when a window's budget is spent: an error.list, X-RateLimit-Remaining 0
-// and X-RateLimit-Reset at reset from now on the fake's clock, and no
-// Retry-After.
-func (s *Server) RateLimited(n int, reset time.Duration) {
-	h := http.Header{}
-	h.Set("X-RateLimit-Limit", strconv.Itoa(max(1, s.rate.Limit)))
-	h.Set("X-RateLimit-Remaining", "0")
-	at := s.Now().Add(reset)
-	u := at.Unix()
-	if at.Nanosecond() > 0 {
-		u++
-	}
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(u, 10))
-	s.InjectFault(Fault{Status: http.StatusTooManyRequests, Count: n, Header: h})
-}
-
-// errorBody is Intercom's error.list for a fault's status.
-func errorBody(status int) []byte {
-	code, msg := "server_error", "Something went wrong on our end"
-	switch {
-	case status == http.StatusTooManyRequests:
-		code, msg = "rate_limit_exceeded", "Rate Limit Exceeded"
-	case status == http.StatusUnauthorized:
-		code, msg = "unauthorized", "Access Token Invalid"
-	case status == http.StatusNotFound:
-		code, msg = "not_found", "Resource Not Found"
-	case status < 500:
-		code, msg = "bad_request", http.StatusText(status)
-	}
-	b, _ := json.Marshal(errorList(status, code, msg))
-	return b
-}
 
 // handler serves the API of one regional host.
 func (s *Server) handler(region string) http.Handler {
@@ -436,8 +412,8 @@ func (s *Server) searchConversations(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var hits []ranked
-	for _, c := range s.conversations {
-		if !c.Deleted && req.Query.match(conversationFields, c) {
+	for _, rec := range s.searchableLocked(KindConversation) {
+		if c := rec.(*Conversation); req.Query.match(conversationFields, c) {
 			hits = append(hits, ranked{c.rank, c.ID, c})
 		}
 	}
@@ -475,8 +451,8 @@ func (s *Server) searchTickets(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var hits []ranked
-	for _, t := range s.tickets {
-		if !t.Deleted && req.Query.match(ticketFields, t) {
+	for _, rec := range s.searchableLocked(KindTicket) {
+		if t := rec.(*Ticket); req.Query.match(ticketFields, t) {
 			hits = append(hits, ranked{t.rank, t.ID, t})
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/ticketsync/ticketsync/ticketsynctest"
 )
 
-func TestConnectorConformance(t *testing.T) {
+func TestConnectorKit(t *testing.T) {
 	ticketsynctest.RunConnectorTests(t, harness{})
 }
 
@@ -34,12 +34,12 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 		// Intercom's searches leave deleted records out; deletions arrive
 		// by webhook only.
 		DeletesByPoll: false,
+		CursorChecks:  true,
 	}
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	fake := intercomtest.New(&intercomtest.Options{RateLimit: -1})
-	tb.Cleanup(fake.Close)
+	fake := intercomtest.NewServer(tb, &intercomtest.Options{RateLimit: -1})
 	a := &account{tb: tb, fake: fake}
 	a.agent = fake.AddAdmin(intercomtest.Admin{Name: "Agnes Agent", Email: "agnes@example.com"})
 	a.other = fake.AddAdmin(intercomtest.Admin{Name: "Otto Other", Email: "otto@example.com"})
@@ -67,10 +67,15 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = wrongToken
 	}
-	return intercom.New(intercom.Config{
+	c, err := intercom.New(intercom.Config{
 		AccessToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
-		RequestsPerMinute: -1, Now: a.fake.Now, Sleep: a.fake.Sleep,
+		RequestsPerMinute: -1,
 	})
+	if err != nil {
+		return nil, err
+	}
+	intercom.SetClock(c, a.fake.Now, a.fake.Sleep)
+	return c, nil
 }
 
 var states = []string{"open", "closed", "snoozed", "open"}
@@ -164,7 +169,33 @@ func (a *account) AddComment(id string) (string, error) {
 	return a.fake.AddTicketPart(n, intercomtest.Part{Type: intercomtest.PartComment, Author: author, Body: "<p>A later reply</p>"})
 }
 
-func (a *account) Settle() { a.fake.Advance(2 * time.Second) }
+// lateLag is how long UpdateTicketLate's change takes to reach the search
+// index; Settle waits it out.
+const lateLag = 10 * time.Second
+
+func (a *account) Settle() { a.fake.Advance(lateLag + time.Second) }
+
+// UpdateTicketLate changes a record as UpdateTicket does, but the search
+// index sees the change only lateLag later.
+func (a *account) UpdateTicketLate(id string) error {
+	a.fake.SetIndexLag(lateLag)
+	defer a.fake.SetIndexLag(0)
+	return a.UpdateTicket(id)
+}
+
+// NewForbiddenConnector has a token that reads /me but not conversations.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	const token = "dG9rOnRpY2tldHMtb25seS10b2tlbi0wMDAw"
+	a.fake.AddToken(token, intercomtest.PermReadTickets, intercomtest.PermReadUsers, intercomtest.PermReadAdmins)
+	return intercom.New(intercom.Config{AccessToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), RequestsPerMinute: -1})
+}
+
+// NewMissingAccountConnector is configured for the EU region while the
+// workspace is hosted in the US: through BaseURL (a proxy) the token is
+// accepted, and GET /me says where the workspace is.
+func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
+	return intercom.New(intercom.Config{AccessToken: a.fake.Token(), Region: "EU", BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), RequestsPerMinute: -1})
+}
 
 // Want maps the fake's state on its own, as the package doc promises.
 func (a *account) Want() ([]ticketsync.Ticket, error) {

@@ -43,7 +43,7 @@ const cacheTTL = 10 * time.Minute
 
 // expireLocked empties the people caches when they are older than cacheTTL.
 func (c *Connector) expireLocked() {
-	now := c.cfg.Now()
+	now := c.cfg.now()
 	if now.Sub(c.cachedAt) > cacheTTL || now.Before(c.cachedAt) {
 		c.admins, c.contacts, c.cachedAt = nil, nil, now
 	}
@@ -112,8 +112,8 @@ func (c *Connector) newClient(base string) (*httpx.Client, error) {
 		HTTPClient:  s.HTTPClient,
 		Logger:      s.Logger,
 		Header:      h,
-		Now:         s.Now,
-		Sleep:       s.Sleep,
+		Now:         s.now,
+		Sleep:       s.sleep,
 		DecodeError: decodeError,
 	}
 	if s.RequestsPerMinute > 0 {
