@@ -288,10 +288,13 @@ func TestWrongRegionNamesTheRegion(t *testing.T) {
 	}
 }
 
-// TestTestNamesTheMissingPermission: a token that reads /me but not
+// TestTestCredentials: a valid token passes; a token that reads /me but not
 // conversations is ErrForbidden, naming the permission.
-func TestTestNamesTheMissingPermission(t *testing.T) {
+func TestTestCredentials(t *testing.T) {
 	w := newWorkspace(t, nil)
+	if err := w.connector(t, nil).Test(t.Context()); err != nil {
+		t.Errorf("Test with a valid token: %v", err)
+	}
 	w.AddToken("limited-token-123456", intercomtest.PermReadTickets, intercomtest.PermReadUsers)
 	err := w.connector(t, func(cfg *intercom.Config) { cfg.AccessToken = "limited-token-123456" }).Test(t.Context())
 	if !errors.Is(err, ticketsync.ErrForbidden) || !strings.Contains(fmt.Sprint(err), `"Read conversations"`) {
@@ -443,5 +446,102 @@ func TestFetchCatchesALateIndex(t *testing.T) {
 	syncAll(t, c, store)
 	if got := stored(t, store, intercom.TicketID(intercom.KindConversation, late)); got.Subject != "Changed late" {
 		t.Errorf("a change the search index saw late never arrived: subject %q", got.Subject)
+	}
+}
+
+// TestFetchMapsTickets checks the mapping of a conversation and a ticket
+// in detail, with the ticket_state shapes of 2.11 (a string) and 2.14 (an
+// object), and that every request pins Intercom-Version.
+func TestFetchMapsTickets(t *testing.T) {
+	for _, version := range []string{"2.11", "2.14"} {
+		t.Run(version, func(t *testing.T) {
+			w := newWorkspace(t, nil)
+			ct := w.AddContact(intercomtest.Contact{Name: "Cora Customer", Email: "cora@example.com"})
+			conv, err := w.CreateConversation(intercomtest.NewConversation{
+				Subject: "<p>Refund &amp; invoice</p>", Body: "<p>Please <b>refund</b> order 7.</p><p>Thanks</p>",
+				ContactID: ct, SourceType: "email", Priority: true, Assignee: w.agent, Tags: []string{"billing", "vip"},
+				Attributes: map[string]any{"plan": "pro", "seats": 12, "trial": false, "nothing": nil},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply, _ := w.Reply(conv, intercomtest.Author{Type: intercomtest.AuthorUser, ID: ct}, "<p>Any news?</p>")
+			note, _ := w.Note(conv, w.agent, "<p>Checking with <i>finance</i></p>")
+			if err := w.Assign(conv, w.agent, w.agent); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.SetState(conv, w.agent, "snoozed", w.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			tick, err := w.CreateTicket(intercomtest.NewTicket{Category: intercomtest.CategoryTracker, Title: "Printer broken",
+				Description: "<p>It <b>jams</b></p>", ContactID: ct, State: intercomtest.StateWaitingOnCustomer,
+				Attributes: map[string]any{"floor": 3}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Advance(time.Second)
+			store := memstore.New()
+			syncAll(t, w.connector(t, func(cfg *intercom.Config) { cfg.APIVersion = version }), store)
+
+			c := stored(t, store, intercom.TicketID(intercom.KindConversation, conv))
+			cv, _ := w.Conversation(conv)
+			if c.Subject != "Refund & invoice" || c.Description != "Please refund order 7.\n\nThanks" {
+				t.Errorf("subject %q, description %q", c.Subject, c.Description)
+			}
+			if c.Status != ticketsync.StatusOnHold || c.RawStatus != "snoozed" || c.Priority != ticketsync.PriorityHigh ||
+				c.RawPriority != "priority" || c.Channel != "email" {
+				t.Errorf("status %q (%q), priority %q (%q), channel %q", c.Status, c.RawStatus, c.Priority, c.RawPriority, c.Channel)
+			}
+			if c.Requester != (ticketsync.Person{ID: ct, Name: "Cora Customer", Email: "cora@example.com"}) ||
+				c.Assignee != (ticketsync.Person{ID: w.agent, Name: "Agnes Agent", Email: "agnes@example.com"}) {
+				t.Errorf("requester %+v, assignee %+v", c.Requester, c.Assignee)
+			}
+			if strings.Join(c.Tags, ",") != "billing,vip" || c.Fields["plan"] != "pro" || c.Fields["seats"] != "12" ||
+				c.Fields["trial"] != "false" || c.Fields[intercom.FieldKind] != "conversation" {
+				t.Errorf("tags %q, fields %v", c.Tags, c.Fields)
+			}
+			if _, ok := c.Fields["nothing"]; ok {
+				t.Errorf("a null attribute became a field")
+			}
+			if !c.CreatedAt.Equal(cv.CreatedAt) || !c.UpdatedAt.Equal(cv.UpdatedAt) {
+				t.Errorf("created %s, updated %s; want %s, %s", c.CreatedAt, c.UpdatedAt, cv.CreatedAt, cv.UpdatedAt)
+			}
+			// The source is the description, not a comment; assignment and
+			// snooze parts are not comments.
+			want := []ticketsync.Comment{
+				{ID: reply, Author: ticketsync.Person{ID: ct, Name: "Cora Customer", Email: "cora@example.com"}, Body: "Any news?", Public: true},
+				{ID: note, Author: ticketsync.Person{ID: w.agent, Name: "Agnes Agent", Email: "agnes@example.com"}, Body: "Checking with finance"},
+			}
+			if len(c.Comments) != len(want) {
+				t.Fatalf("comments %+v, want %d", c.Comments, len(want))
+			}
+			for i, cm := range c.Comments {
+				cm.CreatedAt = time.Time{}
+				if cm != want[i] {
+					t.Errorf("comment %d = %+v, want %+v", i, cm, want[i])
+				}
+			}
+			if c.URL != "https://app.intercom.com/a/inbox/"+w.AppID()+"/inbox/conversation/"+conv {
+				t.Errorf("URL %q", c.URL)
+			}
+
+			k := stored(t, store, intercom.TicketID(intercom.KindTicket, tick))
+			tk, _ := w.Ticket(tick)
+			if k.Subject != "Printer broken" || k.Description != "It jams" || k.Status != ticketsync.StatusPending ||
+				k.RawStatus != "waiting_on_customer" || k.Priority != "" || k.Requester.Email != "cora@example.com" {
+				t.Errorf("ticket: subject %q, description %q, status %q (%q), priority %q, requester %+v",
+					k.Subject, k.Description, k.Status, k.RawStatus, k.Priority, k.Requester)
+			}
+			if k.Fields[intercom.FieldKind] != "ticket" || k.Fields[intercom.FieldTicketNumber] != tk.TicketID ||
+				k.Fields[intercom.FieldCategory] != "Tracker" || k.Fields[intercom.FieldStateLabel] != "Waiting on customer" || k.Fields["floor"] != "3" {
+				t.Errorf("ticket fields %v", k.Fields)
+			}
+			for _, r := range w.Requests() {
+				if got := r.Header.Get("Intercom-Version"); got != version {
+					t.Errorf("%s %s sent Intercom-Version %q, want %q", r.Method, r.Path, got, version)
+					break
+				}
+			}
+		})
 	}
 }

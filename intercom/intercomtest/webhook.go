@@ -129,7 +129,7 @@ func (s *Server) WebhookRequest(target string, n Notification) (*http.Request, [
 		panic(fmt.Sprintf("intercomtest: webhook target %q: %v", target, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "intercom-parser/1.0")
+	req.Header.Set("User-Agent", "intercom-parrot-service-client/1.0")
 	req.Header.Set("X-Hub-Signature", Sign(s.opts.ClientSecret, body))
 	return req, slices.Clone(body)
 }
