@@ -247,3 +247,24 @@ func TestPaging(t *testing.T) {
 		t.Errorf("Link = %s", got)
 	}
 }
+
+func TestRateWindowGuardAnswers429(t *testing.T) {
+	clock := fakeapi.NewClock(time.Time{})
+	rate := fakeapi.NewRateWindow(1, 10*time.Second, fakeapi.RateHeaders{Remaining: "X-RateLimit-Remaining", RetryAfter: true})
+	s := fakeapi.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rate.Guard(w, clock.Now(), []byte(`{"type":"error.list","errors":[{"code":"rate_limit_exceeded"}]}`)) {
+			return
+		}
+		_, _ = io.WriteString(w, "{}")
+	}), &fakeapi.Options{Clock: clock})
+	if resp, _, _ := get(t, s, "GET", "/a"); resp.StatusCode != 200 || resp.Header.Get("X-RateLimit-Remaining") != "0" {
+		t.Errorf("first request = %d, remaining %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
+	}
+	resp, body, _ := get(t, s, "GET", "/a")
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "10" || !strings.Contains(body, "rate_limit_exceeded") {
+		t.Errorf("second request = %d, Retry-After %q, body %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if !s.Now().Equal(clock.Now()) {
+		t.Error("the server does not share the given clock")
+	}
+}

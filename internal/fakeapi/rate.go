@@ -110,6 +110,21 @@ func (w *RateWindow) Allow(h http.Header, now time.Time) bool {
 	return ok
 }
 
+// Guard takes one request at now, writes the window's headers, and when
+// the window is spent answers 429 with body (the platform's JSON, or a
+// generic one when nil) and reports false: the handler returns at once.
+func (w *RateWindow) Guard(rw http.ResponseWriter, now time.Time, body []byte) bool {
+	if w.Allow(rw.Header(), now) {
+		return true
+	}
+	if body == nil {
+		body = []byte(`{"error":"Too Many Requests"}`)
+	}
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	writeBody(rw, http.StatusTooManyRequests, body, false)
+	return false
+}
+
 // RetryAfterSeconds is d in whole seconds, rounded up, at least 1: what a
 // Retry-After header says.
 func RetryAfterSeconds(d time.Duration) int {

@@ -33,8 +33,10 @@
 //
 // The Policy says how the platform's query behaves:
 //
-//	Freshdesk  Policy{Granularity: time.Second, Ordered: true, MaxPages: 300}
-//	           (updated_since is >=, order_by=updated_at asc, page ≤ 300 of 100)
+//	Freshdesk  Policy{Granularity: time.Second, Ordered: true, RestartEvery: 1, MaxPages: 300}
+//	           (updated_since is >=, order_by=updated_at asc, page ≤ 300 of 100;
+//	           page numbers shift when tickets change, so every page starts a
+//	           fresh query, paging on only through a second of more than a page)
 //	Jira       Policy{Granularity: time.Minute, Ordered: true, Overlap: time.Minute}
 //	           (JQL updated >= "yyyy/MM/dd HH:mm" in the user's zone; search is
 //	           eventually consistent, so Overlap is a few minutes)

@@ -27,6 +27,8 @@ type platform struct {
 	at         map[string]time.Time // each record's current change time
 	visible    map[string]time.Time // when that change shows in search
 	requests   int
+	// beforeQuery, when set, runs before each query with its number.
+	beforeQuery func(n int)
 }
 
 func newPlatform(t *testing.T) *platform {
@@ -48,6 +50,9 @@ type rec struct {
 }
 
 func (pl *platform) query(q incremental.Query) ([]rec, string, error) {
+	if pl.beforeQuery != nil {
+		pl.beforeQuery(pl.requests)
+	}
 	pl.requests++
 	var all []rec
 	for id, at := range pl.at {

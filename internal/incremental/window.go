@@ -45,9 +45,17 @@ type Policy struct {
 	// PageSize is the results asked for per page; zero means the size of
 	// the last page.
 	PageSize int
+	// RestartEvery, when positive, restarts an ordered query from the
+	// newest change time seen after that many pages, before any cap, as
+	// long as the query has moved past its start; otherwise it pages on.
+	// Page-number paging over records that change while it pages shifts
+	// them between pages (a record updated mid-query moves to the end and
+	// the one after it slides onto a page already read): RestartEvery: 1
+	// reads each page as the first page of a fresh query (Freshdesk).
+	RestartEvery int
 	// TieBreak says the platform can be asked for the records changed at
 	// exactly one instant with an id greater than a given one, in id
-	// order (Query.Tie).
+	// order (Query.Tie). It needs millisecond Granularity.
 	TieBreak bool
 	// Overlap is how far before the newest change seen each pass starts
 	// again: the search index's usual lag. For an unordered query it must
@@ -253,7 +261,8 @@ func (w *Window) next(p Policy, nextPage string) (more bool, err error) {
 	}
 	capped := (p.MaxPages > 0 && w.st.Pages >= p.MaxPages) ||
 		(p.MaxResults > 0 && w.st.Results+pageSize > p.MaxResults)
-	if !capped {
+	due := capped || (p.Ordered && p.RestartEvery > 0 && w.st.Pages >= p.RestartEvery)
+	if !due {
 		w.st.Page = nextPage
 		return true, nil
 	}
@@ -268,6 +277,11 @@ func (w *Window) next(p Policy, nextPage string) (more bool, err error) {
 	if p.TieBreak && p.gran() == 1 {
 		w.st.Tie = &tie{At: w.st.From}
 		w.st.Page, w.st.Pages, w.st.Results = "", 0, 0
+		return true, nil
+	}
+	if !capped {
+		// No progress yet, and room before the cap: page on.
+		w.st.Page = nextPage
 		return true, nil
 	}
 	return false, fmt.Errorf("%w: more records than its cap of %s changed within %s of %s",

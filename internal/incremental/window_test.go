@@ -260,3 +260,56 @@ func TestSeenStaysBounded(t *testing.T) {
 		t.Errorf("cursor is %d bytes after 6,000 records: the seen ids are not bounded", len(cur))
 	}
 }
+
+// Page-number paging over records that change while it pages: a record
+// updated between pages moves to the end and the next one slides onto a
+// page already read. Restarting every page loses nothing; paging on loses
+// the record that slid.
+func TestRestartEveryPageSurvivesShiftingPages(t *testing.T) {
+	run := func(p incremental.Policy) map[string]time.Time {
+		pl := newPlatform(t)
+		pl.gran, pl.pageSize, pl.maxPages = time.Second, 10, 300
+		for i := 0; i < 50; i++ {
+			pl.change(id(i), t0.Add(time.Duration(i)*time.Second), 0)
+		}
+		// After the first page, the ticket first read is updated.
+		pl.beforeQuery = func(n int) {
+			if n == 1 {
+				pl.change(id(0), t0.Add(time.Hour), 0)
+			}
+		}
+		got, _, err := pl.sync(p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		delivered := map[string]time.Time{}
+		record(delivered, got)
+		return delivered
+	}
+	if d := run(incremental.Policy{Granularity: time.Second, Ordered: true, RestartEvery: 1, MaxPages: 300, Start: t0}); len(d) != 50 {
+		t.Errorf("RestartEvery 1: %d of 50 records delivered", len(d))
+	}
+	if d := run(incremental.Policy{Granularity: time.Second, Ordered: true, MaxPages: 300, Start: t0}); len(d) == 50 {
+		t.Error("paging on delivered all 50: the test does not shift pages")
+	}
+}
+
+// More records in one second than a page, on a platform that cannot
+// break ties by id: RestartEvery pages on through them.
+func TestRestartEveryPagesOnThroughABusySecond(t *testing.T) {
+	pl := newPlatform(t)
+	pl.gran, pl.pageSize, pl.maxPages = time.Second, 10, 300
+	for i := 0; i < 35; i++ {
+		pl.change(id(i), t0.Add(time.Second+time.Duration(i)*time.Millisecond), 0)
+	}
+	for i := 35; i < 60; i++ {
+		pl.change(id(i), t0.Add(time.Duration(i)*time.Second), 0)
+	}
+	got, _, err := pl.sync(incremental.Policy{Granularity: time.Second, Ordered: true, RestartEvery: 1, MaxPages: 300, Start: t0}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 60 {
+		t.Errorf("delivered %d of 60", len(got))
+	}
+}
