@@ -65,6 +65,11 @@ func (w *workspace) conversation(t *testing.T, subject string) string {
 // syncAll runs one poll of c through a Syncer into store.
 func syncAll(t *testing.T, c ticketsync.Poller, store *memstore.Store) ticketsync.SyncRun {
 	t.Helper()
+	return syncAllB(t, c, store)
+}
+
+func syncAllB(t testing.TB, c ticketsync.Poller, store *memstore.Store) ticketsync.SyncRun {
+	t.Helper()
 	s := ticketsync.NewSyncer(store, nil)
 	if err := s.Add("ic", c, ticketsync.ModePoll); err != nil {
 		t.Fatal(err)
@@ -75,6 +80,7 @@ func syncAll(t *testing.T, c ticketsync.Poller, store *memstore.Store) ticketsyn
 	}
 	return run
 }
+
 
 func stored(t *testing.T, store *memstore.Store, id string) ticketsync.Ticket {
 	t.Helper()

@@ -43,6 +43,7 @@ type filter struct {
 	Operator string          `json:"operator"`
 	Value    json.RawMessage `json:"value"`
 	group    []*filter
+	in       []string // the values of IN and NIN, as text
 }
 
 // fieldKind is what a search field holds, which decides its operators.
@@ -111,6 +112,10 @@ func (f *filter) parse(fields map[string]searchable, depth int) error {
 		if json.Unmarshal(f.Value, &list) != nil {
 			return fmt.Errorf("value of %s %s must be a list", f.Field, f.Operator)
 		}
+		f.in = make([]string, len(list))
+		for i, v := range list {
+			f.in[i] = strings.ToLower(text(v))
+		}
 		return nil
 	}
 	switch sf.kind {
@@ -177,11 +182,20 @@ func (f *filter) match(fields map[string]searchable, rec any) bool {
 	sf := fields[f.Field]
 	got := sf.get(rec)
 	if f.Operator == "IN" || f.Operator == "NIN" {
-		var list []json.RawMessage
-		_ = json.Unmarshal(f.Value, &list)
+		var have []string
+		switch g := got.(type) {
+		case string:
+			have = []string{strings.ToLower(g)}
+		case int64:
+			have = []string{strconv.FormatInt(g, 10)}
+		case bool:
+			have = []string{strconv.FormatBool(g)}
+		case []string:
+			have = g
+		}
 		in := false
-		for _, v := range list {
-			if equal(got, v) {
+		for _, h := range have {
+			if slices.Contains(f.in, h) {
 				in = true
 				break
 			}

@@ -265,8 +265,7 @@ func (s *Server) handler(region string) http.Handler {
 	return http.HandlerFunc(func(sw http.ResponseWriter, r *http.Request) {
 		// The Date header is the fake's clock, as a real host's is its own.
 		sw.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
-		if !s.rate.Allow(sw.Header(), s.Now()) {
-			writeError(sw, http.StatusTooManyRequests, "rate_limit_exceeded", "Rate Limit Exceeded")
+		if !s.rate.Guard(sw, s.Now(), errorBody(http.StatusTooManyRequests)) {
 			return
 		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
