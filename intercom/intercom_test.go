@@ -81,7 +81,6 @@ func syncAllB(t testing.TB, c ticketsync.Poller, store *memstore.Store) ticketsy
 	return run
 }
 
-
 func stored(t *testing.T, store *memstore.Store, id string) ticketsync.Ticket {
 	t.Helper()
 	got, err := store.Ticket(t.Context(), "ic", id)
