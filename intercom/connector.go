@@ -2,7 +2,6 @@ package intercom
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -145,25 +144,6 @@ const (
 	hintPermissions = "give the app the %q permission (Developer Hub → your app → Authentication → Edit), then use the regenerated token"
 	hintRegion      = "the workspace is hosted in the %s region: set Config.Region to %q"
 )
-
-// decodeError reads Intercom's error.list: the first error's code and
-// message, and a hint for the codes a person can act on.
-func decodeError(status int, _ http.Header, body []byte) (code, message, hint string) {
-	var e wireError
-	if json.Unmarshal(body, &e) != nil || e.Type != "error.list" || len(e.Errors) == 0 {
-		return "", "", ""
-	}
-	code, message = e.Errors[0].Code, e.Errors[0].Message
-	switch code {
-	case "unauthorized", "token_not_found", "token_revoked", "token_expired", "token_blocked":
-		hint = hintToken
-	case "token_unauthorized":
-		hint = "the access token lacks a permission the request needs (Developer Hub → your app → Authentication)"
-	case "intercom_version_invalid":
-		hint = "set Config.APIVersion to a version Intercom knows, or leave it empty"
-	}
-	return code, message, hint
-}
 
 // Test checks the credentials with GET /me, and the permissions the sync
 // needs with a search of one conversation and one ticket: three requests.

@@ -121,12 +121,12 @@ func (c *Connector) load(ctx context.Context, refs []ref) ([]ticketsync.Ticket, 
 			for _, ct := range l.conv.Contacts.Contacts {
 				contactIDs = append(contactIDs, ct.ID)
 			}
-			adminIDs = append(adminIDs, l.conv.AdminAssigneeID.assigned())
+			adminIDs = append(adminIDs, assigned(l.conv.AdminAssigneeID))
 		case l.ticket != nil:
 			for _, ct := range l.ticket.Contacts.Contacts {
 				contactIDs = append(contactIDs, ct.ID)
 			}
-			adminIDs = append(adminIDs, l.ticket.AdminAssigneeID.assigned())
+			adminIDs = append(adminIDs, assigned(l.ticket.AdminAssigneeID))
 		}
 	}
 	p, err := c.people(ctx, contactIDs, adminIDs)
@@ -193,6 +193,13 @@ func (c *Connector) adminDirectory(ctx context.Context, ids []string) (map[strin
 	fresh := make(map[string]ticketsync.Person, len(list.Admins))
 	for _, a := range list.Admins {
 		fresh[string(a.ID)] = ticketsync.Person{ID: string(a.ID), Name: a.Name, Email: a.Email}
+	}
+	// An id GET /admins does not list (a removed teammate) keeps only its
+	// id, and is not looked up again until the cache expires.
+	for _, id := range ids {
+		if _, ok := fresh[id]; id != "" && !ok {
+			fresh[id] = ticketsync.Person{ID: id}
+		}
 	}
 	c.mu.Lock()
 	c.admins = fresh

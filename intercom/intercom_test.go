@@ -550,3 +550,53 @@ func TestFetchMapsTickets(t *testing.T) {
 		})
 	}
 }
+
+// TestGetTickets reads both kinds by id, leaves out ids that are not the
+// connector's and records Intercom no longer has, resolves every contact
+// in bulk, and fails on an error other than 404.
+func TestGetTickets(t *testing.T) {
+	w := newWorkspace(t, nil)
+	convs, tickets, err := w.Seed(30, 5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.DeleteConversation(convs[3]); err != nil {
+		t.Fatal(err)
+	}
+	c := w.connector(t, nil)
+	var ids []string
+	for _, id := range convs {
+		ids = append(ids, intercom.TicketID(intercom.KindConversation, id))
+	}
+	for _, id := range tickets {
+		ids = append(ids, intercom.TicketID(intercom.KindTicket, id))
+	}
+	ids = append(ids, "987654321987", "conversation:abc", "ticket:", ids[0])
+	w.ResetRequests()
+	got, err := c.GetTickets(t.Context(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 34 {
+		t.Errorf("GetTickets returned %d tickets, want 34 (35 records, one deleted)", len(got))
+	}
+	for _, tk := range got {
+		if tk.ID == intercom.TicketID(intercom.KindConversation, convs[3]) {
+			t.Errorf("GetTickets returned the deleted conversation")
+		}
+		if tk.Requester.Email == "" || len(tk.Comments) != 2 {
+			t.Errorf("%s: requester %+v, %d comments", tk.ID, tk.Requester, len(tk.Comments))
+		}
+	}
+	if n := w.RequestCount("POST", "/contacts/search"); n != 1 {
+		t.Errorf("35 records' contacts took %d contact searches, want 1", n)
+	}
+	if n := w.RequestCount("GET", "/contacts/"); n != 0 {
+		t.Errorf("%d contacts were read one by one", n)
+	}
+
+	w.InjectFault(intercomtest.Fault{Method: "GET", Path: "/conversations/", Status: http.StatusBadRequest})
+	if _, err := w.connector(t, nil).GetTickets(t.Context(), ids[:3]); err == nil {
+		t.Error("GetTickets returned no error for a 400")
+	}
+}

@@ -4,42 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
+
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
-// flexID reads an id that Intercom writes as a string in some places and
-// as a number in others (admin_assignee_id is an integer on conversations
-// and a string on tickets), or null.
-type flexID string
-
-func (f *flexID) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case bytes.Equal(b, []byte("null")):
-		*f = ""
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexID(s)
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("id %s is neither a string nor a number", b)
-		}
-		*f = flexID(n.String())
-	}
-	return nil
-}
-
-// assigned returns the id, or "" for Intercom's "unassigned" values
-// (null, "", "0").
-func (f flexID) assigned() string {
-	if f == "0" {
+// assigned returns an assignee id, or "" for Intercom's "unassigned"
+// values (null on conversations, "0" on tickets).
+func assigned(id wire.ID) string {
+	if id == "0" {
 		return ""
 	}
-	return string(f)
+	return string(id)
 }
 
 // unixTime reads a unix-seconds time that may be null.
@@ -73,9 +50,9 @@ func (u *unixTime) UnmarshalJSON(b []byte) error {
 // wireMe is the answer of GET /me: the admin the token acts as, and the
 // workspace.
 type wireMe struct {
-	Type  string `json:"type"`
-	ID    flexID `json:"id"`
-	Email string `json:"email"`
+	Type  string  `json:"type"`
+	ID    wire.ID `json:"id"`
+	Email string  `json:"email"`
 	App   *struct {
 		IDCode string `json:"id_code"`
 		Name   string `json:"name"`
@@ -94,14 +71,14 @@ type wireError struct {
 
 type wireAuthor struct {
 	Type  string  `json:"type"` // admin, user, lead, bot, team, contact
-	ID    flexID  `json:"id"`
+	ID    wire.ID `json:"id"`
 	Name  *string `json:"name"`
 	Email string  `json:"email"`
 }
 
 // wirePart is a conversation_part or a ticket_part.
 type wirePart struct {
-	ID        flexID     `json:"id"`
+	ID        wire.ID    `json:"id"`
 	PartType  string     `json:"part_type"`
 	Body      *string    `json:"body"`
 	CreatedAt unixTime   `json:"created_at"`
@@ -121,24 +98,24 @@ type wireContactList struct {
 
 type wireConversation struct {
 	Type            string   `json:"type"`
-	ID              flexID   `json:"id"`
+	ID              wire.ID  `json:"id"`
 	Title           *string  `json:"title"`
 	CreatedAt       unixTime `json:"created_at"`
 	UpdatedAt       unixTime `json:"updated_at"`
 	State           string   `json:"state"`
 	Open            bool     `json:"open"`
 	Priority        string   `json:"priority"`
-	AdminAssigneeID flexID   `json:"admin_assignee_id"`
-	TeamAssigneeID  flexID   `json:"team_assignee_id"`
+	AdminAssigneeID wire.ID  `json:"admin_assignee_id"`
+	TeamAssigneeID  wire.ID  `json:"team_assignee_id"`
 	Tags            struct {
 		Tags []struct {
-			ID   flexID `json:"id"`
-			Name string `json:"name"`
+			ID   wire.ID `json:"id"`
+			Name string  `json:"name"`
 		} `json:"tags"`
 	} `json:"tags"`
 	Source struct {
 		Type        string     `json:"type"`
-		ID          flexID     `json:"id"`
+		ID          wire.ID    `json:"id"`
 		DeliveredAs string     `json:"delivered_as"`
 		Subject     string     `json:"subject"`
 		Body        string     `json:"body"`
@@ -155,9 +132,9 @@ type wireConversation struct {
 // wireTicketState reads ticket_state in both of its shapes: a plain
 // category string (2.11 and before) or an object (2.12 and later).
 type wireTicketState struct {
-	ID            flexID `json:"id"`
-	Category      string `json:"category"`
-	InternalLabel string `json:"internal_label"`
+	ID            wire.ID `json:"id"`
+	Category      string  `json:"category"`
+	InternalLabel string  `json:"internal_label"`
 }
 
 func (s *wireTicketState) UnmarshalJSON(b []byte) error {
@@ -177,20 +154,20 @@ func (s *wireTicketState) UnmarshalJSON(b []byte) error {
 
 type wireTicket struct {
 	Type             string                     `json:"type"`
-	ID               flexID                     `json:"id"`
-	TicketID         flexID                     `json:"ticket_id"`
+	ID               wire.ID                    `json:"id"`
+	TicketID         wire.ID                    `json:"ticket_id"`
 	Category         string                     `json:"category"`
 	TicketAttributes map[string]json.RawMessage `json:"ticket_attributes"`
 	TicketState      wireTicketState            `json:"ticket_state"`
 	// TicketStateInternalLabel is 2.11's label, beside a string state.
 	TicketStateInternalLabel string `json:"ticket_state_internal_label"`
 	TicketType               *struct {
-		ID   flexID `json:"id"`
-		Name string `json:"name"`
+		ID   wire.ID `json:"id"`
+		Name string  `json:"name"`
 	} `json:"ticket_type"`
 	Contacts        wireContactList `json:"contacts"`
-	AdminAssigneeID flexID          `json:"admin_assignee_id"`
-	TeamAssigneeID  flexID          `json:"team_assignee_id"`
+	AdminAssigneeID wire.ID         `json:"admin_assignee_id"`
+	TeamAssigneeID  wire.ID         `json:"team_assignee_id"`
 	CreatedAt       unixTime        `json:"created_at"`
 	UpdatedAt       unixTime        `json:"updated_at"`
 	Open            bool            `json:"open"`
@@ -235,9 +212,9 @@ type wireContactSearch struct {
 }
 
 type wireAdmin struct {
-	ID    flexID `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
+	ID    wire.ID `json:"id"`
+	Name  string  `json:"name"`
+	Email string  `json:"email"`
 }
 
 type wireAdminList struct {
@@ -280,7 +257,26 @@ type wireNotification struct {
 
 // wireItem is the part of data.item the connector reads: which record.
 type wireItem struct {
-	Type   string `json:"type"`
-	Object string `json:"object"`
-	ID     flexID `json:"id"`
+	Type   string  `json:"type"`
+	Object string  `json:"object"`
+	ID     wire.ID `json:"id"`
+}
+
+// decodeError reads Intercom's error.list: the first error's code and
+// message, and a hint for the codes a person can act on.
+func decodeError(status int, _ http.Header, body []byte) (code, message, hint string) {
+	var e wireError
+	if json.Unmarshal(body, &e) != nil || e.Type != "error.list" || len(e.Errors) == 0 {
+		return "", "", ""
+	}
+	code, message = e.Errors[0].Code, e.Errors[0].Message
+	switch code {
+	case "unauthorized", "token_not_found", "token_revoked", "token_expired", "token_blocked":
+		hint = hintToken
+	case "token_unauthorized":
+		hint = "the access token lacks a permission the request needs (Developer Hub → your app → Authentication)"
+	case "intercom_version_invalid":
+		hint = "set Config.APIVersion to a version Intercom knows, or leave it empty"
+	}
+	return code, message, hint
 }
