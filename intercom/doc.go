@@ -172,6 +172,29 @@
 // (app.eu.intercom.com and app.au.intercom.com in the other regions), for
 // tickets too, which the Inbox opens as conversations.
 //
+// # What Intercom does not document
+//
+// Where the documentation is silent the connector takes the safe reading,
+// and the fake (intercomtest) the unkind one:
+//
+//   - The searches' result order: not relied on (see above).
+//   - Whether ">" on updated_at is strict (the operator table says
+//     "greater (or equal)"): the connector sends the second before its
+//     checkpoint, which is right either way.
+//   - How late the search index sees a change: five seconds of overlap.
+//   - per_page above 150 on the ticket search (documented for
+//     conversations only): the connector asks for 150.
+//   - How long an IN list the contact search takes: 150 ids; a 400 makes
+//     the connector read those contacts one by one.
+//   - Whether a starting_after token expires during a long pass: a 400 for
+//     one makes the connector page again from the first page of the pass.
+//   - The status of a token_unauthorized answer (403 or 401): both are
+//     ErrForbidden in Test once GET /me accepted the token.
+//   - The Inbox link of a ticket: the conversation route, which the Inbox
+//     opens for tickets too.
+//   - Whether tickets and Customer-ticket conversations are the same
+//     records: the connector syncs each kind under its own ids.
+//
 // # Errors
 //
 // Errors are *ticketsync.APIError values (Op names what the connector was

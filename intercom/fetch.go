@@ -3,6 +3,7 @@ package intercom
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -76,10 +77,19 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	op := "search " + cur.Phase + "s updated since " + q.From.Format(time.RFC3339)
 
 	hits, next, now, err := c.search(ctx, cur.Phase, path, q)
+	var api *ticketsync.APIError
+	if q.Page != "" && errors.As(err, &api) && api.StatusCode == http.StatusBadRequest {
+		// Intercom does not say how long a starting_after stays valid: a
+		// refused one starts the pass's pages again from the first, with
+		// the same checkpoint; the Window skips what it delivered.
+		c.warn("intercom: the search refused its starting_after; paging again from the first page", err)
+		q.Page = ""
+		hits, next, _, err = c.search(ctx, cur.Phase, path, q)
+	}
 	if err != nil {
 		return ticketsync.Page{}, opError(op, err)
 	}
-	if q.Page == "" {
+	if st.Began == 0 {
 		st.Began = now
 	}
 	var refs []ref

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 
@@ -233,7 +234,15 @@ func (c *Connector) contactDirectory(ctx context.Context, ids []string) (map[str
 		q := searchQuery{Query: searchFilter{Field: "id", Operator: "IN", Value: values}, Pagination: searchPagination{PerPage: PageSize}}
 		for {
 			var res wireContactSearch
-			if _, err := c.client.PostJSON(ctx, "contacts/search", q, &res); err != nil {
+			_, err := c.client.PostJSON(ctx, "contacts/search", q, &res)
+			var api *ticketsync.APIError
+			if errors.As(err, &api) && api.StatusCode == http.StatusBadRequest {
+				// Intercom does not document how long an IN list may be:
+				// read the contacts this search refused one by one.
+				c.warn("intercom: the contact search refused a list of ids; reading contacts one by one", err)
+				break
+			}
+			if err != nil {
 				return out, err
 			}
 			for _, ct := range res.Data {

@@ -595,8 +595,62 @@ func TestGetTickets(t *testing.T) {
 		t.Errorf("%d contacts were read one by one", n)
 	}
 
+	// A contact search that refuses the id list falls back to reads by id.
+	w.InjectFault(intercomtest.Fault{Method: "POST", Path: "/contacts/search", Status: http.StatusBadRequest})
+	w.ResetRequests()
+	got, err = w.connector(t, nil).GetTickets(t.Context(), ids[:3])
+	if err != nil || len(got) != 3 || got[2].Requester.Email == "" {
+		t.Errorf("GetTickets after a refused contact search: %v, %d tickets", err, len(got))
+	}
+	if n := w.RequestCount("GET", "/contacts/"); n != 3 {
+		t.Errorf("after a refused contact search, %d contacts were read by id, want 3", n)
+	}
+
 	w.InjectFault(intercomtest.Fault{Method: "GET", Path: "/conversations/", Status: http.StatusBadRequest})
 	if _, err := w.connector(t, nil).GetTickets(t.Context(), ids[:3]); err == nil {
 		t.Error("GetTickets returned no error for a 400")
+	}
+}
+
+// TestFetchPagesAgainAfterARefusedStartingAfter: a starting_after that the
+// search refuses (400) makes the pass page again from its first page,
+// rather than failing every run after it.
+func TestFetchPagesAgainAfterARefusedStartingAfter(t *testing.T) {
+	w := newWorkspace(t, nil)
+	convs, _, err := w.Seed(400, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Advance(time.Second)
+	c := w.connector(t, nil)
+	store := memstore.New()
+	page, err := c.Fetch(t.Context(), "")
+	if err != nil || !page.More {
+		t.Fatalf("first page: %v, more %t", err, page.More)
+	}
+	if err := store.UpsertTickets(t.Context(), withConnector(page.Tickets)); err != nil {
+		t.Fatal(err)
+	}
+	w.InjectFault(intercomtest.Fault{Method: "POST", Path: "/conversations/search", Status: http.StatusBadRequest,
+		Body: `{"type":"error.list","errors":[{"code":"parameter_invalid","message":"starting_after is invalid"}]}`})
+	for cursor := page.Cursor; ; {
+		page, err := c.Fetch(t.Context(), cursor)
+		if err != nil {
+			t.Fatalf("Fetch after a refused starting_after: %v", err)
+		}
+		if err := store.UpsertTickets(t.Context(), withConnector(page.Tickets)); err != nil {
+			t.Fatal(err)
+		}
+		if !page.More {
+			break
+		}
+		cursor = page.Cursor
+	}
+	if n := len(store.Tickets("ic")); n != len(convs) {
+		t.Errorf("stored %d conversations, want %d", n, len(convs))
+	}
+	// Paging again reads the first page's conversations again, at most.
+	if n := w.RequestCount("GET", "/conversations/"); n > len(convs)+intercom.PageSize {
+		t.Errorf("read %d conversations by id for %d", n, len(convs))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -341,6 +340,3 @@ func (c *Connector) ticketTicket(w *wireTicket, appID string, p people) ticketsy
 	}
 	return t
 }
-
-// itoa is strconv.FormatInt for ids.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
