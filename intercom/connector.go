@@ -266,8 +266,10 @@ type wrapped struct {
 	err error
 }
 
+// Error names the package and the operation, then the cause.
 func (e *wrapped) Error() string {
 	return "intercom: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), Platform+": ")
 }
 
+// Unwrap returns the cause.
 func (e *wrapped) Unwrap() error { return e.err }

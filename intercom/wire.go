@@ -22,6 +22,7 @@ func assigned(id wire.ID) string {
 // unixTime reads a unix-seconds time that may be null.
 type unixTime int64
 
+// UnmarshalJSON reads a number, a string of digits or null.
 func (u *unixTime) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		*u = 0
@@ -137,6 +138,7 @@ type wireTicketState struct {
 	InternalLabel string  `json:"internal_label"`
 }
 
+// UnmarshalJSON reads a category string or a ticket_state object.
 func (s *wireTicketState) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
