@@ -563,6 +563,7 @@ func TestGetTickets(t *testing.T) {
 	if err := w.DeleteConversation(convs[3]); err != nil {
 		t.Fatal(err)
 	}
+	w.Advance(intercomtest.DefaultContactSearchLag)
 	c := w.connector(t, nil)
 	var ids []string
 	for _, id := range convs {

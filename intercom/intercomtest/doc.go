@@ -74,8 +74,8 @@
 //     independently, so both kinds have an id 1.
 //   - Contacts and admins: POST /contacts/search (fields id, email,
 //     external_id, role, name), which finds a new contact only
-//     Options.ContactSearchLag after its creation (the spec's "Contact
-//     Creation Delay"), GET /contacts/{id}, GET /admins and
+//     Options.ContactSearchLag (three minutes unless set) after its
+//     creation (the spec's "Contact Creation Delay": "a few minutes"), GET /contacts/{id}, GET /admins and
 //     GET /admins/{id}.
 //   - Rate limits: Options.RateLimit a minute (10,000, the per-app limit,
 //     unless set), enforced in 10-second windows of a sixth each, with

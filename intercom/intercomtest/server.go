@@ -41,6 +41,9 @@ const (
 	// DefaultPartsLimit is the most parts GET /conversations/{id} and
 	// GET /tickets/{id} return: the most recent ones.
 	DefaultPartsLimit = 500
+	// DefaultContactSearchLag is how long a new contact stays invisible to
+	// the contact search: Intercom documents a delay of "a few minutes".
+	DefaultContactSearchLag = 3 * time.Minute
 )
 
 // Permissions a token may hold, as the Developer Hub's Authentication page
@@ -87,7 +90,7 @@ type Options struct {
 	PartsLimit int
 	// ContactSearchLag is how long, on the fake's clock, a new contact
 	// stays invisible to POST /contacts/search (reads by id find it at
-	// once), as Intercom documents; zero means at once.
+	// once); DefaultContactSearchLag when zero, none when negative.
 	ContactSearchLag time.Duration
 	// IndexLag is how long, on the fake's clock, a change takes to reach
 	// the search index; zero means at once. SetIndexLag changes it.
@@ -174,6 +177,9 @@ func New(opts *Options) *Server {
 	}
 	if o.RateWindow <= 0 {
 		o.RateWindow = DefaultRateWindow
+	}
+	if o.ContactSearchLag == 0 {
+		o.ContactSearchLag = DefaultContactSearchLag
 	}
 	if o.PartsLimit <= 0 {
 		o.PartsLimit = DefaultPartsLimit
