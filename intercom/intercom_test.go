@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -653,5 +654,73 @@ func TestFetchPagesAgainAfterARefusedStartingAfter(t *testing.T) {
 	// Paging again reads the first page's conversations again, at most.
 	if n := w.RequestCount("GET", "/conversations/"); n > len(convs)+intercom.PageSize {
 		t.Errorf("read %d conversations by id for %d", n, len(convs))
+	}
+}
+
+// TestFetchFindsChangesThatMovedToPagesAlreadyRead: while a long pass
+// pages, conversations it delivered change and move in the search's order,
+// some to pages already read, and a later change is seen on a later page;
+// the next sync still brings every change.
+func TestFetchFindsChangesThatMovedToPagesAlreadyRead(t *testing.T) {
+	w := newWorkspace(t, &intercomtest.Options{Seed: 3})
+	if _, _, err := w.Seed(600, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	w.Advance(time.Minute)
+	c := w.connector(t, nil)
+	store := memstore.New()
+	page, err := c.Fetch(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.UpsertTickets(t.Context(), withConnector(page.Tickets)); err != nil {
+		t.Fatal(err)
+	}
+	// Ten seconds into the pass, the first page's conversations change.
+	w.Advance(10 * time.Second)
+	var changed []string
+	for _, tk := range page.Tickets {
+		_, id, _ := intercom.ParseTicketID(tk.ID)
+		if err := w.UpdateConversation(id, func(cv *intercomtest.Conversation) { cv.Title = "During the pass " + cv.ID }); err != nil {
+			t.Fatal(err)
+		}
+		changed = append(changed, id)
+	}
+	// Later still, changes the pass will see on its later pages.
+	w.Advance(20 * time.Second)
+	for _, id := range w.ConversationIDs(false)[500:] {
+		if slices.Contains(changed, id) {
+			continue
+		}
+		if err := w.UpdateConversation(id, func(cv *intercomtest.Conversation) { cv.Title = "Later " + cv.ID }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for cursor := page.Cursor; ; {
+		page, err := c.Fetch(t.Context(), cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.UpsertTickets(t.Context(), withConnector(page.Tickets)); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SetCursor(t.Context(), "ic", page.Cursor); err != nil {
+			t.Fatal(err)
+		}
+		if !page.More {
+			break
+		}
+		cursor = page.Cursor
+	}
+	w.Advance(time.Minute)
+	syncAll(t, c, store)
+	var missed int
+	for _, id := range changed {
+		if got := stored(t, store, intercom.TicketID(intercom.KindConversation, id)); got.Subject != "During the pass "+id {
+			missed++
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d conversations changed during a pass never arrived", missed, len(changed))
 	}
 }
