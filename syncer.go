@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -62,6 +61,14 @@ const (
 	// DefaultLeaseTTL is how long a poll run's lease lasts without renewal,
 	// when the Store implements Leaser.
 	DefaultLeaseTTL = 2 * time.Minute
+	// DefaultWebhookReadTimeout bounds the time to read one webhook
+	// delivery's body.
+	DefaultWebhookReadTimeout = 30 * time.Second
+	// DefaultRunTimeout bounds one poll run. A run that reaches it fails,
+	// says so in its SyncRun, releases its lease and is retried with
+	// backoff; the cursor saved so far keeps its progress, so a long
+	// backfill goes on where it stopped.
+	DefaultRunTimeout = time.Hour
 )
 
 // Options configure a Syncer. The zero value, or nil, means the defaults.
@@ -80,6 +87,12 @@ type Options struct {
 	// MaxBodyBytes bounds a webhook delivery's body (larger ones are
 	// answered 413); DefaultMaxBodyBytes when 0.
 	MaxBodyBytes int64
+	// WebhookReadTimeout bounds the time to read one delivery's body, set
+	// per delivery through http.ResponseController, so that slow or stalled
+	// senders cannot hold connections and memory (answered 408);
+	// DefaultWebhookReadTimeout when 0, none when negative. The host's
+	// http.Server should still set ReadHeaderTimeout and IdleTimeout.
+	WebhookReadTimeout time.Duration
 	// Logger receives the Syncer's logs; nil means silent. Logs never hold
 	// credentials, signatures or payloads.
 	Logger *slog.Logger
@@ -99,6 +112,11 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
 	LeaseTTL time.Duration
+	// RunTimeout bounds one poll run, so that a connector stalled by a
+	// platform (a hung connection, a rate-limit wait) fails visibly and
+	// gives its lease up instead of renewing it for ever;
+	// DefaultRunTimeout when 0, no bound when negative.
+	RunTimeout time.Duration
 }
 
 // Syncer is the engine: it holds the connectors and the Store, polls on a
@@ -179,6 +197,12 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = DefaultLeaseTTL
 	}
+	if o.WebhookReadTimeout == 0 {
+		o.WebhookReadTimeout = DefaultWebhookReadTimeout
+	}
+	if o.RunTimeout == 0 {
+		o.RunTimeout = DefaultRunTimeout
+	}
 	if o.Holder == "" {
 		host, _ := os.Hostname()
 		o.Holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
@@ -212,15 +236,17 @@ func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
 
 // Add registers connector c under id, to be synced in mode. id is what the
 // tickets' ConnectorID and the webhook URL's connectorId say; it must be
-// unique within the Syncer. Add returns an error if id is empty or taken, c
+// unique within the Syncer. Add returns an error if id is taken or invalid
+// (one matching ErrInvalidID when CheckID refuses it: empty, over MaxIDLen
+// bytes, a NUL character or invalid UTF-8), c
 // is nil, mode is unknown, or c cannot serve mode (ModePoll and ModeBoth need
 // a Poller, ModeWebhook and ModeBoth a WebhookReceiver).
 //
 // A connector that polls is due at once: its first run starts as soon as Run
 // has a free slot, also when Add is called while Run is running.
 func (s *Syncer) Add(id string, c Connector, mode Mode) error {
-	if id == "" {
-		return errors.New("ticketsync: add connector: empty id")
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("ticketsync: add connector: %w", err)
 	}
 	if c == nil {
 		return fmt.Errorf("ticketsync: add connector %q: nil connector", id)
@@ -322,7 +348,7 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 	e.busy, e.cancel = true, cancel
 	s.mu.Unlock()
 
-	run, leased, err := s.pollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
+	run, leased, err := s.safePollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
 
 	s.mu.Lock()
 	e.busy, e.cancel = false, nil

@@ -176,7 +176,13 @@ func validate(cfg Config) (settings, error) {
 		if cfg.CloudID != "" {
 			return s, errors.New("jira: Config.CloudID is only for OAuth (Config.TokenSource); API tokens use the site address")
 		}
+		// BaseURL replaces the scheme and host of the API, also when
+		// Subdomain is set (the site's address is still used for the
+		// links agents open).
 		s.apiRoot = site
+		if base != "" {
+			s.apiRoot = base
+		}
 	}
 
 	for i, p := range cfg.Projects {

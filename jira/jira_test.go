@@ -388,3 +388,17 @@ func TestFetchMapsTickets(t *testing.T) {
 		t.Errorf("CreatedAt in %s, want UTC", tk.CreatedAt.Location())
 	}
 }
+
+// BaseURL replaces the API's host also when Subdomain is set, as its doc
+// says: a proxy or a fake is reached, and the links agents open still point
+// at the site.
+func TestBaseURLWithSubdomain(t *testing.T) {
+	f := jiratest.NewServer(t, nil)
+	c := newConn(t, f, func(cfg *jira.Config) { cfg.Subdomain = "acme" })
+	if err := c.Test(context.Background()); err != nil {
+		t.Fatalf("Test through BaseURL with Subdomain set: %v", err)
+	}
+	if n := len(f.Requests()); n == 0 {
+		t.Fatal("no request reached the fake at BaseURL")
+	}
+}

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/ticketsync/ticketsync"
@@ -14,5 +15,33 @@ func TestStoreKit(t *testing.T) {
 		ticketsynctest.RunStoreTests(t, func(t *testing.T) ticketsync.Store {
 			return newStoreOn(t, db, d, nil)
 		})
+	})
+	// Drivers other than pgx take the parameter path on PostgreSQL.
+	t.Run("postgres-params", func(t *testing.T) {
+		db := openDB(t, sqlstore.Postgres)
+		ticketsynctest.RunStoreTests(t, func(t *testing.T) ticketsync.Store {
+			s := newStoreOn(t, db, sqlstore.Postgres, nil)
+			sqlstore.SetBulkCopy(s, false)
+			return s
+		})
+	})
+}
+
+// TestCommentsOfAMissingTicket: comments left behind by a host that
+// deleted a ticket's row alone neither fail a later delivery of the
+// ticket nor stay stale (on PostgreSQL this takes the COPY path's general
+// statement).
+func TestCommentsOfAMissingTicket(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		s := newStore(t, d, nil)
+		mustUpsert(t, s, ticket("1", 1, comment("a", "first", 1), comment("b", "second", 2)))
+		if _, err := s.DB().ExecContext(context.Background(), "DELETE FROM "+s.Table("tickets")); err != nil {
+			t.Fatal(err)
+		}
+		mustUpsert(t, s, ticket("1", 2, comment("a", "edited", 1), comment("c", "third", 3)))
+		got := mustTicket(t, s, "c1", "1")
+		if got.Subject != "v2" || commentBodies(got.Comments) != "a=edited b=second c=third" {
+			t.Fatalf("got subject %q, comments %q; want v2 and a=edited b=second c=third", got.Subject, commentBodies(got.Comments))
+		}
 	})
 }

@@ -9,12 +9,29 @@ type queries struct {
 	// one statement; upsertPageCursor also sets a cursor.
 	upsertPage       string
 	upsertPageCursor string
-	// On SQLite, in a transaction: upsertTickets ($1: JSON array of
-	// ticketRow), then replaceComments and addComments (each $1: JSON
-	// array of commentRow).
-	upsertTickets   string
-	replaceComments string
-	addComments     string
+	// stageBegin, on PostgreSQL through pgx, begins a transaction and
+	// creates the connection's staging tables when missing; mergeStage
+	// merges what was copied into them, mergeStageCursor also sets a
+	// cursor ($1..$3). See copy.go.
+	stageBegin       string
+	mergeStage       string
+	mergeStageCursor string
+	// mergeNew and mergeNewCursor do what mergeStage and mergeStageCursor
+	// do, inserting the comments of new tickets with a plain INSERT:
+	// faster, but failing with a unique violation should such a comment
+	// be stored already; the Store then takes mergeStage.
+	mergeNew       string
+	mergeNewCursor string
+	// anyStored tells whether any of the tickets whose keys are in
+	// $1 and $2 (arrays of connector ids and ids) is stored.
+	anyStored string
+	// On SQLite, prepared in a transaction: upsertTicket (one ticket's
+	// columns), then for each of its comments replaceComment when the
+	// ticket was inserted or replaced, addComment otherwise (a comment's
+	// columns).
+	upsertTicket   string
+	replaceComment string
+	addComment     string
 
 	ticket         string
 	comments       string
@@ -115,6 +132,49 @@ func buildQueries(d Dialect, prefix string) queries {
 		q.upsertPageCursor = pgPage + `, ad AS (` + pgAdd + `)
 			INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($33, $34, $35)
 			ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
+		// The staging tables: the Store's columns, without keys, in the
+		// connection's temporary schema, emptied at every commit.
+		q.stageBegin = `BEGIN;
+			CREATE TEMP TABLE IF NOT EXISTS {p}stage_tickets (c text COLLATE "C", i text COLLATE "C",
+				pf text, url text, sub text, des text, st text, rst text, pr text, rpr text, ch text,
+				ri text, rn text, re text, ai text, an text, ae text, g jsonb, f jsonb,
+				ca timestamptz, ua timestamptz, d boolean) ON COMMIT DELETE ROWS;
+			CREATE TEMP TABLE IF NOT EXISTS {p}stage_comments (c text COLLATE "C", t text COLLATE "C",
+				i text COLLATE "C", k text COLLATE "C", ai text, an text, ae text, b text, p boolean,
+				ca timestamptz) ON COMMIT DELETE ROWS`
+		stTickets := `INSERT INTO {p}tickets AS s (` + ticketCols + `)
+			SELECT * FROM pg_temp.{p}stage_tickets
+			ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketUpdate + `
+			WHERE ` + ticketNewer
+		stMerge := `WITH up AS (` + stTickets + ` RETURNING connector_id, id),
+			cr AS (INSERT INTO {p}comments AS s (` + commentCols + `)
+				SELECT * FROM pg_temp.{p}stage_comments WHERE (c, t) IN (SELECT connector_id, id FROM up)
+				` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged + `)`
+		stAdd := `INSERT INTO {p}comments AS s (` + commentCols + `)
+				SELECT * FROM pg_temp.{p}stage_comments WHERE (c, t) NOT IN (SELECT connector_id, id FROM up)
+				` + commentConflict + ` DO NOTHING`
+		setCursor := `INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
+		q.mergeStage = stMerge + ` ` + stAdd
+		q.mergeStageCursor = stMerge + `, ad AS (` + stAdd + `) ` + setCursor
+		// The tickets the statement inserts (xmax is 0 in a row version no
+		// transaction has locked or updated yet) cannot have comments
+		// stored, so theirs go in with a plain INSERT, without the cost of
+		// ON CONFLICT's speculative insertion. Should a comment of them be
+		// stored nonetheless (rows the host deleted in part), the unique
+		// violation sends the Store to mergeStage; a ticket wrongly
+		// classed as not inserted only takes the general path.
+		newMerge := `WITH up AS (` + stTickets + ` RETURNING connector_id, id, xmax = 0 AS ins),
+			cn AS (INSERT INTO {p}comments (` + commentCols + `)
+				SELECT * FROM pg_temp.{p}stage_comments WHERE (c, t) IN (SELECT connector_id, id FROM up WHERE ins)),
+			cr AS (INSERT INTO {p}comments AS s (` + commentCols + `)
+				SELECT * FROM pg_temp.{p}stage_comments WHERE (c, t) IN (SELECT connector_id, id FROM up WHERE NOT ins)
+				` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged + `)`
+		newAdd := stAdd
+		q.anyStored = `SELECT EXISTS (SELECT FROM unnest($1::text[], $2::text[]) AS k(c, i)
+			JOIN {p}tickets AS s ON s.connector_id = k.c AND s.id = k.i)`
+		q.mergeNew = newMerge + ` ` + newAdd
+		q.mergeNewCursor = newMerge + `, ad AS (` + newAdd + `) ` + setCursor
 		q.listComments = `SELECT ` + commentSelect + ` FROM {p}comments
 			WHERE connector_id = $1 AND ticket_id IN (SELECT json_array_elements_text($2::json))
 			ORDER BY ticket_id, ` + pgCommentOrder
@@ -135,25 +195,16 @@ func buildQueries(d Dialect, prefix string) queries {
 				expires_at = excluded.expires_at
 			WHERE l.holder = excluded.holder OR l.expires_at <= clock_timestamp()`
 	case SQLite:
-		// "WHERE true" tells SQLite's parser that ON CONFLICT starts the
-		// upsert clause, not a join constraint.
-		q.upsertTickets = `INSERT INTO {p}tickets AS s (` + ticketCols + `)
-			SELECT value->>'c', value->>'i', value->>'pf', value->>'url', value->>'sub', value->>'des',
-				value->>'st', value->>'rst', value->>'pr', value->>'rpr', value->>'ch', value->>'ri',
-				value->>'rn', value->>'re', value->>'ai', value->>'an', value->>'ae', value->>'g',
-				value->>'f', value->>'ca', value->>'ua', value->>'d'
-			FROM json_each($1) WHERE true
+		q.upsertTicket = `INSERT INTO {p}tickets AS s (` + ticketCols + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+				$19, $20, $21, $22)
 			ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketUpdate + `
 			WHERE ` + ticketNewer
-		cols := `j.value->>'c', j.value->>'t', j.value->>'i', j.value->>'k', j.value->>'ai', j.value->>'an',
-				j.value->>'ae', j.value->>'b', j.value->>'p', j.value->>'ca'`
-		q.replaceComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
-			SELECT ` + cols + ` FROM json_each($1) AS j
-			JOIN {p}tickets AS tk ON tk.connector_id = j.value->>'c' AND tk.id = j.value->>'t'
-			WHERE tk.updated_at = j.value->>'u' AND tk.deleted = j.value->>'d'
+		q.replaceComment = `INSERT INTO {p}comments AS s (` + commentCols + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			` + commentConflict + ` DO UPDATE SET ` + commentUpdate + ` WHERE ` + commentChanged
-		q.addComments = `INSERT INTO {p}comments AS s (` + commentCols + `)
-			SELECT ` + cols + ` FROM json_each($1) AS j WHERE true
+		q.addComment = `INSERT INTO {p}comments (` + commentCols + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			` + commentConflict + ` DO NOTHING`
 		q.listComments = `SELECT ` + commentSelect + ` FROM {p}comments
 			WHERE connector_id = $1 AND ticket_id IN (SELECT value FROM json_each($2))
@@ -197,7 +248,8 @@ func buildQueries(d Dialect, prefix string) queries {
 		*s = rebind(d, strings.ReplaceAll(*s, "{p}", prefix))
 	}
 	for _, s := range []*string{
-		&q.upsertTickets, &q.replaceComments, &q.addComments, &q.upsertPage, &q.upsertPageCursor,
+		&q.upsertTicket, &q.replaceComment, &q.addComment, &q.upsertPage, &q.upsertPageCursor,
+		&q.stageBegin, &q.mergeStage, &q.mergeStageCursor, &q.mergeNew, &q.mergeNewCursor, &q.anyStored,
 		&q.ticket, &q.comments, &q.listTickets, &q.listComments, &q.countStatus, &q.countStatusAll,
 		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.acquireLease, &q.releaseLease,
 	} {

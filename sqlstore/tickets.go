@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ticketsync/ticketsync"
 )
@@ -20,8 +21,7 @@ import (
 // Batches larger than these are written in several statements of one
 // transaction, to bound the size of one statement's parameters.
 const (
-	chunkTickets  = 2000 // with their comments, on PostgreSQL
-	chunkComments = 8000 // on SQLite
+	chunkTickets = 2000 // with their comments, on PostgreSQL's parameter path
 )
 
 // ticketRow is a ticket as the upsert statements read it from JSON; the
@@ -51,6 +51,7 @@ type ticketRow struct {
 	D   bool              `json:"d"`
 
 	updated   time.Time // UpdatedAt as stored, for deduplication
+	created   time.Time // CreatedAt as stored
 	ncomments int       // how many of the batch's comments are this ticket's
 }
 
@@ -69,6 +70,8 @@ type commentRow struct {
 	Ca string `json:"ca"`
 	U  string `json:"u"`
 	D  bool   `json:"d"`
+
+	at time.Time // CreatedAt as stored
 }
 
 // batch is one UpsertTickets call made ready for the database: one row per
@@ -80,12 +83,13 @@ type batch struct {
 }
 
 // UpsertTickets stores tickets as the ticketsync.Store contract says. The
-// whole call is atomic: on PostgreSQL a call of up to 2,000 tickets and
-// 8,000 comments is one statement, larger ones one transaction; on SQLite it
-// is one transaction. Newest-wins is decided by the database inside the
-// statement (ON CONFLICT ... DO UPDATE ... WHERE excluded.updated_at >
-// updated_at ...), so concurrent writers, also on other replicas, never let
-// an older copy replace a newer one.
+// whole call is atomic: one transaction (on PostgreSQL with a driver other
+// than pgx, a call of up to 2,000 tickets is one statement). Newest-wins is
+// decided by the database inside the statements (ON CONFLICT ... DO UPDATE
+// ... WHERE excluded.updated_at > updated_at ..., or a plain insert that a
+// stored copy makes fail), so concurrent writers, also on other replicas,
+// never let an older copy replace a newer one. See the package
+// documentation for the paths a call takes.
 //
 // The details the contract leaves open are settled as memstore settles
 // them, so that both stores keep the same data:
@@ -102,9 +106,11 @@ type batch struct {
 //
 // Comments are read back oldest first, then by ID. Times are stored in UTC
 // with microsecond precision. Text is stored as UTF-8 (invalid bytes become
-// U+FFFD); on PostgreSQL, which cannot store it, the NUL character is
-// dropped. A ticket without ConnectorID or ID fails the call before
-// anything is written.
+// U+FFFD) on every dialect; on PostgreSQL, which cannot store it, the NUL
+// character is dropped. Ids are never changed: a ticket whose ConnectorID
+// or ID ticketsync.CheckID refuses (empty, NUL, invalid UTF-8, too long)
+// fails the call with an error matching ticketsync.ErrInvalidID before
+// anything is written, since changing it could merge two tickets.
 func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) error {
 	if len(tickets) == 0 {
 		return nil
@@ -119,23 +125,21 @@ func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) 
 	return nil
 }
 
-// StorePage stores one poll page and the cursor after it atomically (on
-// PostgreSQL in one statement, for pages of up to 2,000 tickets): either
+// StorePage stores one poll page and the cursor after it atomically (in
+// one transaction, as UpsertTickets writes a call): either
 // both the tickets and the cursor are stored, or neither. The tickets are
 // stored as by UpsertTickets, the cursor as by SetCursor(ctx, connectorID,
 // cursor). A sync loop that uses it instead of UpsertTickets followed by
 // SetCursor never fetches a stored page again after a crash.
 func (s *Store) StorePage(ctx context.Context, connectorID string, tickets []ticketsync.Ticket, cursor string) error {
-	if connectorID == "" {
-		return errors.New("sqlstore: store page: empty connector id")
+	if err := ticketsync.CheckID(connectorID); err != nil {
+		return fmt.Errorf("sqlstore: store page: connector %w", err)
 	}
 	b, err := s.prepare(tickets)
 	if err != nil {
 		return err
 	}
-	if s.dialect == Postgres {
-		connectorID, cursor = dropNUL(connectorID), dropNUL(cursor)
-	}
+	cursor = s.cleanText(cursor)
 	if err := s.writeBatch(ctx, b, connectorID, cursor, true); err != nil {
 		return fmt.Errorf("sqlstore: store page of %d tickets for connector %q: %w", len(tickets), connectorID, err)
 	}
@@ -184,17 +188,17 @@ func (p *pendingTicket) add(c commentRow, k [2]string) {
 // prepare validates tickets and turns them into a batch, sharing nothing
 // with the caller's slices and maps.
 func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
-	clean := func(v string) string { return v }
-	if s.dialect == Postgres {
-		clean = dropNUL
-	}
+	clean := s.cleanText
 	var pending []*pendingTicket
 	byKey := make(map[[2]string]*pendingTicket, len(tickets))
 	ncomments := 0
 	for n := range tickets {
 		t := &tickets[n]
 		if t.ConnectorID == "" || t.ID == "" {
-			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d has an empty ConnectorID or ID (%q, %q)", n+1, len(tickets), t.ConnectorID, t.ID)
+			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d has an empty ConnectorID or ID (%q, %q): %w", n+1, len(tickets), t.ConnectorID, t.ID, ticketsync.ErrInvalidID)
+		}
+		if err := cmp.Or(ticketsync.CheckID(t.ConnectorID), ticketsync.CheckID(t.ID)); err != nil {
+			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d: %w", n+1, len(tickets), err)
 		}
 		r := ticketRow{
 			C: clean(t.ConnectorID), I: clean(t.ID), Pf: clean(t.Platform), URL: clean(t.URL),
@@ -205,6 +209,7 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 			Ai: clean(t.Assignee.ID), An: clean(t.Assignee.Name), Ae: clean(t.Assignee.Email),
 			Ua: dbTime(t.UpdatedAt), D: t.Deleted,
 			updated: t.UpdatedAt.Truncate(time.Microsecond),
+			created: t.CreatedAt.Truncate(time.Microsecond),
 		}
 		if t.Tags != nil {
 			r.G = make([]string, len(t.Tags))
@@ -237,6 +242,7 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 				C: r.C, T: r.I, I: clean(c.ID),
 				Ai: clean(c.Author.ID), An: clean(c.Author.Name), Ae: clean(c.Author.Email),
 				B: clean(c.Body), P: c.Public, Ca: dbTime(c.CreatedAt),
+				at: c.CreatedAt.Truncate(time.Microsecond),
 			}
 			if cr.I == "" {
 				cr.K = contentKey(&cr)
@@ -296,6 +302,19 @@ func contentKey(c *commentRow) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// cleanText makes v storable: invalid UTF-8 bytes become U+FFFD on every
+// dialect and, on PostgreSQL, whose text cannot hold it, the NUL character
+// is dropped.
+func (s *Store) cleanText(v string) string {
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	if s.dialect == Postgres {
+		v = dropNUL(v)
+	}
+	return v
+}
+
 // dropNUL removes the NUL characters that PostgreSQL's text cannot hold.
 func dropNUL(v string) string {
 	if strings.IndexByte(v, 0) < 0 {
@@ -307,8 +326,13 @@ func dropNUL(v string) string {
 // writeBatch writes b and, when withCursor, the connector's cursor,
 // atomically.
 func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
+	defer s.writing()()
 	if s.dialect == Postgres {
-		return s.writePostgres(ctx, b, connectorID, cursor, withCursor)
+		err := s.writeCopy(ctx, b, connectorID, cursor, withCursor)
+		if errors.Is(err, errNoCopy) {
+			err = s.writePostgres(ctx, b, connectorID, cursor, withCursor)
+		}
+		return err
 	}
 	return s.writeSQLite(ctx, b, connectorID, cursor, withCursor)
 }
@@ -461,46 +485,98 @@ func (a *pgArray) String() string {
 	return string(a.b) + "}"
 }
 
-// writeSQLite writes b in one transaction: the tickets, then the comments
-// (edits from the tickets the transaction replaced, then new comments of
-// the others), then the cursor.
+// writeSQLite writes b in one immediate transaction (it takes the write
+// lock at once, so it never fails halfway for want of it) with three
+// prepared statements: a ticket, then its comments, row by row. A ticket
+// the statement inserted or replaced takes its comments as edits; the
+// comments of an older copy only add those the store lacks.
 func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
-	var tdocs, cdocs []string
-	for i := 0; i < len(b.tickets); i += chunkTickets {
-		j, err := encodeJSON(b.tickets[i:min(i+chunkTickets, len(b.tickets))])
+	return s.retryBusy(ctx, func() error {
+		conn, err := s.db.Conn(ctx)
 		if err != nil {
 			return err
 		}
-		tdocs = append(tdocs, j)
-	}
-	for i := 0; i < len(b.comments); i += chunkComments {
-		j, err := encodeJSON(b.comments[i:min(i+chunkComments, len(b.comments))])
-		if err != nil {
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 			return err
 		}
-		cdocs = append(cdocs, j)
-	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, j := range tdocs {
-			if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
-				return err
-			}
+		if err := s.sqliteRows(ctx, conn, b, connectorID, cursor, withCursor); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return err
 		}
-		for _, j := range cdocs {
-			if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
-				return err
-			}
-		}
-		if withCursor {
-			if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
-				return err
-			}
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return err
 		}
 		return nil
 	})
+}
+
+// sqliteRows writes b's rows inside writeSQLite's transaction.
+func (s *Store) sqliteRows(ctx context.Context, conn *sql.Conn, b batch, connectorID, cursor string, withCursor bool) error {
+	var upsert, replace, add *sql.Stmt
+	for _, st := range []struct {
+		p *(*sql.Stmt)
+		q string
+	}{{&upsert, s.q.upsertTicket}, {&replace, s.q.replaceComment}, {&add, s.q.addComment}} {
+		var err error
+		if *st.p, err = conn.PrepareContext(ctx, st.q); err != nil {
+			return err
+		}
+		defer (*st.p).Close()
+	}
+	args := make([]any, 22)
+	ci := 0
+	for i := range b.tickets {
+		t := &b.tickets[i]
+		args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10] = t.C, t.I, t.Pf, t.URL, t.Sub, t.Des, t.St, t.Rst, t.Pr, t.Rpr, t.Ch
+		args[11], args[12], args[13], args[14], args[15], args[16] = t.Ri, t.Rn, t.Re, t.Ai, t.An, t.Ae
+		args[17], args[18], args[19] = nil, nil, nil
+		if t.G != nil {
+			j, err := json.Marshal(t.G)
+			if err != nil {
+				return err
+			}
+			args[17] = string(j)
+		}
+		if t.F != nil {
+			j, err := json.Marshal(t.F)
+			if err != nil {
+				return err
+			}
+			args[18] = string(j)
+		}
+		if t.Ca != nil {
+			args[19] = *t.Ca
+		}
+		args[20], args[21] = t.Ua, t.D
+		res, err := upsert.ExecContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		// One row changed: the copy was inserted or replaced the stored
+		// one; none: the stored copy is newer.
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		st := add
+		if n > 0 {
+			st = replace
+		}
+		for _, c := range b.comments[ci : ci+t.ncomments] {
+			if _, err := st.ExecContext(ctx, c.C, c.T, c.I, c.K, c.Ai, c.An, c.Ae, c.B, c.P, c.Ca); err != nil {
+				return err
+			}
+		}
+		ci += t.ncomments
+	}
+	if withCursor {
+		if _, err := conn.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func encodeJSON(v any) (string, error) {
@@ -562,14 +638,27 @@ func transient(err error) bool {
 // CreatedAt, then by order of arrival), or an error matching
 // ticketsync.ErrNotFound.
 func (s *Store) Ticket(ctx context.Context, connectorID, id string) (ticketsync.Ticket, error) {
-	t, err := scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+	if ticketsync.CheckID(connectorID) != nil || ticketsync.CheckID(id) != nil {
+		// UpsertTickets refuses such ids, so none is stored.
+		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
+	}
+	defer s.reading()()
+	var t ticketsync.Ticket
+	err := s.retryBusy(ctx, func() (err error) {
+		t, err = scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
 	}
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+	var rows *sql.Rows
+	err = s.retryBusy(ctx, func() (err error) {
+		rows, err = s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+		return err
+	})
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
 	}

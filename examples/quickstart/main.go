@@ -146,7 +146,13 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	if err := syncer.Add(connectorID, zd, ticketsync.ModeBoth); err != nil {
 		return err
 	}
-	hooks := httptest.NewServer(syncer.WebhookHandler())
+	hooks := httptest.NewUnstartedServer(syncer.WebhookHandler())
+	// A real server sets these too, so that slow senders cannot hold
+	// connections open.
+	hooks.Config.ReadHeaderTimeout = 10 * time.Second
+	hooks.Config.ReadTimeout = time.Minute
+	hooks.Config.IdleTimeout = 2 * time.Minute
+	hooks.Start()
 	defer hooks.Close()
 
 	runCtx, stop := context.WithCancel(ctx)
