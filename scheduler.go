@@ -16,7 +16,9 @@ var errRunning = errors.New("ticketsync: Run is already running")
 // ModeBoth: a connector is due at once when added, then every
 // Options.Interval (spread by Options.Jitter) after its last run ended. A
 // failed run is retried after Options.RetryBase, doubling with each attempt
-// up to the interval, and recorded as RunRetrying with its NextRetryAt;
+// up to the interval, or after the wait the platform stated
+// (APIError.RetryAfter, at most Options.MaxRetryAfter) when that is longer,
+// and recorded as RunRetrying with its NextRetryAt;
 // failures that retrying cannot fix (ErrUnauthorized, ErrForbidden,
 // ErrNotFound) are recorded as RunFailed and tried again at the next
 // interval. At most Options.MaxConcurrent runs are in progress at once, and
@@ -165,6 +167,27 @@ func (s *Syncer) requestPoll(e *entry) bool {
 	e.requested = true
 	s.schedule(e, s.now())
 	return true
+}
+
+// retryWait is the wait before the retry of a run whose attempt failed with
+// err: the backoff, or the wait the platform stated (an *APIError's
+// RetryAfter anywhere in err's chain) when that is longer, capped at
+// Options.MaxRetryAfter.
+func (s *Syncer) retryWait(attempt int, err error) time.Duration {
+	d := s.backoff(attempt)
+	if stated, ok := statedWait(err); ok {
+		d = max(d, min(stated, s.opts.MaxRetryAfter))
+	}
+	return d
+}
+
+// statedWait returns the wait a platform asked for in err, if any.
+func statedWait(err error) (time.Duration, bool) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		return apiErr.RetryAfter, true
+	}
+	return 0, false
 }
 
 // jittered spreads d by ±Options.Jitter at random.

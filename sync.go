@@ -204,7 +204,7 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 		run.Status = RunSucceeded
 	case spec.retry && !permanent(err) && ctx.Err() == nil:
 		run.Status = RunRetrying
-		run.NextRetryAt = run.FinishedAt.Add(s.backoff(run.Attempt))
+		run.NextRetryAt = run.FinishedAt.Add(s.retryWait(run.Attempt, err))
 	default:
 		run.Status = RunFailed
 	}

@@ -62,6 +62,11 @@ const (
 	// DefaultLeaseTTL is how long a poll run's lease lasts without renewal,
 	// when the Store implements Leaser.
 	DefaultLeaseTTL = 2 * time.Minute
+	// DefaultMaxRetryAfter caps the wait a platform may impose on the next
+	// attempt of a failed run (APIError.RetryAfter): a day covers daily
+	// quotas, and a broken or hostile header cannot stall a connector for
+	// longer.
+	DefaultMaxRetryAfter = 24 * time.Hour
 )
 
 // Options configure a Syncer. The zero value, or nil, means the defaults.
@@ -74,6 +79,11 @@ type Options struct {
 	// RetryBase is the wait before retrying a failed run; it doubles with
 	// each attempt up to Interval. DefaultRetryBase when 0.
 	RetryBase time.Duration
+	// MaxRetryAfter caps the wait a platform states for the next attempt
+	// (APIError.RetryAfter), which the Syncer otherwise honours even when it
+	// is longer than the backoff or the interval. DefaultMaxRetryAfter when
+	// 0.
+	MaxRetryAfter time.Duration
 	// MaxConcurrent bounds the poll runs in progress at once;
 	// DefaultMaxConcurrent when 0.
 	MaxConcurrent int
@@ -166,6 +176,9 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = DefaultRetryBase
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = DefaultMaxConcurrent
