@@ -30,6 +30,11 @@ var (
 	// ErrSyncInProgress: SyncNow was called while a run of that connector
 	// was already in progress.
 	ErrSyncInProgress = errors.New("sync already in progress")
+	// ErrInvalidCursor: a connector cannot read the cursor it was given (it
+	// did not write it, or it was damaged). Retrying cannot fix it: the
+	// Syncer ends the run as RunFailed and Syncer.ResetCursor lets the
+	// connector sync again from its configured start.
+	ErrInvalidCursor = errors.New("invalid cursor")
 )
 
 // APIError is a platform's answer other than 2xx, after retries. It matches
@@ -96,8 +101,10 @@ func (e *APIError) Temporary() bool {
 }
 
 // permanent reports whether err is one that retrying soon cannot fix: the
-// credentials, permissions or account are wrong. The scheduler retries other
-// errors with backoff and these only at the next interval.
+// credentials, permissions or account are wrong, or the saved cursor is
+// unreadable. The scheduler retries other errors with backoff and these only
+// at the next interval.
 func permanent(err error) bool {
-	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound)
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) ||
+		errors.Is(err, ErrInvalidCursor)
 }

@@ -133,6 +133,9 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 		page, err := safeFetch(ctx, e.poller, cursor)
 		if err != nil {
 			err = fmt.Errorf("fetch page %d: %w", n, err)
+			if errors.Is(err, ErrInvalidCursor) {
+				err = fmt.Errorf("%w; the saved cursor cannot be used: reset it with Syncer.ResetCursor to sync again from the connector's configured start", err)
+			}
 			s.finish(ctx, e, spec, &run, err)
 			return run, err
 		}

@@ -347,6 +347,68 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 	return run, err
 }
 
+// ResetCursor clears the saved cursor of the connector added under id, so
+// that its next poll starts again from the connector's configured start (a
+// platform package's Config.StartTime), and makes the connector due at once.
+// It is the remedy for a run that failed with ErrInvalidCursor. Stored
+// tickets stay; the next run delivers them again, which is harmless.
+//
+// It returns an error matching ErrUnknownConnector when no connector was
+// added under id, and ErrSyncInProgress when a run of it is in progress here
+// or, with a Leaser store, on another replica: that run would save its own
+// cursor over the reset.
+func (s *Syncer) ResetCursor(ctx context.Context, id string) error {
+	s.mu.Lock()
+	e, ok := s.conns[id]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, ErrUnknownConnector)
+	}
+	if e.busy {
+		s.mu.Unlock()
+		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, ErrSyncInProgress)
+	}
+	// busy keeps runs from starting until the cursor is reset.
+	e.busy = true
+	s.mu.Unlock()
+
+	err := s.resetCursor(ctx, id)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e.busy = false
+	if err != nil {
+		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, err)
+	}
+	e.attempt = 1
+	if !e.removed && e.mode.polls() {
+		s.schedule(e, s.now())
+	}
+	return nil
+}
+
+// resetCursor saves the empty cursor of id, under its lease when the Store
+// is a Leaser.
+func (s *Syncer) resetCursor(ctx context.Context, id string) error {
+	if s.leaser != nil {
+		ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, s.opts.LeaseTTL)
+		if err != nil {
+			return fmt.Errorf("acquire lease: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("%w on another replica", ErrSyncInProgress)
+		}
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			defer cancel()
+			if err := s.leaser.ReleaseLease(rctx, id, s.opts.Holder); err != nil {
+				s.log.Warn("ticketsync: release lease", "connector", id, "err", err)
+			}
+		}()
+	}
+	return s.store.SetCursor(ctx, id, "")
+}
+
 // newRunID returns a random id for a SyncRun.
 func newRunID() string { return rand.Text() }
 
