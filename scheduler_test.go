@@ -328,11 +328,18 @@ func TestRunStopsCleanly(t *testing.T) {
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left behind")
 
-	// A second Run at once is refused, and Run can start again afterwards.
-	stop2 := runInBackground(t, s)
-	time.Sleep(10 * time.Millisecond)
-	assert.Error(t, s.Run(context.Background()))
-	require.NoError(t, stop2())
+	// Run can start again, and a second Run at the same time is refused at
+	// once: of two concurrent calls, the first to return is the refused
+	// one, whichever of them started first.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	results := make(chan error, 2)
+	for range 2 {
+		go func() { results <- s.Run(ctx) }()
+	}
+	assert.Error(t, waitFor(t, results, "the second Run to be refused"))
+	cancel()
+	assert.NoError(t, waitFor(t, results, "the first Run to return"))
 }
 
 func TestRemovedConnectorsStopRunning(t *testing.T) {

@@ -43,41 +43,43 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 	return run, true, err
 }
 
-// keepLease renews the lease on id every third of its TTL until stop is
-// called. It cancels the run when another replica has taken the lease, and
-// when renewals have failed for two thirds of the TTL: by then the lease may
-// lapse, and another replica may start polling the same connector.
+// keepLease renews the lease on id every third of its TTL, on the Syncer's
+// clock, until stop is called. It cancels the run when another replica has
+// taken the lease, and when renewals have failed for two thirds of the TTL:
+// by then the lease may lapse, and another replica may start polling the
+// same connector.
 func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, id string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	ttl := s.opts.LeaseTTL
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		lastOK := time.Now()
+		lastOK := s.now()
 		for {
+			tick, stopTick := s.wakeAt(s.now().Add(ttl / 3))
 			select {
 			case <-done:
+				stopTick()
 				return
 			case <-ctx.Done():
+				stopTick()
 				return
-			case <-t.C:
-				ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
-				switch {
-				case err == nil && ok:
-					lastOK = time.Now()
-				case err == nil:
-					s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
-					cancel(errors.New("lease taken over by another replica"))
-					return
-				case time.Since(lastOK) >= ttl-ttl/3:
-					s.log.Warn("ticketsync: cannot renew lease; stopping run", "connector", id, "err", err)
-					cancel(fmt.Errorf("lease could not be renewed: %w", err))
-					return
-				default:
-					s.log.Warn("ticketsync: renew lease", "connector", id, "err", err)
-				}
+			case <-tick:
+			}
+			ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+			switch {
+			case err == nil && ok:
+				lastOK = s.now()
+			case err == nil:
+				s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
+				cancel(errors.New("lease taken over by another replica"))
+				return
+			case s.now().Sub(lastOK) >= ttl-ttl/3:
+				s.log.Warn("ticketsync: cannot renew lease; stopping run", "connector", id, "err", err)
+				cancel(fmt.Errorf("lease could not be renewed: %w", err))
+				return
+			default:
+				s.log.Warn("ticketsync: renew lease", "connector", id, "err", err)
 			}
 		}
 	}()
