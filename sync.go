@@ -209,7 +209,10 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 		run.Status = RunSucceeded
 	case spec.retry && !permanent(err) && ctx.Err() == nil:
 		run.Status = RunRetrying
-		run.NextRetryAt = run.FinishedAt.Add(s.retryWait(run.Attempt, err))
+		s.mu.Lock()
+		interval := s.intervalOf(e)
+		s.mu.Unlock()
+		run.NextRetryAt = run.FinishedAt.Add(s.retryWait(run.Attempt, interval, err))
 	default:
 		run.Status = RunFailed
 	}

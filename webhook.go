@@ -142,6 +142,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	run.Tickets = countDistinct(stored)
 	s.recordWebhook(r.Context(), &run, nil)
+	s.mu.Lock()
+	e.last.webhook = run.FinishedAt
+	s.mu.Unlock()
 	if len(stored) > 0 {
 		s.onTickets(r.Context(), id, stored)
 	}
