@@ -224,13 +224,13 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 		now = time.Now
 	}
 	s := &Syncer{
-		store: store,
-		opts:  o,
-		log:   log,
-		now:   now,
+		store:  store,
+		opts:   o,
+		log:    log,
+		now:    now,
 		conns:  make(map[string]*entry),
 		runner: make(map[string]*entry),
-		wake:  make(chan struct{}, 1),
+		wake:   make(chan struct{}, 1),
 	}
 	s.wakeAt = s.realWakeAt
 	s.leaser, _ = store.(Leaser)
