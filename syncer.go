@@ -166,6 +166,8 @@ type entry struct {
 	due      time.Time     // when the next poll run is due
 	index    int           // position in Syncer.queue, -1 when not queued
 	last     lastRun
+
+	webhooks webhookRuns // not guarded by Syncer.mu
 }
 
 // lastRun is what a ConnectorStatus reports of the past.
@@ -685,6 +687,36 @@ func (s *Syncer) resetCursor(ctx context.Context, id string) error {
 		}()
 	}
 	return s.store.SetCursor(ctx, id, "")
+}
+
+// History returns the sync history of connectorID from the Store, newest
+// StartedAt first, at most limit runs (all when limit <= 0): only the runs
+// whose Trigger is trigger, or all of them when trigger is "". The
+// connector need not be added. With a trigger, History uses the Store's
+// HistoryFilter when it has one, and otherwise reads the whole history
+// through SyncRuns and filters it.
+//
+// History(ctx, id, TriggerPoll, 1) is a connector's last scheduled sync,
+// whatever the webhooks did since.
+func (s *Syncer) History(ctx context.Context, connectorID, trigger string, limit int) ([]SyncRun, error) {
+	var runs []SyncRun
+	var err error
+	switch f, ok := s.store.(HistoryFilter); {
+	case trigger == "":
+		runs, err = s.store.SyncRuns(ctx, connectorID, limit)
+	case ok:
+		runs, err = f.SyncRunsByTrigger(ctx, connectorID, trigger, limit)
+	default:
+		runs, err = s.store.SyncRuns(ctx, connectorID, 0)
+		runs = slices.DeleteFunc(runs, func(r SyncRun) bool { return r.Trigger != trigger })
+		if limit > 0 && len(runs) > limit {
+			runs = runs[:limit]
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticketsync: history of %q: %w", connectorID, err)
+	}
+	return runs, nil
 }
 
 // claim marks e's run as in progress, unless a run of e, or of another entry
