@@ -21,7 +21,10 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			// Without the lease we cannot know whether another replica
 			// runs; record the failure so that it shows in the history.
 			err = fmt.Errorf("acquire lease: %w", err)
-			return s.failEarly(ctx, e, spec, err), true, err
+			ctx = s.runStart(ctx, e, spec)
+			run := s.failEarly(ctx, e, spec, err)
+			s.runEnd(ctx, e, spec, run, err)
+			return run, true, err
 		}
 		if !ok {
 			return SyncRun{}, false, nil
@@ -39,7 +42,9 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			}
 		}()
 	}
+	ctx = s.runStart(ctx, e, spec)
 	run, err = s.runPages(ctx, e, spec)
+	s.runEnd(ctx, e, spec, run, err)
 	return run, true, err
 }
 

@@ -111,6 +111,10 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
 	LeaseTTL time.Duration
+	// Hooks, when set, observe runs, webhook deliveries and the platform
+	// requests made for them, for metrics and traces; see Hooks and package
+	// ticketsyncotel.
+	Hooks *Hooks
 }
 
 // Syncer is the engine: it holds the connectors and the Store, polls on a

@@ -67,6 +67,43 @@ type webhookReply struct {
 }
 
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if hk := h.s.opts.Hooks; hk != nil && hk.Webhook != nil {
+		h.observed(w, r)
+		return
+	}
+	h.serve(w, r, nil)
+}
+
+// observed serves r and reports the delivery to Hooks.Webhook.
+func (h *webhookHandler) observed(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	cw := &codeWriter{ResponseWriter: w}
+	d := WebhookDelivery{ConnectorID: r.URL.Query().Get("connectorId")}
+	h.serve(cw, r, &d)
+	d.StatusCode = cw.code
+	d.Duration = time.Since(start)
+	h.s.webhookDone(r.Context(), d)
+}
+
+// codeWriter records the status code of an answer.
+type codeWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *codeWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *codeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serve handles one delivery; d, when not nil, receives what the hooks
+// report.
+func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *WebhookDelivery) {
 	s := h.s
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -84,6 +121,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := s.log.With("connector", id)
+	if d != nil {
+		d.Platform = e.platform
+	}
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
 		log.Debug("ticketsync: webhook rejected", "outcome", "too large", "bytes", r.ContentLength)
@@ -124,7 +164,11 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	stored, polled, err := s.storeEvents(r.Context(), e, events)
+	ctx := WithHooks(r.Context(), s.opts.Hooks)
+	if d != nil {
+		d.Events = len(events)
+	}
+	stored, polled, err := s.storeEvents(ctx, e, events)
 	if err != nil {
 		s.recordWebhook(r.Context(), e, started, 0, err)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
@@ -137,6 +181,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := countDistinct(stored)
+	if d != nil {
+		d.Tickets = n
+	}
 	s.recordWebhook(r.Context(), e, started, n, nil)
 	if len(stored) > 0 {
 		s.onTickets(r.Context(), id, stored)
