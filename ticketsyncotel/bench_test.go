@@ -157,3 +157,34 @@ func BenchmarkWebhookHandler(b *testing.B) {
 	b.Run("plain", func(b *testing.B) { run(b, nil) })
 	b.Run("otel", func(b *testing.B) { run(b, &ticketsync.Options{Hooks: newTelemetry(b).Hooks()}) })
 }
+
+// BenchmarkHooks measures each hook of the OpenTelemetry wiring alone, per
+// call, so that its cost can be set against the operation it observes
+// without the noise of measuring that operation twice.
+func BenchmarkHooks(b *testing.B) {
+	h := newTelemetry(b).Hooks()
+	ctx := context.Background()
+	start := time.Now()
+	b.Run("webhook", func(b *testing.B) {
+		b.ReportAllocs()
+		d := ticketsync.WebhookDelivery{ConnectorID: "acme", Platform: "bench", StatusCode: 200, Events: 1, Tickets: 1, Duration: 30 * time.Microsecond}
+		for b.Loop() {
+			h.Webhook(ctx, d)
+		}
+	})
+	b.Run("run", func(b *testing.B) {
+		b.ReportAllocs()
+		info := ticketsync.RunInfo{ConnectorID: "acme", Platform: "bench", Trigger: ticketsync.TriggerPoll, Attempt: 1}
+		run := ticketsync.SyncRun{ID: "r", Status: ticketsync.RunSucceeded, StartedAt: start, FinishedAt: start.Add(time.Second), Tickets: 100000}
+		for b.Loop() {
+			h.RunEnd(h.RunStart(ctx, info), info, run, nil)
+		}
+	})
+	b.Run("request", func(b *testing.B) {
+		b.ReportAllocs()
+		r := ticketsync.PlatformRequest{Platform: "bench", Method: "GET", Endpoint: "/api/v2/tickets/{id}.json", StatusCode: 200, Start: start, Duration: 80 * time.Millisecond}
+		for b.Loop() {
+			h.Request(ctx, r)
+		}
+	})
+}

@@ -64,6 +64,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -113,7 +114,38 @@ type Telemetry struct {
 	requestDuration                      metric.Float64Histogram
 	wait                                 metric.Float64Counter
 	connectors                           metric.Int64ObservableGauge
+
+	// sets caches the attribute sets of measurements, by a comparable key
+	// of their values, so that a measurement allocates nothing: the values
+	// are few by design (no connector ids).
+	sets sync.Map
 }
+
+// attrs returns the measurement option for the attributes kv, cached under
+// key, which must identify them.
+func (t *Telemetry) attrs(key any, kv ...attribute.KeyValue) metric.MeasurementOption {
+	if o, ok := t.sets.Load(key); ok {
+		return o.(metric.MeasurementOption)
+	}
+	o, _ := t.sets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(kv...)))
+	return o.(metric.MeasurementOption)
+}
+
+// Keys of cached attribute sets, one type per attribute list.
+type (
+	runKey     struct{ platform, trigger, outcome string }
+	ticketsKey struct{ platform, trigger string }
+	webhookKey struct {
+		platform string
+		status   int
+	}
+	requestKey struct {
+		platform, method, endpoint, errType string
+		status                              int
+	}
+	limitedKey struct{ platform, endpoint string }
+	waitKey    struct{ platform, endpoint, reason string }
+)
 
 // durationBuckets suit runs and requests alike: 5 ms to 10 minutes.
 var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
@@ -224,17 +256,19 @@ func (t *Telemetry) runStart(ctx context.Context, run ticketsync.RunInfo) contex
 }
 
 func (t *Telemetry) runEnd(ctx context.Context, run ticketsync.RunInfo, result ticketsync.SyncRun, err error) {
-	attrs := metric.WithAttributes(keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger),
-		keyOutcome.String(string(result.Status)))
+	outcome := string(result.Status)
+	attrs := t.attrs(runKey{run.Platform, run.Trigger, outcome},
+		keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger), keyOutcome.String(outcome))
 	t.runs.Add(ctx, 1, attrs)
 	if !result.FinishedAt.IsZero() {
 		t.runDuration.Record(ctx, result.FinishedAt.Sub(result.StartedAt).Seconds(), attrs)
 	}
 	if result.Tickets > 0 {
-		t.tickets.Add(ctx, int64(result.Tickets), metric.WithAttributes(keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger)))
+		t.tickets.Add(ctx, int64(result.Tickets), t.attrs(ticketsKey{run.Platform, run.Trigger},
+			keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger)))
 	}
 	span := trace.SpanFromContext(ctx)
-	span.SetAttributes(keyRunID.String(result.ID), keyTickets.Int(result.Tickets), keyOutcome.String(string(result.Status)))
+	span.SetAttributes(keyRunID.String(result.ID), keyTickets.Int(result.Tickets), keyOutcome.String(outcome))
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
@@ -243,25 +277,29 @@ func (t *Telemetry) runEnd(ctx context.Context, run ticketsync.RunInfo, result t
 }
 
 func (t *Telemetry) webhook(ctx context.Context, d ticketsync.WebhookDelivery) {
-	t.webhookDuration.Record(ctx, d.Duration.Seconds(), metric.WithAttributes(
+	t.webhookDuration.Record(ctx, d.Duration.Seconds(), t.attrs(webhookKey{d.Platform, d.StatusCode},
 		keyPlatform.String(d.Platform), keyStatus.Int(d.StatusCode)))
 	if d.Tickets > 0 {
-		t.tickets.Add(ctx, int64(d.Tickets), metric.WithAttributes(keyPlatform.String(d.Platform), keyTrigger.String(ticketsync.TriggerWebhook)))
+		t.tickets.Add(ctx, int64(d.Tickets), t.attrs(ticketsKey{d.Platform, ticketsync.TriggerWebhook},
+			keyPlatform.String(d.Platform), keyTrigger.String(ticketsync.TriggerWebhook)))
 	}
 }
 
 func (t *Telemetry) request(ctx context.Context, r ticketsync.PlatformRequest) {
 	attrs := []attribute.KeyValue{keyPlatform.String(r.Platform), keyMethod.String(r.Method), keyTemplate.String(r.Endpoint)}
+	key := requestKey{platform: r.Platform, method: r.Method, endpoint: r.Endpoint, status: r.StatusCode}
 	if r.StatusCode > 0 {
 		attrs = append(attrs, keyStatus.Int(r.StatusCode))
 	} else {
-		attrs = append(attrs, keyErrorType.String(errorType(r.Err)))
+		key.errType = errorType(r.Err)
+		attrs = append(attrs, keyErrorType.String(key.errType))
 	}
-	set := metric.WithAttributes(attrs...)
+	set := t.attrs(key, attrs...)
 	t.requests.Add(ctx, 1, set)
 	t.requestDuration.Record(ctx, r.Duration.Seconds(), set)
 	if r.StatusCode == http.StatusTooManyRequests {
-		t.rateLimited.Add(ctx, 1, metric.WithAttributes(keyPlatform.String(r.Platform), keyTemplate.String(r.Endpoint)))
+		t.rateLimited.Add(ctx, 1, t.attrs(limitedKey{r.Platform, r.Endpoint},
+			keyPlatform.String(r.Platform), keyTemplate.String(r.Endpoint)))
 	}
 	_, span := t.tracer.Start(ctx, r.Method+" "+r.Endpoint, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithTimestamp(r.Start), trace.WithAttributes(attrs...))
@@ -276,7 +314,7 @@ func (t *Telemetry) request(ctx context.Context, r ticketsync.PlatformRequest) {
 }
 
 func (t *Telemetry) waited(ctx context.Context, w ticketsync.PlatformWait) {
-	t.wait.Add(ctx, w.Duration.Seconds(), metric.WithAttributes(
+	t.wait.Add(ctx, w.Duration.Seconds(), t.attrs(waitKey{w.Platform, w.Endpoint, w.Reason},
 		keyPlatform.String(w.Platform), keyTemplate.String(w.Endpoint), keyReason.String(w.Reason)))
 }
 
