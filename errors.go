@@ -40,6 +40,10 @@ var (
 // APIError is a platform's answer other than 2xx, after retries. It matches
 // ErrUnauthorized (401), ErrForbidden (403), ErrNotFound (404) and
 // ErrRateLimited (429) through errors.Is.
+//
+// It is the one error type of every platform package: the HTTP client fills
+// in the request and the platform's message, a platform's error-body decoder
+// adds Code and Hint, and the connector names the operation in Op.
 type APIError struct {
 	Platform   string // "zendesk"
 	StatusCode int    // HTTP status
@@ -47,20 +51,36 @@ type APIError struct {
 	// Path is the request path, without the query string, which may carry
 	// secrets on some platforms.
 	Path string
+	// Op is what the connector was doing, in a few lowercase words:
+	// "fetch tickets", "test credentials". Empty when not said.
+	Op string
 	// Message is the platform's own error message when it sent one,
 	// else the HTTP status text.
 	Message string
+	// Code is the platform's own error code when it sent one:
+	// "MISSING_SCOPES", "RecordNotFound", "token_not_found".
+	Code string
+	// Hint says what a person should do about it, when the platform's
+	// answer makes that clear: "grant the app the tickets scope".
+	Hint string
 	// RetryAfter is how long the platform asked the caller to wait, from
 	// Retry-After or a rate-limit reset header; zero when it did not say.
 	RetryAfter time.Duration
 }
 
 // Error returns a message such as
-// `zendesk: GET /api/v2/users/me.json: 401 Unauthorized: Couldn't authenticate you`.
+// `zendesk: GET /api/v2/users/me.json: 401 Unauthorized: Couldn't authenticate you`,
+// with, when they are set, the operation after the platform, the code in
+// parentheses after the message, and the hint last:
+// `hubspot: fetch tickets: GET /crm/v3/objects/tickets: 403 Forbidden: missing scopes (MISSING_SCOPES); grant the app the tickets scope`.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	if e.Platform != "" {
 		b.WriteString(e.Platform)
+		b.WriteString(": ")
+	}
+	if e.Op != "" {
+		b.WriteString(e.Op)
 		b.WriteString(": ")
 	}
 	if e.Method != "" || e.Path != "" {
@@ -72,8 +92,17 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
+	if e.Code != "" && !strings.Contains(e.Message, e.Code) {
+		b.WriteString(" (")
+		b.WriteString(e.Code)
+		b.WriteString(")")
+	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
 	}
 	return b.String()
 }

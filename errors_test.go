@@ -52,3 +52,20 @@ func TestPermanent(t *testing.T) {
 		t.Error("permanent() misclassifies")
 	}
 }
+
+func TestAPIErrorOpCodeHint(t *testing.T) {
+	err := &APIError{Platform: "hubspot", Op: "fetch tickets", StatusCode: 403, Method: "GET", Path: "/crm/v3/objects/tickets/search",
+		Message: "This app hasn't been granted all required scopes", Code: "MISSING_SCOPES", Hint: "grant the app the tickets scope"}
+	want := "hubspot: fetch tickets: GET /crm/v3/objects/tickets/search: 403 Forbidden: This app hasn't been granted all required scopes (MISSING_SCOPES); grant the app the tickets scope"
+	if got := err.Error(); got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+	if !errors.Is(fmt.Errorf("wrap: %w", err), ErrForbidden) {
+		t.Error("an APIError with Op, Code and Hint no longer matches ErrForbidden")
+	}
+	// A code the message already holds is not repeated.
+	err = &APIError{StatusCode: 404, Message: "RecordNotFound: no such ticket", Code: "RecordNotFound"}
+	if got := err.Error(); strings.Count(got, "RecordNotFound") != 1 {
+		t.Errorf("Error() = %q repeats the code", got)
+	}
+}

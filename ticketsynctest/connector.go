@@ -89,6 +89,10 @@ type Capabilities struct {
 	Webhooks bool
 	// DeletesByPoll: a poll delivers deleted tickets as tombstones.
 	DeletesByPoll bool
+	// CursorChecks: Fetch refuses a cursor written for another account of
+	// the platform, or by another connector, with an error matching
+	// ticketsync.ErrInvalidCursor (as internal/incremental's Codec does).
+	CursorChecks bool
 }
 
 // RunConnectorTests checks a platform package's connector against its fake
@@ -101,6 +105,14 @@ type Capabilities struct {
 // tickets by id and invents none; a cursor Fetch did not write is an error;
 // wrong credentials fail Test with ticketsync.ErrUnauthorized; no error text
 // holds a secret.
+//
+// Optional rules run when the Account implements QueryCapper (a sync across
+// the platform's query cap loses nothing), LaggedUpdater (a change visible
+// late still arrives), TimedWebhooks (stale and future-dated deliveries are
+// rejected), ForbiddenConnectors and MissingAccountConnectors (Test returns
+// ErrForbidden and ErrNotFound), and when Capabilities.CursorChecks is set
+// (a cursor of another account or connector is ErrInvalidCursor); they are
+// skipped otherwise.
 // Each subtest gets an account of its own from h.NewAccount.
 func RunConnectorTests(t *testing.T, h Harness) {
 	t.Helper()
@@ -111,7 +123,7 @@ func RunConnectorTests(t *testing.T, h Harness) {
 	for _, r := range connectorRules() {
 		t.Run(r.name, func(t *testing.T) {
 			acct := h.NewAccount(t, accountSize(caps))
-			r.run(t, acct, caps)
+			r.run(t, t, h, acct, caps)
 		})
 	}
 }
@@ -130,15 +142,17 @@ type connRule struct {
 	check func(c *connCheck)
 }
 
-func (r connRule) run(t connT, acct Account, caps Capabilities) {
+func (r connRule) run(t connT, tb testing.TB, h Harness, acct Account, caps Capabilities) {
 	t.Helper()
-	c := &connCheck{t: t, acct: acct, caps: caps, ctx: t.Context(), rule: r.rule}
+	c := &connCheck{t: t, tb: tb, h: h, acct: acct, caps: caps, ctx: t.Context(), rule: r.rule}
 	r.check(c)
 }
 
 // connCheck is what a rule's check works with.
 type connCheck struct {
 	t    connT
+	tb   testing.TB // for Harness.NewAccount, which needs a real one
+	h    Harness
 	acct Account
 	caps Capabilities
 	ctx  context.Context
@@ -323,7 +337,7 @@ func (r *recordingPoller) Fetch(ctx context.Context, cursor string) (ticketsync.
 }
 
 func connectorRules() []connRule {
-	return []connRule{
+	return append([]connRule{
 		{"TestAcceptsValidCredentials", "Test returns nil for valid credentials", checkTestValid},
 		{"BadCredentials", "Test returns an error matching ErrUnauthorized for wrong credentials, without the credentials in its text", checkBadCredentials},
 		{"FullSync", "a full sync stores every ticket of the account as the platform holds it", checkFullSync},
@@ -336,7 +350,7 @@ func connectorRules() []connRule {
 		{"WebhookTamperedRejected", "a tampered webhook delivery is rejected with ErrInvalidSignature and stores nothing", checkWebhookTampered},
 		{"GetTicketsByID", "GetTickets returns the tickets asked for as the platform holds them, and leaves out ids it does not have", checkGetTickets},
 		{"CorruptCursorRejected", "Fetch returns an error for a cursor it did not write, rather than panicking or starting over", checkCorruptCursor},
-	}
+	}, platformRules()...)
 }
 
 // unknownTicketID is an id no fake account holds: numeric, since several

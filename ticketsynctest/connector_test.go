@@ -3,9 +3,6 @@ package ticketsynctest
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,10 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/incremental"
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
 )
 
 // TestRunConnectorTests runs the kit against a small, correct platform.
@@ -37,12 +37,17 @@ func TestConnectorKitCatchesBrokenConnectors(t *testing.T) {
 	}{
 		{"correct", toyCorrect, nil},
 		{"skipsPageBoundary", toySkipsBoundary,
-			[]string{"FullSync", "IncrementalSync", "SurvivesFaults", "ResumeFromEveryPage", "DeletesSeen", "CommentsArrive"}},
-		{"acceptsTampered", toyAcceptsTampered, []string{"WebhookTamperedRejected"}},
+			[]string{"FullSync", "IncrementalSync", "SurvivesFaults", "ResumeFromEveryPage", "DeletesSeen", "CommentsArrive", "QueryCapCrossed", "IndexLagCaught"}},
+		{"acceptsTampered", toyAcceptsTampered, []string{"WebhookTamperedRejected", "WebhookTimestampsChecked"}},
 		{"blanksOnComment", toyBlanksOnComment, []string{"IncrementalSync", "CommentsArrive"}},
 		{"leaksToken", toyLeaksToken, []string{"BadCredentials"}},
-		{"restartsOnBadCursor", toyRestartsOnBadCursor, []string{"CorruptCursorRejected"}},
+		{"restartsOnBadCursor", toyRestartsOnBadCursor, []string{"CorruptCursorRejected", "ForeignCursorRefused"}},
 		{"inventsTickets", toyInventsTickets, []string{"GetTicketsByID"}},
+		{"pagesPastCap", toyPagesPastCap, []string{"QueryCapCrossed"}},
+		{"lagBlind", toyLagBlind, []string{"IndexLagCaught"}},
+		{"ignoresTimestamp", toyIgnoresTimestamp, []string{"WebhookTimestampsChecked"}},
+		{"hidesAccessErrors", toyHidesAccessErrors, []string{"TestForbidden", "TestNotFound"}},
+		{"acceptsForeignCursor", toyAcceptsForeignCursor, []string{"ForeignCursorRefused"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,7 +55,7 @@ func TestConnectorKitCatchesBrokenConnectors(t *testing.T) {
 			caps := h.Capabilities()
 			var failed []string
 			for _, r := range connectorRules() {
-				rec := runConnRecorded(t, r, h.NewAccount(t, accountSize(caps)), caps)
+				rec := runConnRecorded(t, r, h, h.NewAccount(t, accountSize(caps)), caps)
 				for _, m := range rec.errors {
 					if !strings.HasPrefix(m, "rule: "+r.rule+": ") {
 						t.Errorf("%s: failure message %q does not start with %q", r.name, m, "rule: "+r.rule+": ")
@@ -115,12 +120,12 @@ func (r *connRecorder) Skipf(string, ...any) {
 	runtime.Goexit()
 }
 
-func runConnRecorded(t *testing.T, r connRule, acct Account, caps Capabilities) *connRecorder {
+func runConnRecorded(t *testing.T, r connRule, h Harness, acct Account, caps Capabilities) *connRecorder {
 	rec := &connRecorder{ctx: t.Context()}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		r.run(rec, acct, caps)
+		r.run(rec, t, h, acct, caps)
 	}()
 	<-done
 	rec.mu.Lock()
@@ -132,18 +137,25 @@ func runConnRecorded(t *testing.T, r connRule, acct Account, caps Capabilities) 
 type toyFlaw int
 
 const (
-	toyCorrect             toyFlaw = iota
-	toySkipsBoundary               // drops the first ticket of every page after the first
-	toyAcceptsTampered             // VerifyWebhook accepts anything
-	toyBlanksOnComment             // a ticket changed by a comment comes with only its comments, as newest
-	toyLeaksToken                  // its errors quote the token
-	toyRestartsOnBadCursor         // a cursor it cannot read means "from the start"
-	toyInventsTickets              // GetTickets returns a live ticket for an id it does not have
+	toyCorrect              toyFlaw = iota
+	toySkipsBoundary                // drops the first ticket of every page after the first
+	toyAcceptsTampered              // VerifyWebhook accepts anything
+	toyBlanksOnComment              // a ticket changed by a comment comes with only its comments, as newest
+	toyLeaksToken                   // its errors quote the token
+	toyRestartsOnBadCursor          // a cursor it cannot read means "from the start"
+	toyInventsTickets               // GetTickets returns a live ticket for an id it does not have
+	toyPagesPastCap                 // pages one query on past the platform's cap
+	toyLagBlind                     // starts each run where the last ended, with no overlap
+	toyIgnoresTimestamp             // VerifyWebhook checks the signature but not its timestamp's age
+	toyHidesAccessErrors            // Test answers 403 and 404 as if the credentials were wrong
+	toyAcceptsForeignCursor         // its cursors do not name the account
 )
 
 const (
 	toyPageSize = 5
 	toyToken    = "toy-token-0123456789"
+	toyROToken  = "toy-read-only-token-0123456789"
+	toyTSHead   = "X-Toy-Timestamp"
 	toyBadToken = "toy-wrong-token-9876543210"
 	toySecret   = "toy-webhook-secret"
 	toySigHead  = "X-Toy-Signature"
@@ -154,11 +166,11 @@ type toyHarness struct{ flaw toyFlaw }
 
 func (h toyHarness) Capabilities() Capabilities {
 	return Capabilities{Platform: "toy", PageSize: toyPageSize,
-		Fields: []string{"Subject", "Status", "UpdatedAt"}, Webhooks: true, DeletesByPoll: true}
+		Fields: []string{"Subject", "Status", "UpdatedAt"}, Webhooks: true, DeletesByPoll: true, CursorChecks: true}
 }
 
 func (h toyHarness) NewAccount(tb testing.TB, n int) Account {
-	a := &toyAccount{flaw: h.flaw, tickets: map[int]*toyTicket{}}
+	a := &toyAccount{flaw: h.flaw, tickets: map[int]*toyTicket{}, id: toyAccounts.Add(1)}
 	for range n {
 		if _, err := a.CreateTicket(); err != nil {
 			tb.Fatal(err)
@@ -175,18 +187,24 @@ type toyTicket struct {
 	deleted  bool
 	comments []ticketsync.Comment
 	byNote   bool // last change was a comment
+	hidden   bool // the last change is not visible to Fetch yet (index lag)
 }
 
 // toyAccount is the toy platform: tickets changed at a logical clock.
 type toyAccount struct {
 	flaw toyFlaw
 
-	mu      sync.Mutex
-	clock   int
-	nextID  int
-	tickets map[int]*toyTicket
-	faults  []int
+	id int64 // tells accounts apart in cursors
+
+	mu       sync.Mutex
+	clock    int
+	nextID   int
+	tickets  map[int]*toyTicket
+	faults   []int
+	queryCap int // results one query may return; 0 is no cap
 }
+
+var toyAccounts atomic.Int64
 
 var toyEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -219,7 +237,12 @@ func (a *toyAccount) get(id string) (*toyTicket, error) {
 	return t, nil
 }
 
-func (a *toyAccount) UpdateTicket(id string) error {
+func (a *toyAccount) UpdateTicket(id string) error { return a.update(id, false) }
+
+// UpdateTicketLate implements LaggedUpdater.
+func (a *toyAccount) UpdateTicketLate(id string) error { return a.update(id, true) }
+
+func (a *toyAccount) update(id string, hidden bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	t, err := a.get(id)
@@ -228,8 +251,31 @@ func (a *toyAccount) UpdateTicket(id string) error {
 	}
 	t.subject += " (updated)"
 	t.status = ticketsync.StatusPending
-	t.updated, t.byNote = a.tick(), false
+	t.updated, t.byNote, t.hidden = a.tick(), false, hidden
 	return nil
+}
+
+// CapQuery implements QueryCapper.
+func (a *toyAccount) CapQuery(results int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.queryCap = results
+}
+
+// toyNow is the toy's clock for webhook timestamps.
+var toyNow = toyEpoch.Add(48 * time.Hour)
+
+// Now implements TimedWebhooks.
+func (a *toyAccount) Now() time.Time { return toyNow }
+
+// NewForbiddenConnector implements ForbiddenConnectors.
+func (a *toyAccount) NewForbiddenConnector() (ticketsync.Connector, error) {
+	return &toyConn{a: a, token: toyROToken}, nil
+}
+
+// NewMissingAccountConnector implements MissingAccountConnectors.
+func (a *toyAccount) NewMissingAccountConnector() (ticketsync.Connector, error) {
+	return &toyConn{a: a, token: toyToken, missing: true}, nil
 }
 
 func (a *toyAccount) DeleteTicket(id string) error {
@@ -257,7 +303,13 @@ func (a *toyAccount) AddComment(id string) (string, error) {
 	return c.ID, nil
 }
 
-func (a *toyAccount) Settle() {}
+func (a *toyAccount) Settle() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, t := range a.tickets {
+		t.hidden = false
+	}
+}
 
 func (a *toyAccount) InjectFault(status, n int) {
 	a.mu.Lock()
@@ -267,7 +319,9 @@ func (a *toyAccount) InjectFault(status, n int) {
 	}
 }
 
-func (a *toyAccount) Secrets() []string { return []string{toyToken, toyBadToken, toySecret} }
+func (a *toyAccount) Secrets() []string {
+	return []string{toyToken, toyBadToken, toySecret, toyROToken}
+}
 
 func (t *toyTicket) ticket() ticketsync.Ticket {
 	return ticketsync.Ticket{Platform: "toy", ID: strconv.Itoa(t.id), Subject: t.subject, Status: t.status,
@@ -285,15 +339,27 @@ func (a *toyAccount) Want() ([]ticketsync.Ticket, error) {
 	return out, nil
 }
 
-func toySign(body []byte) string {
-	m := hmac.New(sha256.New, []byte(toySecret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+// toyVerifier signs the toy's deliveries: hex HMAC-SHA256 of
+// timestamp "." body.
+var toyVerifier = webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Hex, Secrets: []string{toySecret}}
+
+func toySign(ts string, body []byte) string {
+	return toyVerifier.Sign(toySecret, webhooksig.Message(ts, ".", string(body)))
 }
 
 func (a *toyAccount) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
+	return a.webhook(target, kind, id, tampered, toyNow)
+}
+
+// WebhookAt implements TimedWebhooks.
+func (a *toyAccount) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
+	return a.webhook(target, kind, id, false, at)
+}
+
+func (a *toyAccount) webhook(target string, kind ticketsync.EventKind, id string, tampered bool, at time.Time) (*http.Request, error) {
 	body, _ := json.Marshal(map[string]string{"id": id, "kind": string(kind)})
-	sig := toySign(body)
+	ts := strconv.FormatInt(at.Unix(), 10)
+	sig := toySign(ts, body)
 	if tampered {
 		body = bytes.Replace(body, []byte(id), []byte(id+"0"), 1)
 	}
@@ -302,13 +368,15 @@ func (a *toyAccount) Webhook(target string, kind ticketsync.EventKind, id string
 		return nil, err
 	}
 	req.Header.Set(toySigHead, sig)
+	req.Header.Set(toyTSHead, ts)
 	return req, nil
 }
 
 // toyConn is the toy platform's connector: pages ordered by (updated, id).
 type toyConn struct {
-	a     *toyAccount
-	token string
+	a       *toyAccount
+	token   string
+	missing bool // configured for an account that does not exist
 }
 
 func (c *toyConn) Platform() string { return "toy" }
@@ -333,6 +401,15 @@ func (c *toyConn) call(what string) error {
 		c.a.faults = c.a.faults[1:]
 		return &ticketsync.APIError{Platform: "toy", StatusCode: status, Path: what}
 	}
+	if c.a.flaw == toyHidesAccessErrors && (c.missing || c.token == toyROToken) {
+		return &ticketsync.APIError{Platform: "toy", StatusCode: http.StatusUnauthorized, Path: what}
+	}
+	if c.missing {
+		return &ticketsync.APIError{Platform: "toy", StatusCode: http.StatusNotFound, Path: what, Message: "no such account"}
+	}
+	if c.token == toyROToken {
+		return &ticketsync.APIError{Platform: "toy", StatusCode: http.StatusForbidden, Path: what, Message: "the token lacks the tickets scope"}
+	}
 	if c.token != toyToken {
 		err := &ticketsync.APIError{Platform: "toy", StatusCode: http.StatusUnauthorized, Path: what}
 		if c.a.flaw == toyLeaksToken {
@@ -345,48 +422,101 @@ func (c *toyConn) call(what string) error {
 
 func (c *toyConn) Test(ctx context.Context) error { return c.call("/me") }
 
-func (c *toyConn) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
-	if err := c.call("/tickets"); err != nil {
-		return ticketsync.Page{}, err
+// toyPolicy is the toy platform's changed-since query: ascending by
+// change time, each page a new query, ties read by id, and an overlap for
+// its index lag.
+var toyPolicy = incremental.Policy{Ordered: true, MaxPages: 1, TieBreak: true, Overlap: 3 * time.Second}
+
+type toyCursor struct {
+	W incremental.Window `json:"w"`
+}
+
+func (c *toyConn) codec() incremental.Codec {
+	cd := incremental.Codec{Connector: "toy", Version: 1, Fingerprint: strconv.FormatInt(c.a.id, 10)}
+	if c.a.flaw == toyAcceptsForeignCursor {
+		cd.Fingerprint = ""
 	}
-	var afterU, afterID int
-	if cursor != "" {
-		if _, err := fmt.Sscanf(cursor, "%d:%d", &afterU, &afterID); err != nil {
-			if c.a.flaw != toyRestartsOnBadCursor {
-				return ticketsync.Page{}, fmt.Errorf("toy: bad cursor")
-			}
-			afterU, afterID = 0, 0
-		}
-	}
-	a := c.a
+	return cd
+}
+
+// query answers one page of a changed-since query as the toy platform
+// does: a page offset in q.Page, refused past the query cap.
+func (a *toyAccount) query(q incremental.Query) ([]*toyTicket, string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var list []*toyTicket
+	after, _ := strconv.Atoi(q.AfterID)
 	for _, t := range a.tickets {
-		if t.updated > afterU || t.updated == afterU && t.id > afterID {
+		at := toyEpoch.Add(time.Duration(t.updated) * time.Second)
+		switch {
+		case t.hidden:
+		case q.Tie && at.Equal(q.TieAt) && t.id > after:
+			list = append(list, t)
+		case !q.Tie && !at.Before(q.From):
 			list = append(list, t)
 		}
 	}
 	sort.Slice(list, func(i, j int) bool {
 		return list[i].updated < list[j].updated || list[i].updated == list[j].updated && list[i].id < list[j].id
 	})
-	more := len(list) > toyPageSize
-	list = list[:min(len(list), toyPageSize)]
-	page := ticketsync.Page{Cursor: cursor, More: more}
-	for i, t := range list {
-		page.Cursor = fmt.Sprintf("%d:%d", t.updated, t.id)
-		if i == 0 && cursor != "" && a.flaw == toySkipsBoundary {
+	offset, _ := strconv.Atoi(q.Page)
+	if a.queryCap > 0 && offset+toyPageSize > a.queryCap {
+		return nil, "", &ticketsync.APIError{Platform: "toy", StatusCode: http.StatusBadRequest, Path: "/tickets/search",
+			Message: fmt.Sprintf("a query returns at most %d results", a.queryCap)}
+	}
+	list = list[min(offset, len(list)):]
+	next := ""
+	if len(list) > toyPageSize {
+		list, next = list[:toyPageSize], strconv.Itoa(offset+toyPageSize)
+	}
+	return list, next, nil
+}
+
+func (c *toyConn) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
+	if err := c.call("/tickets"); err != nil {
+		return ticketsync.Page{}, err
+	}
+	var cur toyCursor
+	if err := c.codec().Decode(cursor, &cur); err != nil {
+		if c.a.flaw != toyRestartsOnBadCursor {
+			return ticketsync.Page{}, fmt.Errorf("toy: fetch: %w", err)
+		}
+		cur = toyCursor{}
+	}
+	policy := toyPolicy
+	switch c.a.flaw {
+	case toyPagesPastCap:
+		policy.MaxPages = 0
+	case toyLagBlind:
+		policy.Overlap = 0
+	}
+	q := cur.W.Query(policy)
+	list, next, err := c.a.query(q)
+	if err != nil {
+		return ticketsync.Page{}, fmt.Errorf("toy: fetch: %w", err)
+	}
+	var page ticketsync.Page
+	skip := cursor != "" && c.a.flaw == toySkipsBoundary
+	c.a.mu.Lock()
+	for _, t := range list {
+		tk := t.ticket()
+		if !cur.W.Observe(tk.ID, tk.UpdatedAt) {
 			continue
 		}
-		tk := t.ticket()
-		if t.byNote && a.flaw == toyBlanksOnComment {
+		if skip {
+			skip = false
+			continue
+		}
+		if t.byNote && c.a.flaw == toyBlanksOnComment {
 			tk = ticketsync.Ticket{ID: tk.ID, UpdatedAt: tk.UpdatedAt, Comments: tk.Comments[len(tk.Comments)-1:]}
 		}
 		page.Tickets = append(page.Tickets, tk)
 	}
-	if page.Cursor == "" {
-		page.Cursor = "0:0"
+	c.a.mu.Unlock()
+	if page.More, err = cur.W.Next(policy, next); err != nil {
+		return ticketsync.Page{}, fmt.Errorf("toy: fetch: %w", err)
 	}
+	page.Cursor = c.codec().Encode(cur)
 	return page, nil
 }
 
@@ -394,8 +524,18 @@ func (c *toyConn) VerifyWebhook(r *http.Request, body []byte) error {
 	if c.a.flaw == toyAcceptsTampered {
 		return nil
 	}
-	if !hmac.Equal([]byte(r.Header.Get(toySigHead)), []byte(toySign(body))) {
-		return fmt.Errorf("toy: %w", ticketsync.ErrInvalidSignature)
+	ts := r.Header.Get(toyTSHead)
+	if c.a.flaw != toyIgnoresTimestamp {
+		at, err := webhooksig.ParseUnix(ts)
+		if err != nil {
+			return fmt.Errorf("toy: %w", err)
+		}
+		if err := webhooksig.CheckTimestamp(at, toyNow, 5*time.Minute); err != nil {
+			return fmt.Errorf("toy: %w", err)
+		}
+	}
+	if err := toyVerifier.Verify(webhooksig.Message(ts, ".", string(body)), r.Header.Get(toySigHead)); err != nil {
+		return fmt.Errorf("toy: %w", err)
 	}
 	return nil
 }

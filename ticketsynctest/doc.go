@@ -46,5 +46,13 @@
 // It checks a full sync, an incremental sync after changes, faults (5xx,
 // 429) with nothing lost, resuming from every page boundary, deletes,
 // comments, signed and tampered webhooks, GetTickets, a damaged cursor, and
-// bad credentials.
+// bad credentials. An Account that implements the optional interfaces
+// (QueryCapper, LaggedUpdater, TimedWebhooks, ForbiddenConnectors,
+// MissingAccountConnectors) and Capabilities.CursorChecks opt into the rules
+// the next platforms most often break: query caps, index lag, webhook
+// timestamps, access errors and foreign cursors.
+//
+// docs/new-platform.md in the repository is the contributor's guide to
+// adding a platform: the files, the Config vocabulary, the shared packages,
+// what the fake must model, and how to run this kit against it.
 package ticketsynctest

@@ -87,6 +87,15 @@ type Config struct {
 	// Logger receives retries and slowdowns at debug level; nil is silent.
 	Logger *slog.Logger
 
+	// DecodeError, when set, reads the platform's own error body of a
+	// non-2xx answer: its error code ("MISSING_SCOPES"), its message, and a
+	// hint for a person ("grant the app the tickets scope"). An empty
+	// message keeps the one the Client found itself. What it returns goes
+	// into the *ticketsync.APIError's Code, Message and Hint, with the
+	// request's credentials scrubbed. body is at most 64 KiB and may be
+	// HTML or empty.
+	DecodeError func(status int, header http.Header, body []byte) (code, message, hint string)
+
 	// Now and Sleep replace the clock, for tests. Sleep must return early
 	// with ctx.Err() when ctx ends. Nil means the real clock.
 	Now   func() time.Time
@@ -112,6 +121,7 @@ type Client struct {
 	sleep        func(context.Context, time.Duration) error
 	secrets      []string // scrubbed from every error and log text
 	pacer        pacer
+	decodeError  func(int, http.Header, []byte) (string, string, string)
 }
 
 // New returns a Client for cfg, or an error saying which field is wrong.
@@ -150,6 +160,7 @@ func New(cfg Config) (*Client, error) {
 		log:          cfg.Logger,
 		now:          cfg.Now,
 		sleep:        cfg.Sleep,
+		decodeError:  cfg.DecodeError,
 	}
 	if c.timeout <= 0 && cfg.HTTPClient != nil {
 		c.timeout = cfg.HTTPClient.Timeout

@@ -137,6 +137,21 @@ func redactURL(u *url.URL) string {
 	return r.String()
 }
 
+// WithOp sets the operation of the *ticketsync.APIError in err, when there
+// is one and its Op is empty, and returns err: a connector names what it
+// was doing once, where it calls the Client:
+//
+//	if _, err := c.http.GetJSON(ctx, path, q, &page); err != nil {
+//		return httpx.WithOp(err, "fetch tickets")
+//	}
+func WithOp(err error, op string) error {
+	var e *ticketsync.APIError
+	if errors.As(err, &e) && e.Op == "" {
+		e.Op = op
+	}
+	return err
+}
+
 // pathOf returns the path of a request reference, without its query.
 func pathOf(ref string) string {
 	if u, err := url.Parse(ref); err == nil {
@@ -163,11 +178,21 @@ func (c *Client) apiError(method, path string, resp *http.Response, body []byte)
 		Path:       path,
 	}
 	mt := mediaType(resp.Header)
-	msg := platformMessage(body, mt)
+	var code, msg, hint string
+	if c.decodeError != nil {
+		code, msg, hint = c.decodeError(resp.StatusCode, resp.Header, body)
+	}
+	if msg == "" {
+		msg = platformMessage(body, mt)
+	}
 	if msg == "" && resp.StatusCode == http.StatusNotFound && isHTML(mt, body) {
 		msg = "the platform answered with an HTML page: check the subdomain or base URL"
 	}
-	e.Message = truncate(scrubAll(c.scrub(msg), sentCredentials(resp.Request)), maxMessage)
+	sent := sentCredentials(resp.Request)
+	clean := func(s string, n int) string { return truncate(scrubAll(c.scrub(oneLine(s)), sent), n) }
+	e.Message = clean(msg, maxMessage)
+	e.Code = clean(code, 100)
+	e.Hint = clean(hint, maxMessage)
 	if d, ok := c.serverWait(resp); ok {
 		e.RetryAfter = d
 	}
