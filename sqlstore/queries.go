@@ -46,6 +46,7 @@ type queries struct {
 	saveRun   string
 	pruneRuns string
 	runs      string
+	runsOf    string
 
 	acquireLease string
 	releaseLease string
@@ -183,8 +184,8 @@ func buildQueries(d Dialect, prefix string) queries {
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2::timestamptz, $3::text)
 			ORDER BY updated_at, id LIMIT $4`
-		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND id IN (
-			SELECT id FROM {p}sync_runs WHERE connector_id = $1
+		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 AND id IN (
+			SELECT id FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3
 			ORDER BY started_at DESC, id DESC OFFSET $2)`
 		// The database's clock decides expiry, so that replicas with
 		// skewed clocks agree; $3 is the TTL in microseconds.
@@ -214,8 +215,8 @@ func buildQueries(d Dialect, prefix string) queries {
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2, $3)
 			ORDER BY updated_at, id LIMIT $4`
-		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND id IN (
-			SELECT id FROM {p}sync_runs WHERE connector_id = $1
+		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 AND id IN (
+			SELECT id FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3
 			ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $2)`
 		// $3 is the expiry, $4 now, both from the Store's clock: an
 		// SQLite database lives on one machine.
@@ -233,15 +234,18 @@ func buildQueries(d Dialect, prefix string) queries {
 	q.setCursor = `INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
 	q.saveRun = `INSERT INTO {p}sync_runs (id, connector_id, run_trigger, status, started_at, finished_at,
-			tickets, errors, attempt, next_retry_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			tickets, errors, attempt, next_retry_at, deliveries)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO UPDATE SET connector_id = excluded.connector_id, run_trigger = excluded.run_trigger,
 			status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
 			tickets = excluded.tickets, errors = excluded.errors, attempt = excluded.attempt,
-			next_retry_at = excluded.next_retry_at`
+			next_retry_at = excluded.next_retry_at, deliveries = excluded.deliveries`
 	q.runs = `SELECT id, connector_id, run_trigger, status, started_at, finished_at, tickets, errors,
-			attempt, next_retry_at
+			attempt, next_retry_at, deliveries
 		FROM {p}sync_runs WHERE connector_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`
+	q.runsOf = `SELECT id, connector_id, run_trigger, status, started_at, finished_at, tickets, errors,
+			attempt, next_retry_at, deliveries
+		FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 ORDER BY started_at DESC, id DESC LIMIT $2`
 	q.releaseLease = `DELETE FROM {p}leases WHERE connector_id = $1 AND holder = $2`
 
 	fix := func(s *string) {
@@ -251,7 +255,7 @@ func buildQueries(d Dialect, prefix string) queries {
 		&q.upsertTicket, &q.replaceComment, &q.addComment, &q.upsertPage, &q.upsertPageCursor,
 		&q.stageBegin, &q.mergeStage, &q.mergeStageCursor, &q.mergeNew, &q.mergeNewCursor, &q.anyStored,
 		&q.ticket, &q.comments, &q.listTickets, &q.listComments, &q.countStatus, &q.countStatusAll,
-		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.acquireLease, &q.releaseLease,
+		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.runsOf, &q.acquireLease, &q.releaseLease,
 	} {
 		fix(s)
 	}
