@@ -108,11 +108,11 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return cursor{}, errors.New("hubspot: invalid cursor: not one this connector returned")
+		return cursor{}, fmt.Errorf("hubspot: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
 	}
 	var cur cursor
 	if err := json.Unmarshal(raw, &cur); err != nil || cur.V != cursorVersion {
-		return cursor{}, errors.New("hubspot: invalid cursor: not one this connector returned")
+		return cursor{}, fmt.Errorf("hubspot: %w: not one this connector returned", ticketsync.ErrInvalidCursor)
 	}
 	return cur, nil
 }

@@ -67,7 +67,7 @@ func (c *Connector) decodeCursor(cursor string) (position, error) {
 		err = json.Unmarshal(raw, &p)
 	}
 	if err != nil || p.V != cursorVersion || (p.Phase != phaseTickets && p.Phase != phaseComments) {
-		return position{}, &Error{Op: opFetch(cursor), Err: errors.New("not a cursor of this connector"),
+		return position{}, &Error{Op: opFetch(cursor), Err: fmt.Errorf("not a cursor of this connector: %w", ticketsync.ErrInvalidCursor),
 			Hint: "clear the connector's saved cursor to sync again from Config.StartTime"}
 	}
 	return p, nil
