@@ -12,10 +12,10 @@ import (
 // connectorRow is one connector on the Connectors page.
 type connectorRow struct {
 	ticketsync.ConnectorStatus
-	State      string // idle, running, retrying, failed, paused
-	StateText  string
-	Polls      bool
-	ModeText   string
+	State     string // idle, running, retrying, failed, paused
+	StateText string
+	Polls     bool
+	ModeText  string
 }
 
 // stateOf says what a person should know first about a connector.
