@@ -51,6 +51,121 @@ type connected struct {
 	Webhook  string // the connector's webhook URL, when its mode receives
 	Steps    []string
 	NeedsKey []string // labels of webhook fields left empty
+	Secrets  *secretForm
+	Polls    bool // the mode polls too
+}
+
+// secretForm sets the webhook fields of a connection made earlier: a
+// Zendesk webhook's signing secret exists only once the webhook does,
+// after the connection is made.
+type secretForm struct {
+	ID     string
+	Fields []secretField
+	Error  string
+}
+
+// secretField is one webhook field, and whether it holds a value (never
+// the value).
+type secretField struct {
+	formField
+	Set bool
+}
+
+// secretForm returns the webhook secret form of the connection id, or nil
+// when there is none to show.
+func (c *console) secretForm(r *http.Request, id, formErr string) *secretForm {
+	conn, ok, err := c.connections.Get(r.Context(), id)
+	if err != nil {
+		c.log.Error("console: get connection", "connector", id, "err", err)
+		return nil
+	}
+	p := c.byName[conn.Platform]
+	if !ok || p == nil {
+		return nil
+	}
+	f := &secretForm{ID: id, Error: formErr}
+	for _, ff := range p.Form.Fields {
+		if ff.Webhook {
+			typ := "text"
+			if ff.Secret {
+				typ = "password"
+			}
+			f.Fields = append(f.Fields, secretField{formField: formField{FormField: ff, Input: "f." + ff.Name, Type: typ}, Set: conn.Values[ff.Name] != ""})
+		}
+	}
+	if len(f.Fields) == 0 {
+		return nil
+	}
+	return f
+}
+
+// setWebhookSecret sets the webhook fields of a connection made in the
+// console, and replaces its connector with one built with them.
+func (c *console) setWebhookSecret(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	st, ok := c.syncer.Status(id)
+	if !ok {
+		c.fail(w, http.StatusNotFound, "There is no connector "+strconv.Quote(id)+".")
+		return
+	}
+	conn, found, err := c.connections.Get(r.Context(), id)
+	p := c.byName[conn.Platform]
+	switch {
+	case err != nil:
+		c.log.Error("console: get connection", "connector", id, "err", err)
+		c.fail(w, http.StatusInternalServerError, "The connection could not be read. Try again.")
+		return
+	case !found || p == nil:
+		c.fail(w, http.StatusConflict, "This connector was not connected in the console, so its settings are the host's.")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		c.fail(w, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	var secrets []string
+	for _, f := range p.Form.Fields {
+		if !f.Webhook {
+			continue
+		}
+		if v := strings.TrimSpace(r.PostForm.Get("f." + f.Name)); v != "" {
+			conn.Values[f.Name] = v
+			if f.Secret {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	if !anyWebhookValue(p, r) {
+		c.renderHistory(w, r, id, http.StatusUnprocessableEntity, "Enter the value to set.")
+		return
+	}
+	built, err := p.New(conn.Values)
+	if err != nil {
+		c.renderHistory(w, r, id, http.StatusUnprocessableEntity, scrub(err.Error(), secrets))
+		return
+	}
+	if err := c.connections.Save(r.Context(), conn); err != nil {
+		c.log.Error("console: save connection", "connector", id, "err", err)
+		c.renderHistory(w, r, id, http.StatusInternalServerError, "The connection could not be saved. Try again.")
+		return
+	}
+	if err := c.syncer.Replace(id, built, st.Mode); err != nil {
+		c.renderHistory(w, r, id, http.StatusConflict, scrub(err.Error(), secrets))
+		return
+	}
+	c.log.Info("console: webhook settings replaced", "connector", id)
+	c.redirect(w, r, c.connectorLink(id, "?done=secret"))
+}
+
+// anyWebhookValue reports whether the form holds a value for a webhook
+// field of p.
+func anyWebhookValue(p *Platform, r *http.Request) bool {
+	for _, f := range p.Form.Fields {
+		if f.Webhook && strings.TrimSpace(r.PostForm.Get("f."+f.Name)) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // choosePlatform lists the platforms.
@@ -183,7 +298,7 @@ func (c *console) connect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.log.Info("console: connected", "platform", p.Form.Platform, "connector", id, "mode", mode.String())
-	done := &connected{ID: id, Mode: c.modeText(mode)}
+	done := &connected{ID: id, Mode: c.modeText(mode), Polls: mode != ticketsync.ModeWebhook}
 	if mode != ticketsync.ModePoll {
 		done.Webhook = c.webhookURL(r, id)
 		done.Steps = p.Form.WebhookSteps
@@ -194,6 +309,9 @@ func (c *console) connect(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page.Done = done
+	if len(done.NeedsKey) > 0 {
+		done.Secrets = c.secretForm(r, id, "")
+	}
 	c.render(w, http.StatusOK, "connect", "Connected "+id, "connect", page, "")
 }
 

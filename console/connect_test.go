@@ -76,7 +76,7 @@ func TestConnectWithGoodTokenShowsTheWebhookURL(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Connected acme-zendesk",
-		`value="https://support.example.com/api/webhooks/tickets?connectorId=acme-zendesk"`,
+		`<code id="webhook-url">https://support.example.com/api/webhooks/tickets?connectorId=acme-zendesk</code>`,
 		"Admin Center → Apps and integrations → Webhooks → Create webhook", // the package's steps
 	} {
 		if !strings.Contains(r.body, want) {

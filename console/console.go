@@ -213,6 +213,10 @@ type Connections interface {
 	// calls it after a successful Test and before adding the connector to
 	// the Syncer; an error cancels the connection and is shown.
 	Save(ctx context.Context, c Connection) error
+	// Get returns the connection id, and false when there is none (a
+	// connector the host added by other means). The console calls it to
+	// set a webhook secret on a connection made earlier.
+	Get(ctx context.Context, id string) (Connection, bool, error)
 	// Delete forgets the connection id; an unknown id is no error. The
 	// console calls it when a person removes a connector.
 	Delete(ctx context.Context, id string) error
@@ -239,6 +243,22 @@ func (m *MemoryConnections) Save(_ context.Context, c Connection) error {
 	c.Values = vals
 	m.m[c.ID] = c
 	return nil
+}
+
+// Get returns a copy of the connection id.
+func (m *MemoryConnections) Get(_ context.Context, id string) (Connection, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.m[id]
+	if !ok {
+		return Connection{}, false, nil
+	}
+	vals := make(map[string]string, len(c.Values))
+	for k, v := range c.Values {
+		vals[k] = v
+	}
+	c.Values = vals
+	return c, true, nil
 }
 
 // Delete forgets id.

@@ -142,7 +142,7 @@ func TestConnectorsPage(t *testing.T) {
 		`href="/admin/support/connectors/acme-zendesk"`, "zendesk", "both", "Paused", "Idle",
 		`action="/admin/support/connectors/acme-zendesk/sync"`, `action="/admin/support/connectors/paused-one/resume"`,
 		`action="/admin/support/connectors/acme-zendesk/pause"`, `href="/admin/support/connectors/acme-zendesk/remove"`,
-		`<td class="num">5</td>`, // the last run's tickets
+		`class="num">5</td>`, // the last run's tickets
 	} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("connectors page lacks %q", want)
@@ -171,7 +171,7 @@ func TestSyncNow(t *testing.T) {
 		t.Fatalf("sync now: %d %v", r.status, r.header)
 	}
 	page := e.follow(r)
-	for _, want := range []string{"Sync finished.", "manual", "succeeded", `<td class="num">5</td>`} {
+	for _, want := range []string{"Sync finished.", "manual", "succeeded", `class="num">5</td>`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("history after Sync now lacks %q", want)
 		}
@@ -267,6 +267,9 @@ func (failingConnections) Save(context.Context, console.Connection) error {
 	return context.DeadlineExceeded
 }
 func (failingConnections) Delete(context.Context, string) error { return context.DeadlineExceeded }
+func (failingConnections) Get(context.Context, string) (console.Connection, bool, error) {
+	return console.Connection{}, false, context.DeadlineExceeded
+}
 
 func TestUnknownPages(t *testing.T) {
 	e := newEnv(t, nil)

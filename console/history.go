@@ -27,6 +27,12 @@ type historyPage struct {
 	ModeText string
 	Runs     []runRow
 	Page     int
+	// PageNumber is Page counted from 1, for people.
+	PageNumber int
+	// Secrets is the form that sets the connection's webhook secrets; nil
+	// when the connector was not connected in the console or its
+	// platform has none.
+	Secrets *secretForm
 	Prev     string // links, "" when none
 	Next     string
 	Chart    chart
@@ -42,7 +48,12 @@ type runRow struct {
 // history serves a connector's sync history: a chart of the last days and
 // a table of runs, newest first, HistoryPageSize a page.
 func (c *console) history(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
+	c.renderHistory(w, r, r.PathValue("id"), http.StatusOK, "")
+}
+
+// renderHistory renders the history page of id, with an error about its
+// webhook secret form when formErr is set.
+func (c *console) renderHistory(w http.ResponseWriter, r *http.Request, id string, status int, formErr string) {
 	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	pg = max(pg, 0)
 	if pg > 10000 {
@@ -60,13 +71,14 @@ func (c *console) history(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, http.StatusNotFound, "There is no connector "+strconv.Quote(id)+" and no history under that id.")
 		return
 	}
-	p := historyPage{ID: id, Status: st, Added: added, Page: pg}
+	p := historyPage{ID: id, Status: st, Added: added, Page: pg, PageNumber: pg + 1}
 	if added {
 		p.State, p.StateTxt = stateOf(st)
 		p.ModeText = c.modeText(st.Mode)
 		p.Polls = st.Mode != ticketsync.ModeWebhook
 		if st.Mode != ticketsync.ModePoll {
 			p.Webhook = c.webhookURL(r, id)
+			p.Secrets = c.secretForm(r, id, formErr)
 		}
 	}
 	from := min(pg*HistoryPageSize, len(runs))
@@ -89,7 +101,7 @@ func (c *console) history(w http.ResponseWriter, r *http.Request) {
 		c.log.Error("console: read history", "connector", id, "err", err)
 	}
 	p.Chart = buildChart(all, c.now(), c.opts.ChartDays)
-	c.render(w, http.StatusOK, "history", id, "connectors", p, c.flash(r))
+	c.render(w, status, "history", id, "connectors", p, c.flash(r))
 }
 
 // chart is a bar chart of tickets synced per day, with the failed runs of

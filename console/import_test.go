@@ -111,7 +111,7 @@ func TestImportPreviewThenImport(t *testing.T) {
 		t.Fatalf("stored ticket does not follow the mapping: %+v", tk)
 	}
 	hist := e.get("/connectors/acme")
-	if !strings.Contains(hist.body, "<td>import") {
+	if !strings.Contains(hist.body, `data-label="Trigger">import`) {
 		t.Error("the import is not in the history")
 	}
 	// Posting again does not import twice, and the preview now shows the

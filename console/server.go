@@ -141,6 +141,7 @@ func Handler(syncer *ticketsync.Syncer, store ticketsync.Store, opts *Options) h
 	mux.HandleFunc("POST /connectors/{id}/sync", c.syncNow)
 	mux.HandleFunc("POST /connectors/{id}/pause", c.pause)
 	mux.HandleFunc("POST /connectors/{id}/resume", c.resume)
+	mux.HandleFunc("POST /connectors/{id}/webhook-secret", c.setWebhookSecret)
 	mux.HandleFunc("GET /connectors/{id}/remove", c.confirmRemove)
 	mux.HandleFunc("POST /connectors/{id}/remove", c.remove)
 	mux.HandleFunc("GET /import", c.importForm)
@@ -268,6 +269,7 @@ var flashes = map[string]string{
 	"resumed":     "Resumed.",
 	"removed":     "Removed. Its tickets and history stay in the store.",
 	"imported":    "Import finished.",
+	"secret":      "Saved: webhook deliveries are checked with the new value from now on.",
 }
 
 func (c *console) flash(r *http.Request) string {
@@ -286,6 +288,7 @@ func parsePages(c *console) map[string]*template.Template {
 			}
 			return t.UTC().Format(time.RFC3339)
 		},
+		"due":  func(t time.Time) string { return due(t, c.now()) },
 		"dur":  duration,
 		"join": strings.Join,
 	}
@@ -332,6 +335,14 @@ func when(t, now time.Time) string {
 		return "in " + s
 	}
 	return s + " ago"
+}
+
+// due says when a planned time t comes: "due now" once it has passed.
+func due(t, now time.Time) string {
+	if !t.After(now) {
+		return "due now"
+	}
+	return when(t, now)
 }
 
 // duration prints d briefly: "1.2 s", "3 min 4 s".

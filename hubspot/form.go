@@ -20,9 +20,9 @@ func Form() ticketsync.Form {
 			},
 		},
 		WebhookSteps: []string{
-			"In the app's settings, Webhooks: set the target URL to the URL below.",
+			"In the app's settings, Webhooks: set the target URL to the connector's webhook URL.",
 			"Subscribe to ticket creation, deletion and property changes (hs_pipeline_stage, subject, hubspot_owner_id, ...), or to the generic object events of object type 0-5.",
-			"Enter the app's client secret (Auth tab) as the client secret here.",
+			"Enter the app's client secret (Auth tab) as the connector's client secret.",
 		},
 	}
 }

@@ -21,7 +21,7 @@ func Form() ticketsync.Form {
 			},
 		},
 		WebhookSteps: []string{
-			`Make the sender POST Content-Type: application/json and one ticket as the sender knows it, under a root "ticket", "issue", "case" or "conversation" object, to the URL below.`,
+			`Make the sender POST Content-Type: application/json and one ticket as the sender knows it, under a root "ticket", "issue", "case" or "conversation" object, to the connector's webhook URL.`,
 			`Sign each body: the HMAC-SHA256 of the raw body under the secret, in the X-Hub-Signature-256 header, as hex or base64, with or without "sha256=".`,
 		},
 	}

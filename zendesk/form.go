@@ -28,9 +28,9 @@ func Form() ticketsync.Form {
 			},
 		},
 		WebhookSteps: []string{
-			"Create the webhook in Admin Center → Apps and integrations → Webhooks → Create webhook, with the endpoint URL below, method POST and format JSON.",
+			"Create the webhook in Admin Center → Apps and integrations → Webhooks → Create webhook, with the connector's webhook URL as the endpoint URL, method POST and format JSON.",
 			"Subscribe it to Zendesk events: the ticket events (Ticket created, status changed, comment added, soft deleted, ...).",
-			"Then open the webhook, Signing secret → Reveal, and enter the secret as the webhook signing secret here.",
+			"Then open the webhook, Signing secret → Reveal, and enter the secret as the connector's webhook signing secret.",
 		},
 	}
 }

@@ -6,7 +6,7 @@ document.addEventListener("click", function (ev) {
   if (!b) return;
   var input = document.getElementById(b.getAttribute("data-copy"));
   if (!input || !navigator.clipboard) return;
-  navigator.clipboard.writeText(input.value).then(function () { b.textContent = "Copied"; });
+  navigator.clipboard.writeText(input.value || input.textContent).then(function () { b.textContent = "Copied"; });
 });
 document.addEventListener("DOMContentLoaded", function () {
   var err = document.getElementById("form-error");
