@@ -33,10 +33,10 @@ type historyPage struct {
 	// when the connector was not connected in the console or its
 	// platform has none.
 	Secrets *secretForm
-	Prev     string // links, "" when none
-	Next     string
-	Chart    chart
-	Webhook  string // the connector's webhook URL, when it receives webhooks
+	Prev    string // links, "" when none
+	Next    string
+	Chart   chart
+	Webhook string // the connector's webhook URL, when it receives webhooks
 }
 
 // runRow is one run in the table.
