@@ -30,19 +30,55 @@ import (
 // chromiumPath returns the browser to drive, or skips or fails the test.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
+	path, required := findChromium(os.Getenv, exec.LookPath)
+	switch {
+	case path != "":
+		return path
+	case required:
+		t.Fatal("Chromium is required (CI=true or TICKETSYNC_BROWSER_TESTS=require) but none was found: install Debian's chromium package or set CHROMIUM")
+	default:
+		t.Skip("browser tests skipped: no Chromium found (install Debian's chromium package, or set CHROMIUM to its path)")
+	}
+	return ""
+}
+
+// findChromium returns the browser's path, or "" and whether a missing
+// browser must fail the tests rather than skip them.
+func findChromium(getenv func(string) string, lookPath func(string) (string, error)) (path string, required bool) {
+	if p := getenv("CHROMIUM"); p != "" {
+		return p, true
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
+		if p, err := lookPath(name); err == nil {
+			return p, true
 		}
 	}
-	if os.Getenv("TICKETSYNC_BROWSER_TESTS") == "require" || os.Getenv("CI") == "true" {
-		t.Fatal("Chromium is required (CI=true or TICKETSYNC_BROWSER_TESTS=require) but none was found: install Debian's chromium package or set CHROMIUM")
+	return "", getenv("TICKETSYNC_BROWSER_TESTS") == "require" || getenv("CI") == "true"
+}
+
+func TestCIneverSkipsTheBrowserTests(t *testing.T) {
+	none := func(string) (string, error) { return "", exec.ErrNotFound }
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	if p, req := findChromium(env(nil), none); p != "" || req {
+		t.Errorf("no browser, no CI: %q %v, want a skip", p, req)
 	}
-	t.Skip("browser tests skipped: no Chromium found (install Debian's chromium package, or set CHROMIUM to its path)")
-	return ""
+	for _, kv := range []map[string]string{{"CI": "true"}, {"TICKETSYNC_BROWSER_TESTS": "require"}} {
+		if p, req := findChromium(env(kv), none); p != "" || !req {
+			t.Errorf("no browser with %v: %q %v, want a failure", kv, p, req)
+		}
+	}
+	found := func(name string) (string, error) {
+		if name == "chromium" {
+			return "/usr/bin/chromium", nil
+		}
+		return "", exec.ErrNotFound
+	}
+	if p, _ := findChromium(env(nil), found); p != "/usr/bin/chromium" {
+		t.Errorf("found %q", p)
+	}
+	if p, _ := findChromium(env(map[string]string{"CHROMIUM": "/opt/chrome"}), none); p != "/opt/chrome" {
+		t.Errorf("CHROMIUM: %q", p)
+	}
 }
 
 // screenshotDir is where the browser tests put their screenshots.
