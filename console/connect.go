@@ -278,7 +278,7 @@ func (c *console) connect(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusUnprocessableEntity, "", err.Error())
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), c.opts.TestTimeout)
+	ctx, cancel := context.WithTimeout(ticketsync.WithHooks(r.Context(), c.opts.Hooks), c.opts.TestTimeout)
 	err = conn.Test(ctx)
 	cancel()
 	if err != nil {

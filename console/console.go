@@ -69,6 +69,9 @@ type Options struct {
 	// ChartDays is how many days the history chart shows; DefaultChartDays
 	// when 0.
 	ChartDays int
+	// Hooks are the Syncer's Options.Hooks, so that the platform requests
+	// of Test & Connect are observed like the Syncer's own; nil is none.
+	Hooks *ticketsync.Hooks
 	// Logger receives the console's errors; nil is silent. Logs never hold
 	// form values.
 	Logger *slog.Logger
