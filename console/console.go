@@ -155,6 +155,9 @@ func PlatformOf[C any, T ticketsync.Connector](form ticketsync.Form, newConnecto
 				case reflect.Slice:
 					fv.Set(reflect.ValueOf([]string{val}).Convert(fv.Type()))
 				case reflect.Bool:
+					if val == "on" { // a checked checkbox
+						val = "true"
+					}
 					b, err := strconv.ParseBool(val)
 					if err != nil {
 						return nil, fmt.Errorf("%s: not yes or no", f.Label)

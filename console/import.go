@@ -291,10 +291,18 @@ type fieldChoice struct {
 }
 
 // previewStore captures the first tickets of an import and discards the
-// rest: the preview runs the real import into it.
+// rest, and the run: the preview runs the real import into it.
 type previewStore struct {
-	ticketsync.Store // nil: only the methods below are called
-	rows             []ticketsync.Ticket
+	rows []ticketsync.Ticket
+}
+
+func (p *previewStore) Ticket(context.Context, string, string) (ticketsync.Ticket, error) {
+	return ticketsync.Ticket{}, ticketsync.ErrNotFound
+}
+func (p *previewStore) Cursor(context.Context, string) (string, error)  { return "", nil }
+func (p *previewStore) SetCursor(context.Context, string, string) error { return nil }
+func (p *previewStore) SyncRuns(context.Context, string, int) ([]ticketsync.SyncRun, error) {
+	return nil, nil
 }
 
 func (p *previewStore) UpsertTickets(_ context.Context, ts []ticketsync.Ticket) error {

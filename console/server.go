@@ -70,7 +70,8 @@ type console struct {
 // values are never shown back for secret fields, logged or put in an error.
 //
 // store must be the Syncer's Store; the console reads the history from the
-// Syncer and imports CSV files into store.
+// Syncer and imports CSV files into store. Handler panics if either is nil
+// or an Options.TrustedOrigins entry is not an origin.
 func Handler(syncer *ticketsync.Syncer, store ticketsync.Store, opts *Options) http.Handler {
 	var o Options
 	if opts != nil {
