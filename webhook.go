@@ -78,17 +78,18 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *webhookHandler) observed(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	cw := &codeWriter{ResponseWriter: w}
-	d := WebhookDelivery{ConnectorID: r.URL.Query().Get("connectorId")}
-	h.serve(cw, r, &d)
-	d.StatusCode = cw.code
-	d.Duration = time.Since(start)
-	h.s.webhookDone(r.Context(), d)
+	h.serve(cw, r, &cw.d)
+	cw.d.StatusCode = cw.code
+	cw.d.Duration = time.Since(start)
+	h.s.webhookDone(r.Context(), cw.d)
 }
 
-// codeWriter records the status code of an answer.
+// codeWriter records the status code of an answer, and what the hooks
+// report of the delivery (one allocation for both).
 type codeWriter struct {
 	http.ResponseWriter
 	code int
+	d    WebhookDelivery
 }
 
 func (w *codeWriter) WriteHeader(code int) {
@@ -111,6 +112,9 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 		return
 	}
 	id := r.URL.Query().Get("connectorId")
+	if d != nil {
+		d.ConnectorID = id
+	}
 	if id == "" {
 		replyError(w, http.StatusBadRequest, "missing connectorId query parameter")
 		return
@@ -164,7 +168,11 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 		return
 	}
 
-	ctx := WithHooks(r.Context(), s.opts.Hooks)
+	ctx := r.Context()
+	if e.getter != nil {
+		// Only loading tickets by id makes platform requests.
+		ctx = WithHooks(ctx, s.opts.Hooks)
+	}
 	if d != nil {
 		d.Events = len(events)
 	}

@@ -115,20 +115,50 @@ type Telemetry struct {
 	wait                                 metric.Float64Counter
 	connectors                           metric.Int64ObservableGauge
 
-	// sets caches the attribute sets of measurements, by a comparable key
-	// of their values, so that a measurement allocates nothing: the values
-	// are few by design (no connector ids).
-	sets sync.Map
+	// The attribute sets of measurements, cached by a comparable key of
+	// their values, so that a measurement allocates nothing: the values are
+	// few by design (no connector ids).
+	runSets     optionCache[runKey]
+	ticketSets  optionCache[ticketsKey]
+	webhookSets optionCache[webhookKey]
+	requestSets optionCache[requestKey]
+	limitedSets optionCache[limitedKey]
+	waitSets    optionCache[waitKey]
 }
 
-// attrs returns the measurement option for the attributes kv, cached under
-// key, which must identify them.
-func (t *Telemetry) attrs(key any, kv ...attribute.KeyValue) metric.MeasurementOption {
-	if o, ok := t.sets.Load(key); ok {
-		return o.(metric.MeasurementOption)
+// options are one attribute set as the arguments of Add and Record.
+type options struct {
+	add []metric.AddOption
+	rec []metric.RecordOption
+}
+
+// optionCache holds measurement options by key.
+type optionCache[K comparable] struct {
+	mu sync.RWMutex
+	m  map[K]*options
+}
+
+// get returns the options cached under k, making them from the attributes
+// attrs returns when absent; attrs is only called on a miss.
+func (c *optionCache[K]) get(k K, attrs func() []attribute.KeyValue) *options {
+	c.mu.RLock()
+	o, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return o
 	}
-	o, _ := t.sets.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(kv...)))
-	return o.(metric.MeasurementOption)
+	set := metric.WithAttributeSet(attribute.NewSet(attrs()...))
+	o = &options{add: []metric.AddOption{set}, rec: []metric.RecordOption{set}}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[K]*options)
+	}
+	if prev, ok := c.m[k]; ok {
+		return prev
+	}
+	c.m[k] = o
+	return o
 }
 
 // Keys of cached attribute sets, one type per attribute list.
@@ -257,15 +287,15 @@ func (t *Telemetry) runStart(ctx context.Context, run ticketsync.RunInfo) contex
 
 func (t *Telemetry) runEnd(ctx context.Context, run ticketsync.RunInfo, result ticketsync.SyncRun, err error) {
 	outcome := string(result.Status)
-	attrs := t.attrs(runKey{run.Platform, run.Trigger, outcome},
-		keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger), keyOutcome.String(outcome))
-	t.runs.Add(ctx, 1, attrs)
+	set := t.runSets.get(runKey{run.Platform, run.Trigger, outcome}, func() []attribute.KeyValue {
+		return []attribute.KeyValue{keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger), keyOutcome.String(outcome)}
+	})
+	t.runs.Add(ctx, 1, set.add...)
 	if !result.FinishedAt.IsZero() {
-		t.runDuration.Record(ctx, result.FinishedAt.Sub(result.StartedAt).Seconds(), attrs)
+		t.runDuration.Record(ctx, result.FinishedAt.Sub(result.StartedAt).Seconds(), set.rec...)
 	}
 	if result.Tickets > 0 {
-		t.tickets.Add(ctx, int64(result.Tickets), t.attrs(ticketsKey{run.Platform, run.Trigger},
-			keyPlatform.String(run.Platform), keyTrigger.String(run.Trigger)))
+		t.tickets.Add(ctx, int64(result.Tickets), t.ticketSet(run.Platform, run.Trigger).add...)
 	}
 	span := trace.SpanFromContext(ctx)
 	span.SetAttributes(keyRunID.String(result.ID), keyTickets.Int(result.Tickets), keyOutcome.String(outcome))
@@ -276,12 +306,20 @@ func (t *Telemetry) runEnd(ctx context.Context, run ticketsync.RunInfo, result t
 	span.End()
 }
 
+// ticketSet returns the attributes of ticketsync.tickets.stored.
+func (t *Telemetry) ticketSet(platform, trigger string) *options {
+	return t.ticketSets.get(ticketsKey{platform, trigger}, func() []attribute.KeyValue {
+		return []attribute.KeyValue{keyPlatform.String(platform), keyTrigger.String(trigger)}
+	})
+}
+
 func (t *Telemetry) webhook(ctx context.Context, d ticketsync.WebhookDelivery) {
-	t.webhookDuration.Record(ctx, d.Duration.Seconds(), t.attrs(webhookKey{d.Platform, d.StatusCode},
-		keyPlatform.String(d.Platform), keyStatus.Int(d.StatusCode)))
+	set := t.webhookSets.get(webhookKey{d.Platform, d.StatusCode}, func() []attribute.KeyValue {
+		return []attribute.KeyValue{keyPlatform.String(d.Platform), keyStatus.Int(d.StatusCode)}
+	})
+	t.webhookDuration.Record(ctx, d.Duration.Seconds(), set.rec...)
 	if d.Tickets > 0 {
-		t.tickets.Add(ctx, int64(d.Tickets), t.attrs(ticketsKey{d.Platform, ticketsync.TriggerWebhook},
-			keyPlatform.String(d.Platform), keyTrigger.String(ticketsync.TriggerWebhook)))
+		t.tickets.Add(ctx, int64(d.Tickets), t.ticketSet(d.Platform, ticketsync.TriggerWebhook).add...)
 	}
 }
 
@@ -294,12 +332,13 @@ func (t *Telemetry) request(ctx context.Context, r ticketsync.PlatformRequest) {
 		key.errType = errorType(r.Err)
 		attrs = append(attrs, keyErrorType.String(key.errType))
 	}
-	set := t.attrs(key, attrs...)
-	t.requests.Add(ctx, 1, set)
-	t.requestDuration.Record(ctx, r.Duration.Seconds(), set)
+	set := t.requestSets.get(key, func() []attribute.KeyValue { return attrs })
+	t.requests.Add(ctx, 1, set.add...)
+	t.requestDuration.Record(ctx, r.Duration.Seconds(), set.rec...)
 	if r.StatusCode == http.StatusTooManyRequests {
-		t.rateLimited.Add(ctx, 1, t.attrs(limitedKey{r.Platform, r.Endpoint},
-			keyPlatform.String(r.Platform), keyTemplate.String(r.Endpoint)))
+		t.rateLimited.Add(ctx, 1, t.limitedSets.get(limitedKey{r.Platform, r.Endpoint}, func() []attribute.KeyValue {
+			return []attribute.KeyValue{keyPlatform.String(r.Platform), keyTemplate.String(r.Endpoint)}
+		}).add...)
 	}
 	_, span := t.tracer.Start(ctx, r.Method+" "+r.Endpoint, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithTimestamp(r.Start), trace.WithAttributes(attrs...))
@@ -314,8 +353,9 @@ func (t *Telemetry) request(ctx context.Context, r ticketsync.PlatformRequest) {
 }
 
 func (t *Telemetry) waited(ctx context.Context, w ticketsync.PlatformWait) {
-	t.wait.Add(ctx, w.Duration.Seconds(), t.attrs(waitKey{w.Platform, w.Endpoint, w.Reason},
-		keyPlatform.String(w.Platform), keyTemplate.String(w.Endpoint), keyReason.String(w.Reason)))
+	t.wait.Add(ctx, w.Duration.Seconds(), t.waitSets.get(waitKey{w.Platform, w.Endpoint, w.Reason}, func() []attribute.KeyValue {
+		return []attribute.KeyValue{keyPlatform.String(w.Platform), keyTemplate.String(w.Endpoint), keyReason.String(w.Reason)}
+	}).add...)
 }
 
 // errorType names a transport error for error.type: "timeout" or
