@@ -1,6 +1,8 @@
 package hubspot_test
 
 import (
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/hubspot/hubspottest"
+	"github.com/ticketsync/ticketsync/internal/incremental"
 )
 
 func TestFullSyncEqualsFake(t *testing.T) {
@@ -169,11 +172,10 @@ func TestTwentyFiveThousandThroughTheCap(t *testing.T) {
 			t.Fatalf("ticket %s missing", id)
 		}
 	}
-	cts := fake.Counts()
-	if cts.ByStatus[400] != 0 {
-		t.Errorf("%d answers were 400 (past the search cap?)", cts.ByStatus[400])
+	if n := statusCount(fake, 400); n != 0 {
+		t.Errorf("%d answers were 400 (past the search cap?)", n)
 	}
-	searches := cts.Endpoint("POST /crm/v3/objects/tickets/search")
+	searches := fake.RequestCount("POST", "/crm/v3/objects/tickets/search")
 	if searches > n/200+5 {
 		t.Errorf("%d searches for %d tickets, want about %d", searches, n, n/200)
 	}
@@ -201,7 +203,7 @@ func TestTiesLargerThanAPage(t *testing.T) {
 }
 
 func TestResumeFromEveryPageBoundary(t *testing.T) {
-	fake, c := newPair(t, nil, nil)
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.ArchivedScanInterval = time.Nanosecond })
 	for i := range 700 {
 		id := fake.CreateTicket(map[string]string{"subject": fmt.Sprint(i)})
 		if i%3 == 0 {
@@ -242,7 +244,7 @@ func TestResumeFromEveryPageBoundary(t *testing.T) {
 }
 
 func TestArchivedBecomesDeleted(t *testing.T) {
-	fake, c := newPair(t, nil, nil)
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.ArchivedScanInterval = time.Nanosecond })
 	a := fake.CreateTicket(map[string]string{"subject": "keep"})
 	b := fake.CreateTicket(map[string]string{"subject": "delete me", "hs_ticket_priority": "HIGH"})
 	fake.Advance(time.Second)
@@ -372,7 +374,7 @@ func TestGetTickets(t *testing.T) {
 	fake.AddNote(ids[0], hubspottest.Note{Body: "hello"})
 	fake.ArchiveTicket(ids[1])
 	fake.PurgeTicket(ids[2])
-	fake.ResetCounts()
+	fake.ResetRequests()
 	got, err := c.GetTickets(t.Context(), append(slices.Clone(ids), "not-a-number", ids[0]))
 	if err != nil {
 		t.Fatal(err)
@@ -387,7 +389,7 @@ func TestGetTickets(t *testing.T) {
 	if !byID[ids[1]].Deleted || byID[ids[0]].Deleted || len(byID[ids[0]].Comments) != 1 {
 		t.Errorf("archived %+v / live %+v", byID[ids[1]], byID[ids[0]])
 	}
-	if n := fake.Counts().Endpoint("POST /crm/v3/objects/tickets/batch/read"); n != 4 {
+	if n := fake.RequestCount("POST", "/crm/v3/objects/tickets/batch/read"); n != 4 {
 		t.Errorf("%d batch reads for 230 ids (3 live, 1 archived), want 4", n)
 	}
 }
@@ -395,8 +397,150 @@ func TestGetTickets(t *testing.T) {
 func TestCursorIsOpaqueAndChecked(t *testing.T) {
 	_, c := newPair(t, nil, nil)
 	for _, bad := range []string{"not base64 !", "eyJ2Ijo5fQ"} {
-		if _, err := c.Fetch(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "invalid cursor") {
+		if _, err := c.Fetch(t.Context(), bad); !errors.Is(err, ticketsync.ErrInvalidCursor) || !strings.Contains(err.Error(), "invalid cursor") {
 			t.Errorf("Fetch(%q) = %v, want an invalid cursor error", bad, err)
+		}
+	}
+}
+
+// A change indexed eight minutes late, after a newer change was indexed at
+// once, is delivered by the settled re-read, at no more than one extra
+// search a run.
+func TestLateIndexedChangeArrives(t *testing.T) {
+	fake := hubspottest.NewServer(t, fastLimits())
+	c := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.StartTime = fake.Now().Add(-time.Hour) })
+	a := fake.CreateTicket(map[string]string{"subject": "a v1"})
+	b := fake.CreateTicket(map[string]string{"subject": "b v1"})
+	fake.Advance(time.Minute)
+	r := drain(t, c, "")
+	if len(r.tickets) != 2 {
+		t.Fatalf("first sync: %v", r.seen)
+	}
+	fake.Advance(10 * time.Minute)
+	fake.SetIndexLag(8 * time.Minute)
+	fake.UpdateTicket(a, map[string]string{"subject": "a v2"}) // at T, indexed at T+8m
+	fake.SetIndexLag(0)
+	fake.Advance(6 * time.Minute)
+	fake.UpdateTicket(b, map[string]string{"subject": "b v2"}) // at T+6m, indexed at once
+	fake.Advance(time.Minute)
+
+	got := map[string]string{}
+	cursor := r.cursor
+	fake.ResetRequests()
+	runs := 0
+	for range 8 { // a poll every 15 minutes for two hours
+		r := drain(t, c, cursor)
+		cursor = r.cursor
+		runs++
+		for id, tk := range r.tickets {
+			got[id] = tk.Subject
+		}
+		fake.Advance(15 * time.Minute)
+	}
+	if got[a] != "a v2" || got[b] != "b v2" {
+		t.Fatalf("after two hours of polls: %v, want both changes", got)
+	}
+	if n := fake.RequestCount("POST", "/crm/v3/objects/tickets/search"); n > runs {
+		t.Errorf("%d searches in %d runs, want one a run", n, runs)
+	}
+}
+
+// HubSpot is reported to answer 500 to date filters at the epoch; the fake
+// does, and a first sync without StartTime must not ask about it.
+func TestFirstSyncNeverAsksAboutTheEpoch(t *testing.T) {
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.MaxRetries = -1 })
+	fake.CreateTicket(map[string]string{"subject": "old"})
+	r := drain(t, c, "")
+	if len(r.tickets) != 1 {
+		t.Fatalf("first sync: %v", r.seen)
+	}
+	if n := statusCount(fake, 500); n != 0 {
+		t.Errorf("%d answers were 500", n)
+	}
+}
+
+// By default the recycle bin, which cannot be asked what changed, is listed
+// once every DefaultArchivedScanInterval, not on every run.
+func TestRecycleBinListedRarelyByDefault(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	var ids []string
+	for range 250 {
+		ids = append(ids, fake.CreateTicket(nil))
+	}
+	for _, id := range ids[:220] {
+		fake.ArchiveTicket(id)
+	}
+	fake.Advance(time.Minute)
+	const list = "/crm/v3/objects/tickets"
+	cursor := ""
+	perRun := []int{}
+	for range 8 { // two hours of 15-minute runs
+		before := fake.RequestCount("GET", list)
+		cursor = drain(t, c, cursor).cursor
+		perRun = append(perRun, fake.RequestCount("GET", list)-before)
+		fake.Advance(15 * time.Minute)
+	}
+	if want := []int{3, 0, 0, 0, 0, 0, 0, 0}; !slices.Equal(perRun, want) {
+		t.Errorf("recycle-bin requests per run = %v, want %v (one scan of 3 pages)", perRun, want)
+	}
+	fake.Advance(hubspot.DefaultArchivedScanInterval)
+	before := fake.RequestCount("GET", list)
+	drain(t, c, cursor)
+	if n := fake.RequestCount("GET", list) - before; n != 3 {
+		t.Errorf("after the interval: %d recycle-bin requests, want a scan of 3", n)
+	}
+}
+
+// A cursor of another connector or account is refused; a cursor saved by
+// the versions before the shared codec still resumes where it was.
+func TestCursorOfAnotherConnectorRefusedOldOneKept(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	old := fake.CreateTicket(nil)
+	fake.Advance(time.Hour)
+	at := fake.Now()
+	fresh := fake.CreateTicket(nil)
+	fake.Advance(time.Minute)
+	other := incremental.Codec{Connector: "zendesk", Version: 3}.Encode(map[string]int{"v": 3})
+	if _, err := c.Fetch(t.Context(), other); !errors.Is(err, ticketsync.ErrInvalidCursor) {
+		t.Errorf("a zendesk cursor: %v, want ErrInvalidCursor", err)
+	}
+	_, elsewhere := newPair(t, nil, nil)
+	page, err := elsewhere.Fetch(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(t.Context(), page.Cursor); !errors.Is(err, ticketsync.ErrInvalidCursor) {
+		t.Errorf("another account's cursor: %v, want ErrInvalidCursor", err)
+	}
+	legacy := base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, `{"v":1,"f":%d,"m":%d}`, at.UnixMilli(), at.UnixMilli()))
+	r := drain(t, c, legacy)
+	if _, ok := r.tickets[fresh]; !ok {
+		t.Errorf("a version-1 cursor did not resume: %v", r.seen)
+	}
+	if _, ok := r.tickets[old]; ok {
+		t.Errorf("a version-1 cursor started over: %v", r.seen)
+	}
+}
+
+// A run with nothing changed costs the ticket search, the inbox listing and
+// the two engagement searches: four requests.
+func TestQuietRunCost(t *testing.T) {
+	fake, c := newPair(t, nil, nil)
+	for range 50 {
+		fake.CreateTicket(nil)
+	}
+	fake.Advance(time.Minute)
+	cursor := drain(t, c, "").cursor
+	for range 3 {
+		fake.Advance(15 * time.Minute)
+		fake.ResetRequests()
+		cursor = drain(t, c, cursor).cursor
+		if n := len(fake.Requests()); n != 4 {
+			var got []string
+			for _, r := range fake.Requests() {
+				got = append(got, r.Method+" "+r.Path)
+			}
+			t.Fatalf("a quiet run made %d requests, want 4: %v", n, got)
 		}
 	}
 }

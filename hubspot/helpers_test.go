@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/hubspot"
@@ -13,35 +12,39 @@ import (
 	"github.com/ticketsync/ticketsync/memstore"
 )
 
-// noSleep makes retries and limiter waits instant; tests that check pacing
-// use the real clock instead.
-func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
+// statusCount counts the requests the fake answered with status.
+func statusCount(fake *hubspottest.Server, status int) int {
+	n := 0
+	for _, r := range fake.Requests() {
+		if r.Status == status {
+			n++
+		}
+	}
+	return n
+}
 
 // fastLimits are options of a fake without rate limits.
 func fastLimits() *hubspottest.Options {
 	return &hubspottest.Options{RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1}
 }
 
-// newConnector returns a connector for fake, on the fake's clock, without
-// waits; mod adjusts its Config.
+// newConnector returns a connector for fake, on the fake's clock: its waits
+// (Retry-After, rate limits) advance that clock instead of sleeping; mod
+// adjusts its Config.
 func newConnector(t testing.TB, fake *hubspottest.Server, mod func(*hubspot.Config)) *hubspot.Connector {
 	t.Helper()
 	cfg := hubspot.Config{
-		PrivateAppToken:  hubspottest.DefaultToken,
-		BaseURL:          fake.URL,
-		HTTPClient:       fake.Client(),
-		ClientSecret:     fake.ClientSecret(),
-		RateLimit:        100000,
-		RateWindow:       time.Second,
-		SearchRateLimit:  100000,
-		SearchRateWindow: time.Second,
-		Now:              fake.Now,
-		Sleep:            noSleep,
+		PrivateAppToken:         hubspottest.DefaultToken,
+		BaseURL:                 fake.URL,
+		HTTPClient:              fake.Client(),
+		ClientSecret:            fake.ClientSecret(),
+		RequestsPerMinute:       6000000,
+		SearchRequestsPerSecond: 100000,
 	}
 	if mod != nil {
 		mod(&cfg)
 	}
-	c, err := hubspot.New(cfg)
+	c, err := hubspot.NewWithClock(cfg, fake.Now, fake.Sleep, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,8 +57,7 @@ func newPair(t testing.TB, opts *hubspottest.Options, mod func(*hubspot.Config))
 	if opts == nil {
 		opts = fastLimits()
 	}
-	fake := hubspottest.New(opts)
-	t.Cleanup(fake.Close)
+	fake := hubspottest.NewServer(t, opts)
 	return fake, newConnector(t, fake, mod)
 }
 

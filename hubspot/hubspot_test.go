@@ -18,7 +18,7 @@ import (
 	"github.com/ticketsync/ticketsync/hubspot/hubspottest"
 )
 
-func TestNewValidates(t *testing.T) {
+func TestNewValidatesConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		cfg   hubspot.Config
@@ -29,7 +29,7 @@ func TestNewValidates(t *testing.T) {
 		{"bad webhook URL", hubspot.Config{PrivateAppToken: "pat", WebhookURL: "/hooks"}, "Config.WebhookURL"},
 		{"bad status", hubspot.Config{PrivateAppToken: "pat", StageStatus: map[string]ticketsync.Status{"1": "limbo"}}, "Config.StageStatus"},
 		{"bad base URL", hubspot.Config{PrivateAppToken: "pat", BaseURL: "ftp://x"}, "Config.BaseURL"},
-		{"negative limit", hubspot.Config{PrivateAppToken: "pat", RateLimit: -1}, "Config.RateLimit"},
+		{"negative limit", hubspot.Config{PrivateAppToken: "pat", RequestsPerMinute: -1}, "Config.RequestsPerMinute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := hubspot.New(tc.cfg)
@@ -41,7 +41,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestConfigNeverPrintsSecrets(t *testing.T) {
-	cfg := hubspot.Config{PrivateAppToken: "pat-na1-SECRET-TOKEN", ClientSecret: "CLIENT-SECRET-1", PreviousClientSecrets: []string{"CLIENT-SECRET-0"},
+	cfg := hubspot.Config{PrivateAppToken: "pat-na1-SECRET-TOKEN", ClientSecret: "CLIENT-SECRET-1", ClientSecrets: []string{"CLIENT-SECRET-0"},
 		WebhookURL: "https://hooks.example.com/in?key=QUERY-SECRET"}
 	c, err := hubspot.New(cfg)
 	if err != nil {
@@ -53,13 +53,13 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 				t.Errorf("printed config holds a secret")
 			}
 		}
-		if !strings.Contains(s, "[set]") {
+		if !strings.Contains(s, "PrivateAppToken: [redacted]") {
 			t.Errorf("printed config does not say the token is set: %s", s)
 		}
 	}
 }
 
-func TestTest(t *testing.T) {
+func TestTestCredentials(t *testing.T) {
 	fake, c := newPair(t, nil, nil)
 	if err := c.Test(t.Context()); err != nil {
 		t.Fatalf("Test with a good token: %v", err)
@@ -67,8 +67,8 @@ func TestTest(t *testing.T) {
 	if c.PortalID() != hubspottest.DefaultPortalID {
 		t.Errorf("PortalID = %d after Test", c.PortalID())
 	}
-	if n := fake.Counts().Total; n != 2 {
-		t.Errorf("Test made %d requests, want 2", n)
+	if n := len(fake.Requests()); n != 3 {
+		t.Errorf("Test made %d requests, want 3", n)
 	}
 
 	bad := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.PrivateAppToken = "pat-na1-revoked-token" })
@@ -87,8 +87,7 @@ func TestTest(t *testing.T) {
 	fake.AddToken("pat-na1-no-tickets", hubspottest.ScopeContactsRead, hubspottest.ScopeOwnersRead)
 	noScope := newConnector(t, fake, func(cfg *hubspot.Config) { cfg.PrivateAppToken = "pat-na1-no-tickets" })
 	err = noScope.Test(t.Context())
-	var se *hubspot.ScopeError
-	if !errors.Is(err, ticketsync.ErrForbidden) || !errors.As(err, &se) || se.Scopes[0] != "tickets" || !strings.Contains(err.Error(), `"tickets" scope`) {
+	if scopes := hubspot.MissingScopes(err); !errors.Is(err, ticketsync.ErrForbidden) || len(scopes) == 0 || scopes[0] != "tickets" || !strings.Contains(err.Error(), `"tickets" scope`) {
 		t.Errorf("missing scope: %v, want ErrForbidden naming the tickets scope", err)
 	}
 	_, err = noScope.Fetch(t.Context(), "")
@@ -99,8 +98,7 @@ func TestTest(t *testing.T) {
 
 func TestOptionalScopesDegrade(t *testing.T) {
 	var logs bytes.Buffer
-	fake := hubspottest.New(fastLimits())
-	defer fake.Close()
+	fake := hubspottest.NewServer(t, fastLimits())
 	fake.AddToken("pat-na1-tickets-only", hubspottest.ScopeTickets)
 	c := newConnector(t, fake, func(cfg *hubspot.Config) {
 		cfg.PrivateAppToken = "pat-na1-tickets-only"
@@ -127,11 +125,11 @@ func TestSurvivesFaults(t *testing.T) {
 		fake.AddNote(id, hubspottest.Note{Body: "n"})
 		fake.Advance(time.Second)
 	}
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 503, Times: 2})
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v4/associations", Status: 429, Policy: "TEN_SECONDLY_ROLLING", Times: 2})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 503, Count: 2})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v4/associations/", Status: 429, RetryAfter: 10 * time.Second, Count: 2})
 	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/notes/batch/read", Truncate: true})
 	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/owners", Status: 502})
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/pipelines", Status: 500})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/pipelines/", Status: 500})
 	r := drain(t, c, "")
 	if len(r.tickets) != 450 {
 		t.Fatalf("synced %d tickets through faults, want 450", len(r.tickets))
@@ -141,20 +139,20 @@ func TestSurvivesFaults(t *testing.T) {
 			t.Fatalf("ticket %s: %d comments", id, len(tk.Comments))
 		}
 	}
-	if c := fake.Counts(); c.RateLimited != 2 || c.ByStatus[503] != 2 {
-		t.Errorf("faults not all hit: %+v", c.ByStatus)
+	if statusCount(fake, 429) != 2 || statusCount(fake, 503) != 2 {
+		t.Errorf("faults not all hit: %d 429s, %d 503s", statusCount(fake, 429), statusCount(fake, 503))
 	}
 }
 
 func TestRateLimitErrorNamesPolicy(t *testing.T) {
 	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.MaxRetries = -1 })
 	fake.CreateTicket(nil)
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Policy: "SECONDLY"})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Body: hubspottest.RateLimitBody("SECONDLY")})
 	_, err := c.Fetch(t.Context(), "")
 	if !errors.Is(err, ticketsync.ErrRateLimited) || !strings.Contains(err.Error(), "policy SECONDLY") {
 		t.Errorf("Fetch after a 429: %v, want ErrRateLimited naming the policy", err)
 	}
-	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Policy: "DAILY"})
+	fake.InjectFault(hubspottest.Fault{Path: "/crm/v3/objects/tickets/search", Status: 429, Body: hubspottest.RateLimitBody("DAILY")})
 	_, err = c.Fetch(t.Context(), "")
 	if !errors.Is(err, ticketsync.ErrRateLimited) || !strings.Contains(err.Error(), "daily rate limit") {
 		t.Errorf("daily limit: %v", err)
@@ -224,7 +222,7 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 
 	rotated := newConnector(t, fake, func(cfg *hubspot.Config) {
-		cfg.ClientSecret, cfg.PreviousClientSecrets = "new-secret", []string{fake.ClientSecret()}
+		cfg.ClientSecret, cfg.ClientSecrets = "new-secret", []string{fake.ClientSecret()}
 		cfg.WebhookURL = "https://hooks.example.com/api/webhooks/tickets"
 	})
 	if err := deliver(t, rotated, req, body); err != nil {
@@ -292,7 +290,7 @@ func TestParseWebhook(t *testing.T) {
 	want := []struct {
 		kind ticketsync.EventKind
 		id   string
-	}{{ticketsync.EventUpdated, "101"}, {ticketsync.EventUpdated, "102"}, {ticketsync.EventDeleted, "103"}, {ticketsync.EventUpdated, "104"}}
+	}{{ticketsync.EventCreated, "101"}, {ticketsync.EventUpdated, "102"}, {ticketsync.EventDeleted, "103"}, {ticketsync.EventUpdated, "104"}}
 	if len(got) != len(want) {
 		t.Fatalf("events = %+v", got)
 	}
@@ -304,7 +302,7 @@ func TestParseWebhook(t *testing.T) {
 	merge := `[{"eventId":9,"portalId":12345678,"occurredAt":1700000000000,"subscriptionType":"ticket.merge","objectId":7,"primaryObjectId":7,"mergedObjectIds":[7,8]},
 		{"eventId":10,"portalId":12345678,"subscriptionType":"ticket.associationChange","associationType":"TICKET_TO_EMAIL","fromObjectId":7,"toObjectId":55}]`
 	got, err = c.ParseWebhook([]byte(merge))
-	if err != nil || len(got) != 3 || got[0].Kind != ticketsync.EventUpdated || got[1].Kind != ticketsync.EventDeleted || got[1].TicketID != "8" ||
+	if err != nil || len(got) != 3 || got[0].Kind != ticketsync.EventUpdated || got[0].TicketID != "7" || got[1].Kind != ticketsync.EventUpdated || got[1].TicketID != "8" ||
 		got[2].Kind != ticketsync.EventCommented || got[2].TicketID != "7" {
 		t.Errorf("merge and association: %+v %v", got, err)
 	}

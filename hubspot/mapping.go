@@ -2,13 +2,13 @@ package hubspot
 
 import (
 	"context"
-	"html"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/htmltext"
 )
 
 // parseTime reads a HubSpot date: ISO-8601 (with or without fraction), a
@@ -85,22 +85,6 @@ type pipelineCache struct {
 	at     time.Time
 }
 
-type pipelinesResponse struct {
-	Results []struct {
-		ID     string          `json:"id"`
-		Label  string          `json:"label"`
-		Stages []pipelineStage `json:"stages"`
-	} `json:"results"`
-}
-
-type pipelineStage struct {
-	ID           string            `json:"id"`
-	Label        string            `json:"label"`
-	DisplayOrder int               `json:"displayOrder"`
-	Archived     bool              `json:"archived"`
-	Metadata     map[string]string `json:"metadata"`
-}
-
 // stageStatus applies the stage rule to one stage of a pipeline; first is
 // whether it is the pipeline's first open stage. The rule: an override in
 // Config.StageStatus (by id, then label); a CLOSED stage is solved when its
@@ -175,58 +159,147 @@ func (c *Connector) loadStages(ctx context.Context, refresh bool) (map[string]st
 	return stages, nil
 }
 
-// htmlToText turns the HTML of a note or email into plain text: block
-// elements and <br> become line breaks, other tags are dropped, entities
-// decoded, blank runs collapsed. Text without tags is only unescaped.
-func htmlToText(s string) string {
-	if !strings.Contains(s, "<") {
-		return strings.TrimSpace(html.UnescapeString(s))
+// htmlToText turns the HTML of a ticket, note or email into plain text.
+func htmlToText(s string) string { return htmltext.Text(s) }
+
+func archivedMillis(o hsObject) int64 {
+	if t, ok := parseTime(o.ArchivedAt); ok {
+		return t.UnixMilli()
 	}
-	var b strings.Builder
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			b.WriteString(s)
-			break
+	return o.modified()
+}
+
+// mergedIDs returns the ids merged into o, its own left out.
+func mergedIDs(o hsObject) []string {
+	var out []string
+	for _, id := range strings.Split(prop(o.Properties, mergedProp), ";") {
+		if id = strings.TrimSpace(id); id != "" && id != o.ID && !slices.Contains(out, id) {
+			out = append(out, id)
 		}
-		b.WriteString(s[:i])
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			b.WriteString(s[i:])
-			break
-		}
-		tag := strings.ToLower(strings.TrimLeft(s[i+1:i+j], "/ "))
-		if k := strings.IndexAny(tag, " \t\n/"); k >= 0 {
-			tag = tag[:k]
-		}
-		switch tag {
-		case "br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol":
-			b.WriteByte('\n')
-		case "script", "style":
-			// Drop the element's content too.
-			end := strings.Index(strings.ToLower(s[i+j:]), "</"+tag)
-			if end >= 0 {
-				s = s[i+j+end:]
-				continue
-			}
-		}
-		s = s[i+j+1:]
 	}
-	text := html.UnescapeString(b.String())
-	text = strings.ReplaceAll(text, "\u00a0", " ")
-	var lines []string
-	blank := false
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.Join(strings.Fields(line), " ")
-		if line == "" {
-			if len(lines) > 0 && !blank {
-				lines = append(lines, "")
-			}
-			blank = true
-			continue
-		}
-		blank = false
-		lines = append(lines, line)
+	return out
+}
+
+// mergedTombstone is what becomes of a ticket id merged into t: a deleted
+// copy of t under the old id, without comments (they live on t), whose
+// Fields[FieldMergedInto] names t.
+func mergedTombstone(t ticketsync.Ticket, old string) ticketsync.Ticket {
+	d := t.Clone()
+	d.ID, d.Deleted, d.Comments = old, true, nil
+	if d.Fields == nil {
+		d.Fields = map[string]string{}
 	}
-	return strings.TrimSpace(strings.Join(lines, "\n"))
+	d.Fields[FieldMergedInto] = t.ID
+	return d
+}
+
+func personOfContact(id string, o hsObject) ticketsync.Person {
+	return ticketsync.Person{
+		ID:    id,
+		Name:  strings.TrimSpace(prop(o.Properties, "firstname") + " " + prop(o.Properties, "lastname")),
+		Email: prop(o.Properties, "email"),
+	}
+}
+
+func (c *Connector) ticketURL(id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.portalID == 0 {
+		return ""
+	}
+	host := c.uiDomain
+	if host == "" {
+		host = defaultUIHost
+	}
+	return "https://" + host + "/contacts/" + strconv.FormatInt(c.portalID, 10) + "/record/" + ticketTypeID + "/" + id
+}
+
+// toTicket maps a ticket object's own properties.
+func (c *Connector) toTicket(o hsObject, stages map[string]stage, owners map[string]ticketsync.Person) ticketsync.Ticket {
+	p := o.Properties
+	t := ticketsync.Ticket{
+		ID:          o.ID,
+		URL:         c.ticketURL(o.ID),
+		Subject:     prop(p, "subject"),
+		Description: htmlToText(prop(p, "content")),
+		RawPriority: prop(p, "hs_ticket_priority"),
+		Channel:     mapChannel(prop(p, "source_type")),
+		Deleted:     o.Archived,
+	}
+	t.Priority = mapPriority(t.RawPriority)
+	if id := prop(p, stageProp); id != "" {
+		if s, ok := stages[id]; ok {
+			t.Status, t.RawStatus = s.status, s.label
+		} else {
+			t.Status, t.RawStatus = ticketsync.StatusOpen, id
+		}
+	} else {
+		t.Status = ticketsync.StatusOpen
+	}
+	if id := prop(p, ownerProp); id != "" {
+		t.Assignee = owners[id]
+		t.Assignee.ID = id
+	}
+	for _, cat := range strings.Split(prop(p, "hs_ticket_category"), ";") {
+		if cat = strings.TrimSpace(cat); cat != "" {
+			t.Tags = append(t.Tags, cat)
+		}
+	}
+	fields := map[string]string{}
+	for _, name := range append([]string{"hs_pipeline", "hs_ticket_category"}, c.cfg.Properties...) {
+		if v := p[name]; v != nil {
+			fields[name] = *v
+		}
+	}
+	if len(fields) > 0 {
+		t.Fields = fields
+	}
+	if ct, ok := parseTime(prop(p, "createdate")); ok {
+		t.CreatedAt = ct
+	} else if ct, ok := parseTime(o.CreatedAt); ok {
+		t.CreatedAt = ct
+	}
+	if mod := o.modified(); mod > 0 {
+		t.UpdatedAt = time.UnixMilli(mod).UTC()
+	}
+	if o.Archived {
+		if at := archivedMillis(o); at > 0 && time.UnixMilli(at).After(t.UpdatedAt) {
+			t.UpdatedAt = time.UnixMilli(at).UTC()
+		}
+	}
+	return t
+}
+
+func engagementTime(o hsObject) time.Time {
+	if t, ok := parseTime(prop(o.Properties, "hs_timestamp")); ok {
+		return t
+	}
+	t, _ := parseTime(o.CreatedAt)
+	return t
+}
+
+func emailComment(o hsObject, owners map[string]ticketsync.Person) ticketsync.Comment {
+	p := o.Properties
+	body := prop(p, "hs_email_text")
+	if strings.TrimSpace(body) == "" {
+		body = htmlToText(prop(p, "hs_email_html"))
+	}
+	author := ticketsync.Person{
+		Name:  strings.TrimSpace(prop(p, "hs_email_from_firstname") + " " + prop(p, "hs_email_from_lastname")),
+		Email: prop(p, "hs_email_from_email"),
+	}
+	if id := prop(p, ownerProp); id != "" && prop(p, "hs_email_direction") != "INCOMING_EMAIL" {
+		author = owners[id]
+		author.ID = id
+	}
+	return ticketsync.Comment{ID: "email-" + o.ID, Author: author, Body: strings.TrimSpace(body), Public: true, CreatedAt: engagementTime(o)}
+}
+
+func noteComment(o hsObject, owners map[string]ticketsync.Person) ticketsync.Comment {
+	var author ticketsync.Person
+	if id := prop(o.Properties, ownerProp); id != "" {
+		author = owners[id]
+		author.ID = id
+	}
+	return ticketsync.Comment{ID: "note-" + o.ID, Author: author, Body: htmlToText(prop(o.Properties, "hs_note_body")), Public: false, CreatedAt: engagementTime(o)}
 }

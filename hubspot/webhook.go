@@ -2,19 +2,18 @@ package hubspot
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // Webhook headers.
@@ -33,16 +32,18 @@ const (
 // (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B, in either case) are
 // decoded here, so uri may be given as sent.
 func Sign(secret, method, uri string, body []byte, timestamp time.Time) string {
-	return signV3(secret, method, uri, body, strconv.FormatInt(timestamp.UnixMilli(), 10))
+	return v3.Sign(secret, v3Message(method, uri, body, strconv.FormatInt(timestamp.UnixMilli(), 10)))
 }
 
-func signV3(secret, method, uri string, body []byte, ts string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(method))
-	mac.Write([]byte(decodeURI(uri)))
-	mac.Write(body)
-	mac.Write([]byte(ts))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+// v3 is the shape of HubSpot's current signature; v1 and v2 that of the
+// legacy ones, a plain SHA-256 of the secret and the message.
+var (
+	v3     = webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Base64}
+	legacy = webhooksig.Verifier{Algorithm: webhooksig.PlainSHA256, Encoding: webhooksig.Hex}
+)
+
+func v3Message(method, uri string, body []byte, ts string) []byte {
+	return webhooksig.Message([]byte(method), []byte(decodeURI(uri)), body, []byte(ts))
 }
 
 // decodeURI decodes the percent-escapes that HubSpot's v3 signature
@@ -124,62 +125,50 @@ func (c *Connector) requestURI(r *http.Request) string {
 
 // VerifyWebhook checks a delivery's X-HubSpot-Signature-v3 against the
 // client secrets, and that its X-HubSpot-Request-Timestamp is within
-// WebhookTolerance of now. With AllowLegacySignatures a delivery without a
-// v3 signature may instead carry a v1 or v2 X-HubSpot-Signature. It returns
-// an error matching ticketsync.ErrInvalidSignature otherwise; the error
-// holds no secret or signature.
+// Config.WebhookTolerance of now. With AllowLegacySignatures a delivery
+// without a v3 signature may instead carry a v1 or v2 X-HubSpot-Signature.
+// It returns an error matching ticketsync.ErrInvalidSignature otherwise; the
+// error holds no secret or signature.
 func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
 	secrets := c.cfg.secrets()
 	if len(secrets) == 0 {
-		return fmt.Errorf("hubspot: no ClientSecret configured to verify webhooks: %w", ticketsync.ErrInvalidSignature)
+		return fmt.Errorf("hubspot: verify webhook: %w", webhooksig.Invalid("no ClientSecret is configured"))
 	}
 	if sig := r.Header.Get(HeaderSignatureV3); sig != "" {
-		ts := r.Header.Get(HeaderTimestamp)
-		ms, err := strconv.ParseInt(strings.TrimSpace(ts), 10, 64)
+		ts := strings.TrimSpace(r.Header.Get(HeaderTimestamp))
+		at, err := webhooksig.ParseUnix(ts)
 		if err != nil {
-			return fmt.Errorf("hubspot: webhook without a valid %s: %w", HeaderTimestamp, ticketsync.ErrInvalidSignature)
+			return fmt.Errorf("hubspot: verify webhook: %s: %w", HeaderTimestamp, err)
 		}
-		if age := c.now().Sub(time.UnixMilli(ms)); age > WebhookTolerance || age < -WebhookTolerance {
-			return fmt.Errorf("hubspot: webhook timestamp is %s away from now, more than %s: %w", age.Round(time.Second), WebhookTolerance, ticketsync.ErrInvalidSignature)
+		if err := webhooksig.CheckTimestamp(at, c.webhookNow(), c.cfg.WebhookTolerance); err != nil {
+			return fmt.Errorf("hubspot: verify webhook: %w", err)
 		}
-		got, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(strings.TrimSpace(sig), "sha256="))
-		if err != nil {
-			return fmt.Errorf("hubspot: webhook signature is not base64: %w", ticketsync.ErrInvalidSignature)
+		v := v3
+		v.Secrets = secrets
+		if err := v.Verify(v3Message(r.Method, c.requestURI(r), body, ts), strings.TrimSpace(sig)); err != nil {
+			return fmt.Errorf("hubspot: verify webhook v3 (check ClientSecret and WebhookURL): %w", err)
 		}
-		uri := c.requestURI(r)
-		for _, s := range secrets {
-			want, _ := base64.StdEncoding.DecodeString(signV3(s, r.Method, uri, body, ts))
-			if hmac.Equal(got, want) {
-				return nil
-			}
-		}
-		return fmt.Errorf("hubspot: webhook v3 signature does not match (check ClientSecret and WebhookURL): %w", ticketsync.ErrInvalidSignature)
+		return nil
 	}
 	sig := strings.TrimSpace(r.Header.Get(HeaderSignature))
 	if !c.cfg.AllowLegacySignatures || sig == "" {
-		return fmt.Errorf("hubspot: webhook without %s: %w", HeaderSignatureV3, ticketsync.ErrInvalidSignature)
+		return fmt.Errorf("hubspot: verify webhook: %w", webhooksig.Invalid("the delivery has no "+HeaderSignatureV3))
 	}
-	got, err := hex.DecodeString(sig)
-	if err != nil {
-		return fmt.Errorf("hubspot: webhook signature is not hex: %w", ticketsync.ErrInvalidSignature)
+	v := legacy
+	v.Secrets = secrets
+	var msg []byte
+	switch version := strings.ToLower(r.Header.Get(HeaderSignatureVersion)); version {
+	case "v1", "":
+		msg = body
+	case "v2":
+		msg = webhooksig.Message([]byte(r.Method), []byte(c.requestURI(r)), body)
+	default:
+		return fmt.Errorf("hubspot: verify webhook: %w", webhooksig.Invalid("unknown signature version"))
 	}
-	version := strings.ToLower(r.Header.Get(HeaderSignatureVersion))
-	for _, s := range secrets {
-		h := sha256.New()
-		switch version {
-		case "v1", "":
-			h.Write([]byte(s))
-		case "v2":
-			h.Write([]byte(s + r.Method + c.requestURI(r)))
-		default:
-			return fmt.Errorf("hubspot: unknown webhook signature version: %w", ticketsync.ErrInvalidSignature)
-		}
-		h.Write(body)
-		if hmac.Equal(got, h.Sum(nil)) {
-			return nil
-		}
+	if err := v.Verify(msg, sig); err != nil {
+		return fmt.Errorf("hubspot: verify legacy webhook: %w", err)
 	}
-	return fmt.Errorf("hubspot: webhook %s signature does not match: %w", version, ticketsync.ErrInvalidSignature)
+	return nil
 }
 
 // webhookEvent is one event of a delivery, as far as the connector reads it.
@@ -188,20 +177,23 @@ type webhookEvent struct {
 	PortalID         json.Number `json:"portalId"`
 	OccurredAt       json.Number `json:"occurredAt"`
 	SubscriptionType string      `json:"subscriptionType"`
-	ObjectID         flexID      `json:"objectId"`
+	ObjectID         wire.ID     `json:"objectId"`
 	ObjectTypeID     string      `json:"objectTypeId"`
 	AssociationType  string      `json:"associationType"`
-	FromObjectID     flexID      `json:"fromObjectId"`
-	ToObjectID       flexID      `json:"toObjectId"`
-	PrimaryObjectID  flexID      `json:"primaryObjectId"`
-	MergedObjectIDs  []flexID    `json:"mergedObjectIds"`
+	FromObjectID     wire.ID     `json:"fromObjectId"`
+	ToObjectID       wire.ID     `json:"toObjectId"`
+	PrimaryObjectID  wire.ID     `json:"primaryObjectId"`
+	MergedObjectIDs  []wire.ID   `json:"mergedObjectIds"`
+	NewObjectID      wire.ID     `json:"newObjectId"`
 }
 
 // ParseWebhook turns a delivery, a JSON array of events, into id-only
-// events: ticket creation, property changes, restores and association
-// changes become EventUpdated (EventCommented for an email or note
-// associated), deletions EventDeleted, and a merge updates the primary
-// ticket and deletes the merged ones. The legacy ticket.* subscriptions
+// events: the event words go through ticketsync.ParseEventKind (creation
+// is EventCreated, property changes and restores EventUpdated, deletions
+// EventDeleted), an association change is EventUpdated (EventCommented
+// for an email or note associated), and a merge EventUpdated for the
+// new record and for every old id, which GetTickets turns into the merged
+// record and tombstones of the old ids. The legacy ticket.* subscriptions
 // and the generic object.* ones with objectTypeId "0-5" are read; other
 // objects' events, and events of another account when the portal id is
 // known, are skipped. Events repeated in one delivery (same eventId) count
@@ -238,16 +230,12 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 		if ms, err := e.OccurredAt.Int64(); err == nil && ms > 0 {
 			at = time.UnixMilli(ms).UTC()
 		}
-		add := func(kind ticketsync.EventKind, id flexID) {
+		add := func(kind ticketsync.EventKind, id wire.ID) {
 			if id != "" && id != "0" {
 				out = append(out, ticketsync.Event{Kind: kind, TicketID: string(id), At: at})
 			}
 		}
 		switch action {
-		case "creation", "propertyChange", "restore":
-			add(ticketsync.EventUpdated, e.ObjectID)
-		case "deletion", "privacyDeletion":
-			add(ticketsync.EventDeleted, e.ObjectID)
 		case "associationChange":
 			kind := ticketsync.EventUpdated
 			at := strings.ToUpper(e.AssociationType)
@@ -263,16 +251,23 @@ func (c *Connector) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 				add(kind, e.ToObjectID)
 			}
 		case "merge":
-			primary := e.PrimaryObjectID
-			if primary == "" {
-				primary = e.ObjectID
-			}
-			add(ticketsync.EventUpdated, primary)
-			for _, m := range e.MergedObjectIDs {
-				if m != primary {
-					add(ticketsync.EventDeleted, m)
+			// The merged record has a new id (newObjectId, or objectId);
+			// HubSpot answers reads of the old ids with it, so loading
+			// every id involved yields the record and a tombstone of each
+			// old id naming it (see GetTickets).
+			ids := append([]wire.ID{e.NewObjectID, e.ObjectID, e.PrimaryObjectID}, e.MergedObjectIDs...)
+			for i, id := range ids {
+				if !slices.Contains(ids[:i], id) {
+					add(ticketsync.EventUpdated, id)
 				}
 			}
+		default:
+			// creation, propertyChange, restore, deletion, privacyDeletion
+			kind, ok := ticketsync.ParseEventKind(action)
+			if !ok {
+				kind = ticketsync.EventUpdated // an event type added since: load the ticket
+			}
+			add(kind, e.ObjectID)
 		}
 	}
 	return out, nil

@@ -26,7 +26,7 @@ func Example() {
 	}
 	resp.Body.Close()
 	fmt.Println(resp.Status)
-	fmt.Println(fake.Counts().Endpoint("POST /crm/v3/objects/tickets/search"))
+	fmt.Println(fake.RequestCount("POST", "/crm/v3/objects/tickets/search"))
 	// Output:
 	// 200 OK
 	// 1

@@ -1,7 +1,6 @@
 package hubspottest
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -12,39 +11,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
-// flexString is a JSON string that a client may also send as a number.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		*f = ""
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f = flexString(n.String())
-	return nil
-}
-
 type searchFilter struct {
-	PropertyName string       `json:"propertyName"`
-	Operator     string       `json:"operator"`
-	Value        flexString   `json:"value"`
-	HighValue    flexString   `json:"highValue"`
-	Values       []flexString `json:"values"`
+	PropertyName string    `json:"propertyName"`
+	Operator     string    `json:"operator"`
+	Value        wire.ID   `json:"value"`
+	HighValue    wire.ID   `json:"highValue"`
+	Values       []wire.ID `json:"values"`
 }
 
 type searchRequest struct {
@@ -54,7 +30,7 @@ type searchRequest struct {
 	Sorts      []json.RawMessage `json:"sorts"`
 	Properties []string          `json:"properties"`
 	Limit      *int              `json:"limit"`
-	After      flexString        `json:"after"`
+	After      wire.ID           `json:"after"`
 	Query      string            `json:"query"`
 }
 
@@ -89,8 +65,9 @@ func parseSort(raw json.RawMessage) (searchSort, error) {
 
 // searchObjects serves POST /crm/v3/objects/tickets/search.
 func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
-	if objectType(r.PathValue("type")) != typeTickets {
-		badRequest(w, "the fake searches tickets only")
+	typ := objectType(r.PathValue("type"))
+	if typ == "" || typ == typeContacts {
+		badRequest(w, "the fake searches tickets, emails and notes only")
 		return
 	}
 	var req searchRequest
@@ -155,10 +132,19 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	if after >= SearchResultCap {
+	s.mu.Lock()
+	resultCap := s.resultCap
+	s.mu.Unlock()
+	if after+limit > resultCap {
+		// HubSpot refuses any page that reaches past the 10,000th result,
+		// whether or not that many results exist.
 		writeError(w, http.StatusBadRequest,
-			fmt.Sprintf("Paging past %d results is not supported; narrow the search with filters.", SearchResultCap),
+			fmt.Sprintf("Paging past %d results is not supported; narrow the search with filters.", resultCap),
 			"VALIDATION_ERROR", nil)
+		return
+	}
+	if epochFilter(req) {
+		writeError(w, http.StatusInternalServerError, "internal error", "INTERNAL_ERROR", nil)
 		return
 	}
 
@@ -170,8 +156,11 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		key value
 	}
 	var hits []hit
-	for _, o := range s.objects[typeTickets] {
-		v, ok := o.searchView(s.now)
+	for _, o := range s.objects[typ] {
+		v, ok := o.searchView(s.Now())
+		if typ != typeTickets { // engagements are searchable at once
+			v, ok = version{props: o.props, updatedAt: o.updatedAt, archived: o.archived}, true
+		}
 		if !ok || v.archived {
 			continue
 		}
@@ -199,7 +188,7 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 		}
 		return cmp.Compare(a.rec.o.id, b.rec.o.id)
 	})
-	end := min(after+limit, len(hits), SearchResultCap)
+	end := min(after+limit, len(hits), resultCap)
 	results := []publicObject{}
 	if after < end {
 		for _, h := range hits[after:end] {
@@ -212,6 +201,26 @@ func (s *Server) searchObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// epochFilter reports whether a date filter of req asks about the first day
+// of the epoch, which HubSpot is reported to answer with a 500.
+func epochFilter(req searchRequest) bool {
+	for _, g := range req.FilterGroups {
+		for _, f := range g.Filters {
+			if !isDateProp(f.PropertyName) {
+				continue
+			}
+			for _, v := range append([]wire.ID{f.Value, f.HighValue}, f.Values...) {
+				if ms, ok := parseDateMillis(string(v)); ok && v != "" && ms < epochDay {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+const epochDay = 24 * 60 * 60 * 1000
 
 // value is a property value as search compares it: text, and a number
 // (an instant in milliseconds for dates) when it reads as one.
@@ -404,7 +413,7 @@ func checkFilter(f searchFilter) error {
 		}
 	}
 	if isDateProp(f.PropertyName) {
-		vals := []flexString{f.Value, f.HighValue}
+		vals := []wire.ID{f.Value, f.HighValue}
 		vals = append(vals, f.Values...)
 		for _, v := range vals {
 			if v == "" {

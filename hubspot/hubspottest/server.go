@@ -1,66 +1,17 @@
-// Package hubspottest is a fake of the parts of HubSpot's HTTP API that a
-// ticket sync uses, built on net/http/httptest, for tests, benchmarks and
-// examples that must run without a HubSpot account.
-//
-// The fake models HubSpot on its own and never imports the hubspot
-// connector package: it authenticates, pages, searches, rate-limits and
-// signs webhooks the way HubSpot documents it, so a connector bug shows up
-// as a failing test instead of being mirrored by the fake.
-//
-// # What is modelled
-//
-//   - Private-app and OAuth Bearer tokens with scopes (AddToken): a missing or
-//     unknown token is answered 401 with HubSpot's error JSON (category
-//     INVALID_AUTHENTICATION); a token without a needed scope is answered
-//     403 with category MISSING_SCOPES and the required scopes in
-//     errors[].context.requiredScopes.
-//   - CRM search, POST /crm/v3/objects/tickets/search: filterGroups (OR of
-//     groups, AND within one; at most 5 groups, 10 filters per group and 25
-//     in all), the operators EQ, NEQ, LT, LTE, GT, GTE, BETWEEN, IN, NOT_IN,
-//     HAS_PROPERTY, NOT_HAS_PROPERTY, CONTAINS_TOKEN and NOT_CONTAINS_TOKEN,
-//     date values as epoch milliseconds or ISO-8601, one sort (ASCENDING or
-//     DESCENDING; ties come back in an order that is not the id order),
-//     offset paging through "after", limit at most 200, "total", and a 400
-//     for any page at or beyond the 10,000th result. Search never returns
-//     archived tickets and sees a change only Options.IndexLag after it was
-//     made, on the fake's clock. Search has its own limit of 5 requests a
-//     second and its answers carry no X-HubSpot-RateLimit headers.
-//   - Listing, GET /crm/v3/objects/{type} (limit at most 100, opaque "after",
-//     properties, associations, archived=true for the recycle bin), reading
-//     one object, GET /crm/v3/objects/{type}/{id}, and batch reads,
-//     POST /crm/v3/objects/{type}/batch/read (at most 100 ids, 207 with
-//     errors for ids that do not exist), for tickets, contacts, emails and
-//     notes.
-//   - Associations, POST /crm/v4/associations/{from}/{to}/batch/read, from
-//     tickets to contacts, emails and notes, paged per object.
-//   - Pipelines, GET /crm/v3/pipelines/tickets, with stage ids set per
-//     account (SetPipelines), and owners, GET /crm/v3/owners and
-//     GET /crm/v3/owners/{id}.
-//   - Account details, GET /account-info/v3/details.
-//   - The rolling limit of Options.RateLimit requests per Options.RateWindow
-//     (100 per 10 seconds, the Free and Starter tier, unless set) and a daily
-//     limit, answered 429 with errorType RATE_LIMIT and policyName
-//     TEN_SECONDLY_ROLLING, SECONDLY (search) or DAILY, and the
-//     X-HubSpot-RateLimit-* headers on every answer but search's.
-//   - Faults (InjectFault): an error status, a 429, a slow answer, or a body
-//     cut short; a request counter (Counts).
-//   - Webhooks: events recorded as tickets change (TakeEvents) or built by
-//     hand, and deliveries signed as HubSpot signs them (v3, and the legacy
-//     v1 and v2).
-//
-// The fake's clock (Now, Advance) stamps every change; rate windows run on
-// Options.RateClock, the wall clock unless set.
 package hubspottest
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strconv"
+	"strings"
 	"sync"
+	"testing"
 	"time"
+
+	_ "time/tzdata" // account time zones on machines without a zone database
+
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 )
 
 // Defaults of Options.
@@ -90,8 +41,11 @@ const (
 	// read returns per object before paging.
 	DefaultAssociationPageSize = 500
 	// SearchResultCap is the number of results one search query can page
-	// through; asking for a page at or beyond it is answered 400.
+	// through; asking for a page that reaches beyond it is answered 400.
 	SearchResultCap = 10000
+	// DefaultTimeZone is the account's time zone unless Options.TimeZone
+	// says otherwise.
+	DefaultTimeZone = "America/New_York"
 )
 
 // Scopes the fake knows. A token made by AddToken holds some of them; the
@@ -101,10 +55,13 @@ const (
 	ScopeContactsRead = "crm.objects.contacts.read"
 	ScopeOwnersRead   = "crm.objects.owners.read"
 	ScopeEmailsRead   = "sales-email-read"
+	// ScopeConversationsRead reads the conversations inbox: threads and
+	// their messages.
+	ScopeConversationsRead = "conversations.read"
 )
 
 // AllScopes lists every scope the fake checks.
-var AllScopes = []string{ScopeTickets, ScopeContactsRead, ScopeOwnersRead, ScopeEmailsRead}
+var AllScopes = []string{ScopeTickets, ScopeContactsRead, ScopeOwnersRead, ScopeEmailsRead, ScopeConversationsRead}
 
 // Options configure a Server. The zero value, or nil, means the defaults.
 type Options struct {
@@ -115,11 +72,29 @@ type Options struct {
 	PortalID int64
 	// ClientSecret signs webhook deliveries; DefaultClientSecret when empty.
 	ClientSecret string
-	// Start is the fake clock's first reading; 2024-03-01T09:00:00Z when zero.
+	// Start is the fake clock's first reading; 2024-03-01T09:00:00Z when
+	// zero. The clock stamps every change and runs the rate windows; it
+	// moves only with Advance, SetNow and Sleep.
 	Start time.Time
 	// IndexLag is how long, on the fake's clock, a change takes to show in
-	// search; zero means at once.
-	IndexLag time.Duration
+	// search; zero means at once. IndexLagMax, when greater, makes each
+	// write's lag different: a pseudo-random duration between IndexLag and
+	// IndexLagMax, the same for the same sequence of writes. SetIndexLag
+	// sets the lag of the writes that follow.
+	IndexLag    time.Duration
+	IndexLagMax time.Duration
+	// EngagementsKeepModifiedDate makes logging an email or note on a
+	// ticket leave the ticket's hs_lastmodifieddate as it was, and
+	// ArchiveKeepsModifiedDate does the same for a restore from the recycle
+	// bin, archiving included. HubSpot's documentation does not say
+	// whether either moves it;
+	// by default the fake moves it for both, and a connector should work
+	// either way.
+	EngagementsKeepModifiedDate bool
+	ArchiveKeepsModifiedDate    bool
+	// TimeZone is the account's time zone (an IANA name), in which the
+	// daily limit resets at midnight; "America/New_York" when empty.
+	TimeZone string
 	// RateLimit requests are allowed per RateWindow; DefaultRateLimit and
 	// DefaultRateWindow when 0; no limit when RateLimit is negative.
 	RateLimit  int
@@ -128,11 +103,10 @@ type Options struct {
 	// defaults 5 per second; no limit when negative.
 	SearchRateLimit  int
 	SearchRateWindow time.Duration
-	// DailyLimit requests are allowed per day of RateClock;
-	// DefaultDailyLimit when 0; no limit when negative.
+	// DailyLimit requests are allowed per day (midnight to midnight in
+	// TimeZone, on the fake's clock); DefaultDailyLimit when 0; no limit
+	// when negative.
 	DailyLimit int
-	// RateClock is the clock of the rate windows; time.Now when nil.
-	RateClock func() time.Time
 	// AssociationPageSize bounds the associated ids returned per object by
 	// the v4 batch read; DefaultAssociationPageSize when 0.
 	AssociationPageSize int
@@ -143,17 +117,15 @@ type Options struct {
 }
 
 // Server is a running fake. Its methods are safe for concurrent use, also
-// while requests are being served.
+// while requests are being served. It embeds the shared fake server, whose
+// methods it has: URL, Client, Now, SetNow, Advance, Sleep, InjectFault,
+// Fail, ClearFaults, Requests, RequestCount, ResetRequests and Close.
 type Server struct {
-	// URL is the base URL of the fake, to be given to a connector as its
-	// base URL.
-	URL string
+	*fakeapi.Server
 
-	srv  *httptest.Server
 	opts Options
 
 	mu       sync.Mutex
-	now      time.Time
 	nextID   map[string]int64
 	objects  map[string]map[int64]*object // by type, then id
 	assoc    map[string]map[int64][]int64 // "tickets/contacts" -> ticket id -> ids
@@ -162,26 +134,32 @@ type Server struct {
 	tokens   map[string][]string
 	events   []WebhookEvent
 	eventSeq int64
+	loc      *time.Location
+	lagNext  *time.Duration  // SetIndexLag's lag for later writes
+	writes   int64           // ticket writes, which seed per-write lags
+	alias    map[int64]int64 // merged ticket id -> the id it was merged into
+	threads  map[int64]*thread
+	// resultCap is how many results one search query may page through.
+	resultCap int
 
-	faults []*Fault
-	counts Counts
 	window []time.Time // accepted requests in the rolling window
 	search []time.Time // accepted search requests in the search window
 	day    string
 	daily  int
 }
 
-// New starts a fake HubSpot on a loopback port. Close it when done.
-func New(opts *Options) *Server {
-	s := NewUnstarted(opts)
-	s.srv.Start()
-	s.URL = s.srv.URL
+// NewServer starts a fake HubSpot on a loopback port, closed when the test
+// ends. A nil opts means the defaults.
+func NewServer(tb testing.TB, opts *Options) *Server {
+	tb.Helper()
+	s := New(opts)
+	tb.Cleanup(s.Close)
 	return s
 }
 
-// NewUnstarted returns a fake whose listener is not started yet; Start
-// starts it. It lets a test change the fake before its first request.
-func NewUnstarted(opts *Options) *Server {
+// New starts a fake HubSpot for a program or an Example, which closes it;
+// tests use NewServer.
+func New(opts *Options) *Server {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -194,9 +172,6 @@ func NewUnstarted(opts *Options) *Server {
 	}
 	if o.ClientSecret == "" {
 		o.ClientSecret = DefaultClientSecret
-	}
-	if o.Start.IsZero() {
-		o.Start = time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = DefaultRateLimit
@@ -213,42 +188,35 @@ func NewUnstarted(opts *Options) *Server {
 	if o.DailyLimit == 0 {
 		o.DailyLimit = DefaultDailyLimit
 	}
-	if o.RateClock == nil {
-		o.RateClock = time.Now
-	}
 	if o.AssociationPageSize <= 0 {
 		o.AssociationPageSize = DefaultAssociationPageSize
 	}
+	if o.TimeZone == "" {
+		o.TimeZone = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(o.TimeZone)
+	if err != nil {
+		panic(fmt.Sprintf("hubspottest: Options.TimeZone: %v", err))
+	}
 	s := &Server{
-		opts:    o,
-		now:     o.Start.UTC(),
-		nextID:  map[string]int64{typeTickets: 5001, typeContacts: 101, typeEmails: 70001, typeNotes: 70001},
-		objects: map[string]map[int64]*object{},
-		assoc:   map[string]map[int64][]int64{},
-		owners:  map[string]*Owner{},
-		pipes:   DefaultPipelines(),
-		tokens:  map[string][]string{o.Token: slices.Clone(AllScopes)},
-		counts:  newCounts(),
+		opts:      o,
+		nextID:    map[string]int64{typeTickets: 5001, typeContacts: 101, typeEmails: 70001, typeNotes: 70001},
+		objects:   map[string]map[int64]*object{},
+		assoc:     map[string]map[int64][]int64{},
+		owners:    map[string]*Owner{},
+		pipes:     DefaultPipelines(),
+		tokens:    map[string][]string{o.Token: slices.Clone(AllScopes)},
+		loc:       loc,
+		alias:     map[int64]int64{},
+		threads:   map[int64]*thread{},
+		resultCap: SearchResultCap,
 	}
 	for _, t := range []string{typeTickets, typeContacts, typeEmails, typeNotes} {
 		s.objects[t] = map[int64]*object{}
 	}
-	s.srv = httptest.NewUnstartedServer(s.handler())
+	s.Server = fakeapi.New(s.handler(), &fakeapi.Options{Start: o.Start, ErrorBody: errorBody})
 	return s
 }
-
-// Start starts a fake made by NewUnstarted.
-func (s *Server) Start() {
-	s.srv.Start()
-	s.URL = s.srv.URL
-}
-
-// Close shuts the fake down, waiting for requests in flight.
-func (s *Server) Close() { s.srv.Close() }
-
-// Client returns an *http.Client that trusts the fake (plain HTTP; it is the
-// httptest server's client).
-func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // PortalID returns the fake account's id.
 func (s *Server) PortalID() int64 { return s.opts.PortalID }
@@ -271,146 +239,6 @@ func (s *Server) RevokeToken(token string) {
 	delete(s.tokens, token)
 }
 
-// Now returns the fake clock's reading, which stamps every change.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now
-}
-
-// Advance moves the fake clock forward by d.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
-}
-
-// SetNow sets the fake clock. Setting it backwards is allowed but makes
-// modification times go backwards, which HubSpot's never do.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = t.UTC()
-}
-
-// Pipeline is one ticket pipeline, as GET /crm/v3/pipelines/tickets lists it.
-type Pipeline struct {
-	ID           string
-	Label        string
-	DisplayOrder int
-	Stages       []Stage
-}
-
-// Stage is one stage of a pipeline. TicketState is "OPEN" or "CLOSED", the
-// stage's metadata.ticketState.
-type Stage struct {
-	ID           string
-	Label        string
-	DisplayOrder int
-	TicketState  string
-}
-
-// DefaultPipelines returns the pipeline a new HubSpot account starts with:
-// "Support Pipeline" with id "0" and the stages "1" New, "2" Waiting on
-// contact, "3" Waiting on us and "4" Closed. Real accounts rename, reorder
-// and add stages with other ids; tests should use SetPipelines to prove a
-// connector does not depend on these ids.
-func DefaultPipelines() []Pipeline {
-	return []Pipeline{{
-		ID: "0", Label: "Support Pipeline", DisplayOrder: 0,
-		Stages: []Stage{
-			{ID: "1", Label: "New", DisplayOrder: 0, TicketState: "OPEN"},
-			{ID: "2", Label: "Waiting on contact", DisplayOrder: 1, TicketState: "OPEN"},
-			{ID: "3", Label: "Waiting on us", DisplayOrder: 2, TicketState: "OPEN"},
-			{ID: "4", Label: "Closed", DisplayOrder: 3, TicketState: "CLOSED"},
-		},
-	}}
-}
-
-// SetPipelines replaces the account's ticket pipelines. A ticket created
-// afterwards without hs_pipeline starts in the first stage of the first
-// pipeline.
-func (s *Server) SetPipelines(p []Pipeline) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pipes = clonePipelines(p)
-}
-
-// Pipelines returns the account's ticket pipelines.
-func (s *Server) Pipelines() []Pipeline {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return clonePipelines(s.pipes)
-}
-
-func clonePipelines(p []Pipeline) []Pipeline {
-	out := make([]Pipeline, len(p))
-	for i := range p {
-		out[i] = p[i]
-		out[i].Stages = slices.Clone(p[i].Stages)
-	}
-	return out
-}
-
-// Owner is a HubSpot user who can own records; tickets name one in
-// hubspot_owner_id. An archived owner is left out of the owners list and
-// read by id only with archived=true.
-type Owner struct {
-	ID        string // numeric; given by AddOwner when empty
-	Email     string
-	FirstName string
-	LastName  string
-	UserID    int64
-	Archived  bool
-}
-
-// AddOwner adds or replaces an owner and returns its id.
-func (s *Server) AddOwner(o Owner) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o.ID == "" {
-		o.ID = strconv.FormatInt(int64(910000+len(s.owners)+1), 10)
-	}
-	if o.UserID == 0 {
-		id, _ := strconv.ParseInt(o.ID, 10, 64)
-		o.UserID = 2000000 + id
-	}
-	c := o
-	s.owners[o.ID] = &c
-	return o.ID
-}
-
-// Contact is a CRM contact: a ticket's requester is an associated contact.
-type Contact struct {
-	Email     string
-	FirstName string
-	LastName  string
-}
-
-// Email is an email engagement logged on a ticket. Direction is
-// "INCOMING_EMAIL", "EMAIL" (sent from HubSpot) or "FORWARDED_EMAIL".
-type Email struct {
-	Direction     string
-	Subject       string
-	Text          string
-	HTML          string
-	FromEmail     string
-	FromFirstName string
-	FromLastName  string
-	OwnerID       string
-	// Timestamp is hs_timestamp; the fake's clock when zero.
-	Timestamp time.Time
-}
-
-// Note is a note engagement logged on a ticket. Body is HTML, as HubSpot
-// stores hs_note_body.
-type Note struct {
-	Body    string
-	OwnerID string
-	// Timestamp is hs_timestamp; the fake's clock when zero.
-	Timestamp time.Time
-}
-
 const (
 	typeTickets  = "tickets"
 	typeContacts = "contacts"
@@ -418,330 +246,107 @@ const (
 	typeNotes    = "notes"
 )
 
-// object is one CRM record. props holds the properties other than the ones
-// the fake derives (hs_object_id and the creation and modification dates);
-// a nil value is a property set to null.
-type object struct {
-	typ        string
-	id         int64
-	props      map[string]*string
-	createdAt  time.Time
-	updatedAt  time.Time
-	archived   bool
-	archivedAt time.Time
-	// versions is what search sees: the ticket as of each change, with the
-	// time the change becomes searchable. Only tickets have versions.
-	versions []version
-}
-
-type version struct {
-	props     map[string]*string
-	updatedAt time.Time
-	archived  bool
-	visibleAt time.Time
-}
-
-// searchView returns the version of o that search sees at now, and false
-// when search sees no version yet.
-func (o *object) searchView(now time.Time) (version, bool) {
-	for i := len(o.versions) - 1; i >= 0; i-- {
-		if !o.versions[i].visibleAt.After(now) {
-			return o.versions[i], true
-		}
-	}
-	return version{}, false
-}
-
-// snapshot records o's current state for search, visible after lag.
-// Versions that a newer visible one hides are dropped.
-func (s *Server) snapshot(o *object) {
-	if o.typ != typeTickets {
-		return
-	}
-	v := version{props: maps.Clone(o.props), updatedAt: o.updatedAt, archived: o.archived, visibleAt: s.now.Add(s.opts.IndexLag)}
-	o.versions = append(o.versions, v)
-	last := -1
-	for i := range o.versions {
-		if !o.versions[i].visibleAt.After(s.now) {
-			last = i
-		}
-	}
-	if last > 0 {
-		o.versions = slices.Delete(o.versions, 0, last)
-	}
-}
-
-func (s *Server) newObject(typ string, props map[string]string, at time.Time) *object {
-	id := s.nextID[typ]
-	s.nextID[typ]++
-	if typ == typeEmails || typ == typeNotes { // one id space for engagements
-		s.nextID[typeEmails], s.nextID[typeNotes] = id+1, id+1
-	}
-	o := &object{typ: typ, id: id, props: map[string]*string{}, createdAt: at, updatedAt: at}
-	for k, v := range props {
-		o.props[k] = ptr(v)
-	}
-	s.objects[typ][id] = o
-	return o
-}
-
-func ptr(s string) *string { return &s }
-
-// CreateTicket creates a ticket with the given properties, stamped with the
-// fake's clock, and returns its id. hs_pipeline and hs_pipeline_stage
-// default to the first pipeline and its first stage. createdate,
-// hs_lastmodifieddate and hs_object_id are the fake's to set; giving them
-// does nothing.
-func (s *Server) CreateTicket(props map[string]string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.newObject(typeTickets, props, s.now)
-	for _, k := range derivedProps {
-		delete(o.props, k)
-	}
-	if len(s.pipes) > 0 {
-		if o.props["hs_pipeline"] == nil {
-			o.props["hs_pipeline"] = ptr(s.pipes[0].ID)
-		}
-		if o.props["hs_pipeline_stage"] == nil && len(s.pipes[0].Stages) > 0 {
-			o.props["hs_pipeline_stage"] = ptr(s.pipes[0].Stages[0].ID)
-		}
-	}
-	s.snapshot(o)
-	s.recordEvent(o.id, "ticket.creation", "", "")
-	return idString(o.id)
-}
-
-// derivedProps are the ticket properties the fake computes.
-var derivedProps = []string{"hs_object_id", "createdate", "hs_lastmodifieddate"}
-
-// UpdateTicket sets properties of a ticket, stamping it with the fake's
-// clock. An empty value sets the property to the empty string; use
-// ClearTicketProperty for null. It panics if there is no such ticket.
-func (s *Server) UpdateTicket(id string, props map[string]string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.mustTicket(id)
-	for k, v := range props {
-		if slices.Contains(derivedProps, k) {
-			continue
-		}
-		o.props[k] = ptr(v)
-		s.recordEvent(o.id, "ticket.propertyChange", k, v)
-	}
-	s.touch(o)
-}
-
-// ClearTicketProperty sets a ticket's property to null.
-func (s *Server) ClearTicketProperty(id, name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.mustTicket(id)
-	o.props[name] = nil
-	s.recordEvent(o.id, "ticket.propertyChange", name, "")
-	s.touch(o)
-}
-
-// touch stamps a change of o at the fake's clock.
-func (s *Server) touch(o *object) {
-	o.updatedAt = s.now
-	s.snapshot(o)
-}
-
-// ArchiveTicket moves a ticket to the recycle bin, as deleting it in HubSpot
-// does: it leaves search, lists and batch reads, and shows only with
-// archived=true, with archivedAt set.
-func (s *Server) ArchiveTicket(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.mustTicket(id)
-	o.archived = true
-	o.archivedAt = s.now
-	o.updatedAt = s.now
-	s.snapshot(o)
-	s.recordEvent(o.id, "ticket.deletion", "", "")
-}
-
-// RestoreTicket takes a ticket out of the recycle bin.
-func (s *Server) RestoreTicket(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.mustTicket(id)
-	o.archived = false
-	o.archivedAt = time.Time{}
-	s.touch(o)
-	s.recordEvent(o.id, "ticket.restore", "", "")
-}
-
-// PurgeTicket removes a ticket entirely, as HubSpot does 90 days after it
-// was archived: it is then unknown to every endpoint.
-func (s *Server) PurgeTicket(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.mustTicket(id)
-	delete(s.objects[typeTickets], o.id)
-}
-
-func (s *Server) mustTicket(id string) *object {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if o, ok := s.objects[typeTickets][n]; err == nil && ok {
-		return o
-	}
-	panic(fmt.Sprintf("hubspottest: no ticket %q", id))
-}
-
-// TicketState is a ticket as the fake holds it, for assertions.
-type TicketState struct {
-	ID         string
-	Properties map[string]*string // including hs_object_id and the dates
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Archived   bool
-	ArchivedAt time.Time
-	Contacts   []string
-	Emails     []string
-	Notes      []string
-}
-
-// Ticket returns a ticket's current state, archived or not.
-func (s *Server) Ticket(id string) (TicketState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := strconv.ParseInt(id, 10, 64)
-	o, ok := s.objects[typeTickets][n]
-	if err != nil || !ok {
-		return TicketState{}, false
-	}
-	return TicketState{
-		ID:         id,
-		Properties: s.allProps(o),
-		CreatedAt:  o.createdAt,
-		UpdatedAt:  o.updatedAt,
-		Archived:   o.archived,
-		ArchivedAt: o.archivedAt,
-		Contacts:   idStrings(s.assoc[typeTickets+"/"+typeContacts][o.id]),
-		Emails:     idStrings(s.assoc[typeTickets+"/"+typeEmails][o.id]),
-		Notes:      idStrings(s.assoc[typeTickets+"/"+typeNotes][o.id]),
-	}, true
-}
-
-// TicketIDs returns the ids of the tickets that are archived (or not), in
-// ascending order.
-func (s *Server) TicketIDs(archived bool) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ids []int64
-	for id, o := range s.objects[typeTickets] {
-		if o.archived == archived {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return idStrings(ids)
-}
-
-// AddContact creates a contact and returns its id.
-func (s *Server) AddContact(c Contact) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	props := map[string]string{}
-	setIf(props, "email", c.Email)
-	setIf(props, "firstname", c.FirstName)
-	setIf(props, "lastname", c.LastName)
-	o := s.newObject(typeContacts, props, s.now)
-	return idString(o.id)
-}
-
-func setIf(m map[string]string, k, v string) {
-	if v != "" {
-		m[k] = v
-	}
-}
-
-// AssociateContact associates a contact with a ticket, as a requester. Like
-// any association it changes the ticket's hs_lastmodifieddate.
-func (s *Server) AssociateContact(ticketID, contactID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.mustTicket(ticketID)
-	cid, _ := strconv.ParseInt(contactID, 10, 64)
-	if _, ok := s.objects[typeContacts][cid]; !ok {
-		panic(fmt.Sprintf("hubspottest: no contact %q", contactID))
-	}
-	s.associate(o, typeContacts, cid)
-}
-
-func (s *Server) associate(t *object, to string, id int64) {
-	key := typeTickets + "/" + to
-	if s.assoc[key] == nil {
-		s.assoc[key] = map[int64][]int64{}
-	}
-	if !slices.Contains(s.assoc[key][t.id], id) {
-		s.assoc[key][t.id] = append(s.assoc[key][t.id], id)
-	}
-	s.touch(t)
-	s.recordEvent(t.id, "ticket.associationChange", "", "")
-}
-
-// AddEmail logs an email engagement on a ticket and returns its id. It
-// changes the ticket's hs_lastmodifieddate, as HubSpot's rollup properties
-// of a ticket's activity do.
-func (s *Server) AddEmail(ticketID string, e Email) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.mustTicket(ticketID)
-	ts := e.Timestamp
-	if ts.IsZero() {
-		ts = s.now
-	}
-	props := map[string]string{"hs_timestamp": s.formatDate(ts)}
-	setIf(props, "hs_email_direction", e.Direction)
-	setIf(props, "hs_email_subject", e.Subject)
-	setIf(props, "hs_email_text", e.Text)
-	setIf(props, "hs_email_html", e.HTML)
-	setIf(props, "hs_email_from_email", e.FromEmail)
-	setIf(props, "hs_email_from_firstname", e.FromFirstName)
-	setIf(props, "hs_email_from_lastname", e.FromLastName)
-	setIf(props, "hubspot_owner_id", e.OwnerID)
-	o := s.newObject(typeEmails, props, s.now)
-	s.associate(t, typeEmails, o.id)
-	return idString(o.id)
-}
-
-// AddNote logs a note on a ticket and returns its id. It changes the
-// ticket's hs_lastmodifieddate.
-func (s *Server) AddNote(ticketID string, n Note) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.mustTicket(ticketID)
-	ts := n.Timestamp
-	if ts.IsZero() {
-		ts = s.now
-	}
-	props := map[string]string{"hs_timestamp": s.formatDate(ts), "hs_note_body": n.Body}
-	setIf(props, "hubspot_owner_id", n.OwnerID)
-	o := s.newObject(typeNotes, props, s.now)
-	s.associate(t, typeNotes, o.id)
-	return idString(o.id)
-}
-
-// formatDate writes a date property as HubSpot does: ISO-8601 with
-// milliseconds, or epoch milliseconds with Options.EpochMillisDates.
-func (s *Server) formatDate(t time.Time) string {
-	if s.opts.EpochMillisDates {
-		return strconv.FormatInt(t.UnixMilli(), 10)
-	}
-	return t.UTC().Format(isoMillis)
-}
-
 const isoMillis = "2006-01-02T15:04:05.000Z"
 
-func idString(id int64) string { return strconv.FormatInt(id, 10) }
+// handler is the fake's HTTP entry point: faults, counting, auth, rate
+// limits and scopes, then the endpoint.
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /account-info/v3/details", s.accountDetails)
+	mux.HandleFunc("POST /crm/v3/objects/{type}/search", s.searchObjects)
+	mux.HandleFunc("GET /crm/v3/objects/{type}", s.listObjects)
+	mux.HandleFunc("GET /crm/v3/objects/{type}/{id}", s.readObject)
+	mux.HandleFunc("POST /crm/v3/objects/{type}/batch/read", s.batchRead)
+	mux.HandleFunc("POST /crm/v4/associations/{from}/{to}/batch/read", s.batchAssociations)
+	mux.HandleFunc("GET /crm/v3/pipelines/{type}", s.listPipelines)
+	mux.HandleFunc("GET /crm/v3/owners", s.listOwners)
+	mux.HandleFunc("GET /crm/v3/owners/{id}", s.readOwner)
+	mux.HandleFunc("GET /conversations/v3/conversations/threads", s.listThreads)
+	mux.HandleFunc("GET /conversations/v3/conversations/threads/{id}/messages", s.listMessages)
 
-func idStrings(ids []int64) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = idString(id)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		scopes, known := s.tokens[token]
+		if !ok || !known {
+			s.mu.Unlock()
+			msg := "Authentication credentials not found. This API supports OAuth 2.0 authentication."
+			if ok {
+				msg = "The access token provided is invalid or has expired."
+			}
+			writeError(w, http.StatusUnauthorized, msg, "INVALID_AUTHENTICATION", nil)
+			return
+		}
+		isSearch := strings.HasSuffix(r.URL.Path, "/search")
+		policy := s.allow(isSearch)
+		if !isSearch {
+			s.rateHeaders(w.Header())
+		}
+		s.mu.Unlock()
+		if policy != "" {
+			writeRateLimited(w, policy)
+			return
+		}
+		if need := requiredScopes(r); len(need) > 0 && !hasAny(scopes, need) {
+			writeMissingScopes(w, need)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// requiredScopes returns the scopes of which a request needs one.
+func requiredScopes(r *http.Request) []string {
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/account-info/"):
+		return nil
+	case strings.HasPrefix(path, "/crm/v3/owners"):
+		return []string{ScopeOwnersRead}
+	case strings.HasPrefix(path, "/crm/v3/pipelines/"):
+		return []string{ScopeTickets}
+	case strings.HasPrefix(path, "/crm/v4/associations/"):
+		return []string{ScopeTickets}
+	case strings.HasPrefix(path, "/conversations/"):
+		return []string{ScopeConversationsRead}
 	}
-	return out
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	typ := ""
+	if len(parts) >= 4 && parts[0] == "crm" && parts[2] == "objects" {
+		typ = objectType(parts[3])
+	}
+	switch typ {
+	case typeContacts:
+		return []string{ScopeContactsRead}
+	case typeEmails:
+		return []string{ScopeContactsRead, ScopeEmailsRead}
+	case typeNotes:
+		return []string{ScopeContactsRead}
+	}
+	return []string{ScopeTickets}
+}
+
+func hasAny(have, need []string) bool {
+	for _, n := range need {
+		if slices.Contains(have, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectType normalizes an object type in a path: a name, singular or
+// plural, or an object type id.
+func objectType(t string) string {
+	switch strings.ToLower(t) {
+	case "tickets", "ticket", "0-5":
+		return typeTickets
+	case "contacts", "contact", "0-1":
+		return typeContacts
+	case "emails", "email", "0-49":
+		return typeEmails
+	case "notes", "note", "0-46":
+		return typeNotes
+	}
+	return ""
 }

@@ -2,15 +2,13 @@ package hubspottest
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
 )
 
 // WebhookEvent is one event of a HubSpot webhook delivery, whose body is a
@@ -31,6 +29,12 @@ type WebhookEvent struct {
 	ChangeFlag    string `json:"changeFlag,omitempty"`
 	ChangeSource  string `json:"changeSource,omitempty"`
 	SourceID      string `json:"sourceId,omitempty"`
+	// PrimaryObjectID, MergedObjectIDs and NewObjectID are set on merge
+	// events: the record given priority, the others, and the id of the
+	// record the merge created.
+	PrimaryObjectID int64   `json:"primaryObjectId,omitempty"`
+	MergedObjectIDs []int64 `json:"mergedObjectIds,omitempty"`
+	NewObjectID     int64   `json:"newObjectId,omitempty"`
 }
 
 // subscriptionIDs gives each subscription type a stable id.
@@ -48,7 +52,7 @@ func (s *Server) event(subscriptionType string, objectID int64) WebhookEvent {
 		SubscriptionID:   subscriptionIDs[subscriptionType],
 		PortalID:         s.opts.PortalID,
 		AppID:            DefaultAppID,
-		OccurredAt:       s.now.UnixMilli(),
+		OccurredAt:       s.Now().UnixMilli(),
 		SubscriptionType: subscriptionType,
 		ObjectID:         objectID,
 		ChangeSource:     "CRM_UI",
@@ -139,31 +143,23 @@ func (s *Server) SignedRequest(targetURL string, body []byte, at time.Time) *htt
 // percent-encoded characters that HubSpot decodes before signing decoded
 // (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B).
 func SignV3(secret, method, uri string, body []byte, timestampMillis int64) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(method))
-	mac.Write([]byte(decodeSignedURI(uri)))
-	mac.Write(body)
-	mac.Write([]byte(strconv.FormatInt(timestampMillis, 10)))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	v := webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Base64}
+	return v.Sign(secret, webhooksig.Message([]byte(method), []byte(decodeSignedURI(uri)), body, []byte(strconv.FormatInt(timestampMillis, 10))))
 }
+
+// legacy is the shape of the v1 and v2 signatures: hex SHA-256 of the
+// client secret followed by the message.
+var legacy = webhooksig.Verifier{Algorithm: webhooksig.PlainSHA256, Encoding: webhooksig.Hex}
 
 // SignV2 computes the legacy v2 signature: the hex SHA-256 of the client
 // secret, the method, the URI and the body.
 func SignV2(secret, method, uri string, body []byte) string {
-	h := sha256.New()
-	h.Write([]byte(secret + method + uri))
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	return legacy.Sign(secret, webhooksig.Message([]byte(method), []byte(uri), body))
 }
 
 // SignV1 computes the legacy v1 signature: the hex SHA-256 of the client
 // secret and the body.
-func SignV1(secret string, body []byte) string {
-	h := sha256.New()
-	h.Write([]byte(secret))
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
-}
+func SignV1(secret string, body []byte) string { return legacy.Sign(secret, body) }
 
 // signedURIDecodes are the escapes HubSpot decodes in the URI it signs.
 var signedURIDecodes = map[string]byte{

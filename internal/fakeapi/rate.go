@@ -130,3 +130,24 @@ func (w *RateWindow) Guard(rw http.ResponseWriter, now time.Time, body []byte) b
 func RetryAfterSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
 }
+
+// TakeN counts n units at now, for a platform that charges some requests
+// more than one (Freshdesk's credits for embeds): all n are taken or none.
+// It reports whether they were allowed, the units left in the window, and
+// when the window ends.
+func (w *RateWindow) TakeN(now time.Time, n int) (ok bool, remaining int, reset time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.Limit < 0 || w.Length <= 0 {
+		return true, math.MaxInt, now
+	}
+	if now.Before(w.start) || !now.Before(w.start.Add(w.Length)) {
+		w.start, w.used = now.Truncate(w.Length), 0
+	}
+	reset = w.start.Add(w.Length)
+	if w.used+n > w.Limit {
+		return false, w.Limit - w.used, reset
+	}
+	w.used += n
+	return true, w.Limit - w.used, reset
+}

@@ -368,3 +368,19 @@ func (w *Window) Checkpoint() (time.Time, bool) {
 	}
 	return time.UnixMilli(w.st.Max).UTC(), true
 }
+
+// Refused tells the Window that the platform refused the page the last
+// Query asked for as past its query cap, when the cap is lower than
+// Policy says (Freshdesk answering 400 for a page it served before): the
+// query restarts from the newest change seen, as Next does at Policy's
+// cap. It returns an error matching ErrStuck when the query has seen no
+// change newer than its start, or its results are not ordered.
+func (w *Window) Refused(p Policy) error {
+	w.begin(p)
+	if p.Ordered && w.st.Tie == nil && w.st.HasMax && p.floor(w.st.Max) > w.st.From {
+		w.restart(p, p.floor(w.st.Max))
+		return nil
+	}
+	return fmt.Errorf("%w: the platform refused page %q of the query from %s as past its cap, and no newer change was seen to restart from",
+		ErrStuck, w.st.Page, fmtMillis(w.st.From))
+}

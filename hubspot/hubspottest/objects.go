@@ -1,7 +1,6 @@
 package hubspottest
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,253 +12,21 @@ import (
 	"time"
 )
 
-// handler is the fake's HTTP entry point: faults, counting, auth, rate
-// limits and scopes, then the endpoint.
-func (s *Server) handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /account-info/v3/details", s.accountDetails)
-	mux.HandleFunc("POST /crm/v3/objects/{type}/search", s.searchObjects)
-	mux.HandleFunc("GET /crm/v3/objects/{type}", s.listObjects)
-	mux.HandleFunc("GET /crm/v3/objects/{type}/{id}", s.readObject)
-	mux.HandleFunc("POST /crm/v3/objects/{type}/batch/read", s.batchRead)
-	mux.HandleFunc("POST /crm/v4/associations/{from}/{to}/batch/read", s.batchAssociations)
-	mux.HandleFunc("GET /crm/v3/pipelines/{type}", s.listPipelines)
-	mux.HandleFunc("GET /crm/v3/owners", s.listOwners)
-	mux.HandleFunc("GET /crm/v3/owners/{id}", s.readOwner)
-
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := mux.Handler(r)
-		endpoint := pattern
-		if endpoint == "" {
-			endpoint = r.Method + " " + r.URL.Path
-		}
-		endpoint = expandType(endpoint, r)
-		rec := &statusRecorder{ResponseWriter: w}
-		defer func() {
-			s.mu.Lock()
-			s.counts.ByStatus[rec.status]++
-			if rec.status == http.StatusTooManyRequests {
-				s.counts.RateLimited++
-			}
-			s.mu.Unlock()
-		}()
-
-		s.mu.Lock()
-		s.counts.Total++
-		s.counts.ByEndpoint[endpoint]++
-		fault := s.takeFault(r)
-		s.mu.Unlock()
-
-		if fault != nil && fault.Delay > 0 {
-			t := time.NewTimer(fault.Delay)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-			}
-		}
-		if fault != nil && fault.Status != 0 {
-			if fault.Status == http.StatusTooManyRequests {
-				if fault.RetryAfter > 0 {
-					rec.Header().Set("Retry-After", strconv.Itoa(int(fault.RetryAfter.Seconds())))
-				}
-				writeRateLimited(rec, fault.Policy)
-				return
-			}
-			writeError(rec, fault.Status, "internal error", "INTERNAL_ERROR", nil)
-			return
-		}
-
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		s.mu.Lock()
-		scopes, known := s.tokens[token]
-		if !ok || !known {
-			s.mu.Unlock()
-			msg := "Authentication credentials not found. This API supports OAuth 2.0 authentication."
-			if ok {
-				msg = "The access token provided is invalid or has expired."
-			}
-			writeError(rec, http.StatusUnauthorized, msg, "INVALID_AUTHENTICATION", nil)
-			return
-		}
-		isSearch := strings.HasSuffix(r.URL.Path, "/search")
-		policy := s.allow(isSearch)
-		if !isSearch {
-			s.rateHeaders(rec.Header())
-		}
-		s.mu.Unlock()
-		if policy != "" {
-			writeRateLimited(rec, policy)
-			return
-		}
-		if need := requiredScopes(r); len(need) > 0 && !hasAny(scopes, need) {
-			writeMissingScopes(rec, need)
-			return
-		}
-		if fault != nil && fault.Truncate {
-			tw := &truncatingWriter{ResponseWriter: rec}
-			mux.ServeHTTP(tw, r)
-			tw.flush()
-			return
-		}
-		mux.ServeHTTP(rec, r)
-	})
-}
-
-// expandType names an endpoint with its object type filled in, so that
-// counts tell tickets from contacts: "POST /crm/v3/objects/tickets/search".
-func expandType(pattern string, r *http.Request) string {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	p := strings.Split(pattern, "/")
-	if len(p) != len(parts)+1 {
-		return pattern
-	}
-	for i := 1; i < len(p); i++ {
-		switch p[i] {
-		case "{type}", "{from}", "{to}":
-			p[i] = parts[i-1]
-		}
-	}
-	return strings.Join(p, "/")
-}
-
-// requiredScopes returns the scopes of which a request needs one.
-func requiredScopes(r *http.Request) []string {
-	path := r.URL.Path
-	switch {
-	case strings.HasPrefix(path, "/account-info/"):
-		return nil
-	case strings.HasPrefix(path, "/crm/v3/owners"):
-		return []string{ScopeOwnersRead}
-	case strings.HasPrefix(path, "/crm/v3/pipelines/"):
-		return []string{ScopeTickets}
-	case strings.HasPrefix(path, "/crm/v4/associations/"):
-		return []string{ScopeTickets}
-	}
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	typ := ""
-	if len(parts) >= 4 && parts[0] == "crm" && parts[2] == "objects" {
-		typ = objectType(parts[3])
-	}
-	switch typ {
-	case typeContacts:
-		return []string{ScopeContactsRead}
-	case typeEmails:
-		return []string{ScopeContactsRead, ScopeEmailsRead}
-	case typeNotes:
-		return []string{ScopeContactsRead}
-	}
-	return []string{ScopeTickets}
-}
-
-func hasAny(have, need []string) bool {
-	for _, n := range need {
-		if slices.Contains(have, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// objectType normalizes an object type in a path: a name, singular or
-// plural, or an object type id.
-func objectType(t string) string {
-	switch strings.ToLower(t) {
-	case "tickets", "ticket", "0-5":
-		return typeTickets
-	case "contacts", "contact", "0-1":
-		return typeContacts
-	case "emails", "email", "0-49":
-		return typeEmails
-	case "notes", "note", "0-46":
-		return typeNotes
-	}
-	return ""
-}
-
-func correlationID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-// apiError is HubSpot's error JSON.
-type apiError struct {
-	Status        string            `json:"status"`
-	Message       string            `json:"message"`
-	CorrelationID string            `json:"correlationId"`
-	Category      string            `json:"category,omitempty"`
-	SubCategory   string            `json:"subCategory,omitempty"`
-	Errors        []errorDetail     `json:"errors,omitempty"`
-	Links         map[string]string `json:"links,omitempty"`
-	Context       map[string]any    `json:"context,omitempty"`
-}
-
-type errorDetail struct {
-	Message string         `json:"message"`
-	Code    string         `json:"code,omitempty"`
-	Context map[string]any `json:"context,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func writeError(w http.ResponseWriter, status int, msg, category string, ctx map[string]any) {
-	writeJSON(w, status, apiError{Status: "error", Message: msg, CorrelationID: correlationID(), Category: category, Context: ctx})
-}
-
-// writeRateLimited answers 429 as HubSpot does: errorType RATE_LIMIT and the
-// policy that was exceeded.
-func writeRateLimited(w http.ResponseWriter, policy string) {
-	if policy == "" {
-		policy = "TEN_SECONDLY_ROLLING"
-	}
-	writeJSON(w, http.StatusTooManyRequests, map[string]string{
-		"status":        "error",
-		"message":       "You have reached your " + strings.ToLower(policy) + " limit.",
-		"errorType":     "RATE_LIMIT",
-		"correlationId": correlationID(),
-		"policyName":    policy,
-		"requestId":     correlationID(),
-	})
-}
-
-// writeMissingScopes answers 403 as HubSpot does for a token without a
-// needed scope.
-func writeMissingScopes(w http.ResponseWriter, need []string) {
-	writeJSON(w, http.StatusForbidden, apiError{
-		Status:        "error",
-		Message:       "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
-		CorrelationID: correlationID(),
-		Category:      "MISSING_SCOPES",
-		Errors: []errorDetail{{
-			Message: "One or more of the following scopes are required.",
-			Context: map[string]any{"requiredScopes": need},
-		}},
-		Links: map[string]string{"scopes": "https://developers.hubspot.com/scopes"},
-	})
-}
-
-func badRequest(w http.ResponseWriter, msg string) {
-	writeError(w, http.StatusBadRequest, msg, "VALIDATION_ERROR", nil)
-}
-
 func (s *Server) accountDetails(w http.ResponseWriter, r *http.Request) {
+	_, off := s.Now().In(s.loc).Zone()
+	sign := "+"
+	if off < 0 {
+		sign = "-"
+	}
+	abs := max(off, -off)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"portalId":              s.opts.PortalID,
 		"accountType":           "STANDARD",
-		"timeZone":              "US/Eastern",
+		"timeZone":              s.opts.TimeZone,
 		"companyCurrency":       "USD",
 		"additionalCurrencies":  []string{},
-		"utcOffset":             "-05:00",
-		"utcOffsetMilliseconds": -18000000,
+		"utcOffset":             fmt.Sprintf("%s%02d:%02d", sign, abs/3600, abs%3600/60),
+		"utcOffsetMilliseconds": off * 1000,
 		"uiDomain":              "app.hubspot.com",
 		"dataHostingLocation":   "na1",
 	})
@@ -307,7 +74,7 @@ var defaultProps = map[string][]string{
 // unset, they come back as null; unknown names are ignored.
 var knownProps = map[string][]string{
 	typeTickets: {"subject", "content", "hs_pipeline", "hs_pipeline_stage", "hs_ticket_priority", "hs_ticket_category",
-		"hubspot_owner_id", "source_type", "closed_date", "hs_resolution", "time_to_close", "hs_all_owner_ids"},
+		"hubspot_owner_id", "source_type", "closed_date", "hs_resolution", "time_to_close", "hs_all_owner_ids", "hs_merged_object_ids"},
 	typeContacts: {"email", "firstname", "lastname", "phone", "company"},
 	typeEmails: {"hs_timestamp", "hs_email_direction", "hs_email_subject", "hs_email_text", "hs_email_html",
 		"hs_email_from_email", "hs_email_from_firstname", "hs_email_from_lastname", "hubspot_owner_id", "hs_email_headers"},
@@ -504,14 +271,14 @@ func (s *Server) readObject(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.objects[typ][id]
+	o, ok := s.resolve(typ, id)
 	if !ok || o.archived != archived {
 		writeJSON(w, http.StatusNotFound, apiError{Status: "error", Message: "Object not found.  objectId are usually numeric.", CorrelationID: correlationID(), Category: "OBJECT_NOT_FOUND"})
 		return
 	}
 	p := s.render(o, o.props, o.updatedAt, o.archived, splitList(r.URL.Query()["properties"]))
 	if typ == typeTickets {
-		p.Associations = s.inlineAssociations(id, splitList(r.URL.Query()["associations"]))
+		p.Associations = s.inlineAssociations(o.id, splitList(r.URL.Query()["associations"]))
 	}
 	writeJSON(w, http.StatusOK, p)
 }
@@ -560,15 +327,17 @@ func (s *Server) batchRead(w http.ResponseWriter, r *http.Request) {
 	seen := map[int64]bool{}
 	for _, in := range req.Inputs {
 		id, err := strconv.ParseInt(in.ID, 10, 64)
-		o, ok := s.objects[typ][id]
+		o, ok := s.resolve(typ, id)
 		if err != nil || !ok || o.archived != archived {
 			missing = append(missing, in.ID)
 			continue
 		}
-		if seen[id] {
+		// A merged id answers with the record it was merged into, under
+		// that record's id, once per record.
+		if seen[o.id] {
 			continue
 		}
-		seen[id] = true
+		seen[o.id] = true
 		results = append(results, s.render(o, o.props, o.updatedAt, o.archived, req.Properties))
 	}
 	resp := map[string]any{
@@ -596,6 +365,10 @@ var associationTypeIDs = map[string]int{typeContacts: 16, typeEmails: 224, typeN
 // from tickets: at most 1,000 inputs, each paged by AssociationPageSize.
 func (s *Server) batchAssociations(w http.ResponseWriter, r *http.Request) {
 	from, to := objectType(r.PathValue("from")), objectType(r.PathValue("to"))
+	if from != typeTickets && to == typeTickets && from != typeContacts && from != "" {
+		s.batchEngagementTickets(w, r, from)
+		return
+	}
 	if from != typeTickets || to == "" || to == typeTickets {
 		badRequest(w, "unsupported association types")
 		return
@@ -635,7 +408,10 @@ func (s *Server) batchAssociations(w http.ResponseWriter, r *http.Request) {
 	var errs []apiError
 	for _, in := range req.Inputs {
 		id, err := strconv.ParseInt(in.ID, 10, 64)
-		o, ok := s.objects[typeTickets][id]
+		o, ok := s.resolve(typeTickets, id)
+		if err == nil && ok {
+			id = o.id
+		}
 		if err != nil || !ok || o.archived {
 			errs = append(errs, apiError{Status: "error", Category: "OBJECT_NOT_FOUND", Message: "Object not found: " + in.ID, Context: map[string]any{"ids": []string{in.ID}}})
 			continue
@@ -817,4 +593,48 @@ func listParams(w http.ResponseWriter, q url.Values, def, max int) (limit int, a
 		}
 	}
 	return limit, archived, after, true
+}
+
+// batchEngagementTickets serves POST /crm/v4/associations/{emails|notes}/tickets/batch/read:
+// the tickets each engagement is associated with.
+func (s *Server) batchEngagementTickets(w http.ResponseWriter, r *http.Request, from string) {
+	var req struct {
+		Inputs []struct {
+			ID string `json:"id"`
+		} `json:"inputs"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		badRequest(w, "Invalid input JSON on line 1")
+		return
+	}
+	if len(req.Inputs) > 1000 {
+		badRequest(w, fmt.Sprintf("Batch input size %d exceeds the limit of 1000", len(req.Inputs)))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type toObj struct {
+		ToObjectID int64 `json:"toObjectId"`
+	}
+	type result struct {
+		From map[string]string `json:"from"`
+		To   []toObj           `json:"to"`
+	}
+	results := []result{}
+	for _, in := range req.Inputs {
+		id, err := strconv.ParseInt(in.ID, 10, 64)
+		if err != nil {
+			continue
+		}
+		res := result{From: map[string]string{"id": in.ID}}
+		for tid, ids := range s.assoc[typeTickets+"/"+from] {
+			if o, ok := s.objects[typeTickets][tid]; ok && !o.archived && slices.Contains(ids, id) {
+				res.To = append(res.To, toObj{ToObjectID: tid})
+			}
+		}
+		if len(res.To) > 0 {
+			results = append(results, res)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "COMPLETE", "results": results})
 }

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -115,8 +114,8 @@ func TestMissingScope(t *testing.T) {
 	}
 	errs := m["errors"].([]any)
 	ctx := errs[0].(map[string]any)["context"].(map[string]any)
-	if got := fmt.Sprint(ctx["requiredScopes"]); got != "[tickets]" {
-		t.Errorf("requiredScopes = %s, want [tickets]", got)
+	if got := fmt.Sprint(ctx["requiredGranularScopes"]); got != "[tickets]" {
+		t.Errorf("requiredGranularScopes = %s, want [tickets]", got)
 	}
 	if code, m, _ := call(t, s, "GET", "/account-info/v3/details", "pat-na1-contacts-only", nil); code != 200 || m["portalId"] != float64(DefaultPortalID) {
 		t.Errorf("account details: %d %v", code, m)
@@ -494,22 +493,20 @@ func TestPipelinesAndOwners(t *testing.T) {
 	}
 }
 
-// fakeClock is a settable clock for the rate windows.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// statusCount counts the requests the fake answered with status.
+func statusCount(s *Server, status int) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Status == status {
+			n++
+		}
+	}
+	return n
 }
 
 func TestRateLimits(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(&Options{RateClock: clock.now, DailyLimit: 30})
+	s := NewServer(t, &Options{Start: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), DailyLimit: 30})
+	clock := s
 	defer s.Close()
 	for i := range DefaultRateLimit {
 		if i == 20 {
@@ -537,7 +534,7 @@ func TestRateLimits(t *testing.T) {
 			t.Fatalf("sixth search in a second: %d %v", code, m)
 		}
 	}
-	clock.add(time.Second)
+	clock.Advance(time.Second)
 	if code, _, _ := call(t, s, "POST", "/crm/v3/objects/tickets/search", DefaultToken, map[string]any{}); code != 200 {
 		t.Errorf("search a second later: %d", code)
 	}
@@ -549,21 +546,21 @@ func TestRateLimits(t *testing.T) {
 	if code != 429 || m["policyName"] != "DAILY" {
 		t.Errorf("past the daily limit: %d %v", code, m)
 	}
-	clock.add(24 * time.Hour)
+	clock.Advance(24 * time.Hour)
 	if code, _, _ := call(t, s, "GET", "/crm/v3/pipelines/tickets", DefaultToken, nil); code != 200 {
 		t.Errorf("next day: %d", code)
 	}
 }
 
 func TestTenSecondRollingWindow(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := New(&Options{RateClock: clock.now, RateLimit: 3, RateWindow: 10 * time.Second})
+	s := NewServer(t, &Options{Start: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), RateLimit: 3, RateWindow: 10 * time.Second})
+	clock := s
 	defer s.Close()
 	for i := range 3 {
 		if code, _, _ := call(t, s, "GET", "/crm/v3/owners", DefaultToken, nil); code != 200 {
 			t.Fatalf("request %d: %d", i, code)
 		}
-		clock.add(4 * time.Second)
+		clock.Advance(4 * time.Second)
 	}
 	// At 12s the first request (at 0s) has left the window.
 	if code, _, _ := call(t, s, "GET", "/crm/v3/owners", DefaultToken, nil); code != 200 {
@@ -573,16 +570,16 @@ func TestTenSecondRollingWindow(t *testing.T) {
 	if code != 429 || m["policyName"] != "TEN_SECONDLY_ROLLING" || m["errorType"] != "RATE_LIMIT" || h.Get("X-HubSpot-RateLimit-Remaining") != "0" {
 		t.Fatalf("over the window: %d %v %v", code, m, h)
 	}
-	if c := s.Counts(); c.RateLimited != 1 || c.Endpoint("GET /crm/v3/owners") != 5 || c.ByStatus[429] != 1 {
-		t.Errorf("counts = %+v", c)
+	if n, m := statusCount(s, 429), s.RequestCount("GET", "/crm/v3/owners"); n != 1 || m != 5 {
+		t.Errorf("%d answers 429 of %d owners requests, want 1 of 5", n, m)
 	}
 }
 
 func TestFaults(t *testing.T) {
 	s := New(unlimited())
 	defer s.Close()
-	s.InjectFault(Fault{Path: "/crm/v3/pipelines", Status: 503, Times: 2})
-	s.InjectFault(Fault{Method: "POST", Status: 429, Policy: "DAILY"})
+	s.InjectFault(Fault{Path: "/crm/v3/pipelines/", Status: 503, Count: 2})
+	s.InjectFault(Fault{Method: "POST", Status: 429, Body: RateLimitBody("DAILY")})
 	for i, want := range []int{503, 503, 200} {
 		if code, _, _ := call(t, s, "GET", "/crm/v3/pipelines/tickets", DefaultToken, nil); code != want {
 			t.Errorf("pipelines %d: %d, want %d", i, code, want)

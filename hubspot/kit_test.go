@@ -3,6 +3,7 @@ package hubspot_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ import (
 	"github.com/ticketsync/ticketsync/ticketsynctest"
 )
 
-func TestConnectorConformance(t *testing.T) {
+func TestConnectorKit(t *testing.T) {
 	ticketsynctest.RunConnectorTests(t, harness{})
 }
 
@@ -34,12 +35,12 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 			"Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
 		Webhooks:      true,
 		DeletesByPoll: true,
+		CursorChecks:  true,
 	}
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	fake := hubspottest.New(&hubspottest.Options{IndexLag: harnessLag, RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1})
-	tb.Cleanup(fake.Close)
+	fake := hubspottest.NewServer(tb, &hubspottest.Options{IndexLag: harnessLag, RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1})
 	a := &account{tb: tb, fake: fake}
 	a.owner = fake.AddOwner(hubspottest.Owner{Email: "agent@example.com", FirstName: "Agnes", LastName: "Agent"})
 	for range n {
@@ -66,11 +67,11 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = wrongToken
 	}
-	return hubspot.New(hubspot.Config{
+	return hubspot.NewWithClock(hubspot.Config{
 		PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
-		RateLimit: 100000, RateWindow: time.Second, SearchRateLimit: 100000, SearchRateWindow: time.Second,
-		SearchLag: 2 * harnessLag, Now: a.fake.Now, Sleep: noSleep,
-	})
+		RequestsPerMinute: 6000000, SearchRequestsPerSecond: 100000, SearchLag: 2 * harnessLag,
+		ArchivedScanInterval: time.Nanosecond, // the kit checks deletions on the next poll
+	}, a.fake.Now, a.fake.Sleep, 0)
 }
 
 var stages = []string{"1", "2", "3", "4"}
@@ -202,7 +203,7 @@ func (a *account) noteTime(id string) time.Time {
 }
 
 func (a *account) InjectFault(status, n int) {
-	f := hubspottest.Fault{Status: status, Times: n}
+	f := hubspottest.Fault{Status: status, Count: n}
 	if status == http.StatusTooManyRequests {
 		f.RetryAfter = time.Second
 	}
@@ -238,4 +239,40 @@ func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, t
 
 func (a *account) Secrets() []string {
 	return []string{hubspottest.DefaultToken, wrongToken, a.fake.ClientSecret()}
+}
+
+// CapQuery makes the fake's search refuse pages past results, as HubSpot
+// does past 10,000.
+func (a *account) CapQuery(results int) { a.fake.SetSearchResultCap(results) }
+
+// UpdateTicketLate changes a ticket with an index lag of its own, so that
+// the changes after it show up in search first.
+func (a *account) UpdateTicketLate(id string) error {
+	a.fake.SetIndexLag(harnessLag)
+	a.fake.UpdateTicket(id, map[string]string{"subject": "Changed late " + id})
+	a.fake.SetIndexLag(0)
+	a.fake.Advance(time.Second)
+	return nil
+}
+
+// WebhookAt is Webhook signed at the given time.
+func (a *account) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
+	req, err := a.Webhook(target, kind, id, false)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(req.Body)
+	return a.fake.SignedRequest(target, body, at), nil
+}
+
+// Now is the fake's clock, which the harness's connectors check webhook
+// timestamps against.
+func (a *account) Now() time.Time { return a.fake.Now() }
+
+// NewForbiddenConnector has a token without the tickets scope.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	const token = "pat-na1-no-tickets-scope-0000"
+	a.fake.AddToken(token, hubspottest.ScopeContactsRead, hubspottest.ScopeOwnersRead)
+	return hubspot.NewWithClock(hubspot.Config{PrivateAppToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client()},
+		a.fake.Now, a.fake.Sleep, 0)
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package freshdesk_test
+
+const raceEnabled = false
