@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
 	"github.com/ticketsync/ticketsync/webhookpush"
 	"github.com/ticketsync/ticketsync/zendesk"
@@ -181,10 +182,12 @@ func PlatformOf[C any, T ticketsync.Connector](form ticketsync.Form, newConnecto
 }
 
 // DefaultPlatforms returns the platforms whose packages describe a form:
-// Zendesk, HubSpot and Webhook Push, against their real services.
+// Zendesk, Freshdesk, HubSpot and Webhook Push, against their real
+// services.
 func DefaultPlatforms() []Platform {
 	return []Platform{
 		PlatformOf(zendesk.Form(), zendesk.New, nil),
+		PlatformOf(freshdesk.Form(), freshdesk.New, nil),
 		PlatformOf(hubspot.Form(), hubspot.New, nil),
 		PlatformOf(webhookpush.Form(), webhookpush.New, nil),
 	}

@@ -75,7 +75,11 @@ func TestDefaultPlatformsModes(t *testing.T) {
 	want := map[string][]ticketsync.Mode{
 		"zendesk":     {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"hubspot":     {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
+		"freshdesk":   {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"webhookpush": {ticketsync.ModeWebhook},
+	}
+	if n := len(console.DefaultPlatforms()); n != len(want) {
+		t.Errorf("%d default platforms, want %d", n, len(want))
 	}
 	for _, p := range console.DefaultPlatforms() {
 		if got := p.Modes; !equalModes(got, want[p.Form.Platform]) {

@@ -12,7 +12,7 @@ func Form() ticketsync.Form {
 		Fields: []ticketsync.FormField{
 			{
 				Name: "PrivateAppToken", Label: "Private app token", Secret: true, Example: "pat-na1-…",
-				Hint: `in HubSpot, Settings (the gear), then Integrations, Private Apps, Create a private app; on its Scopes tab tick "tickets" (required), "crm.objects.contacts.read" (requesters' names and notes), "crm.objects.owners.read" (assignees' names) and "sales-email-read" (emails); Create app, then Show token`,
+				Hint: `in HubSpot, Settings (the gear), Integrations, Private Apps, Create a private app; on its Scopes tab tick "tickets" (required), "conversations.read" (help-desk inbox threads), "crm.objects.contacts.read" (requesters' names and notes), "crm.objects.owners.read" (assignees' names) and "sales-email-read" (emails); Create app, then Show token.`,
 			},
 			{
 				Name: "ClientSecret", Label: "Client secret", Secret: true, Optional: true, Webhook: true,
@@ -21,7 +21,7 @@ func Form() ticketsync.Form {
 		},
 		WebhookSteps: []string{
 			"In the app's settings, Webhooks: set the target URL to the connector's webhook URL.",
-			"Subscribe to ticket creation, deletion and property changes (hs_pipeline_stage, subject, hubspot_owner_id, ...), or to the generic object events of object type 0-5.",
+			"Subscribe to ticket creation, deletion, merge, restore, association changes and property changes (hs_pipeline_stage, subject, hubspot_owner_id, ...), or to the generic object events of object type 0-5.",
 			"Enter the app's client secret (Auth tab) as the connector's client secret.",
 		},
 	}
