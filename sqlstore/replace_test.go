@@ -67,7 +67,16 @@ func TestReplaceDuringRunsKeepsTheLease(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- s.Run(ctx) }()
-		for i := range 100 {
+		// Replace once a poll has started (or after a while, should none
+		// start), at a random moment of it, until enough polls have run to
+		// prove something, however loaded the machine and the database.
+		deadline := time.Now().Add(time.Minute)
+		for i := 0; i < 60 || (polls.Load() < 30 && time.Now().Before(deadline)); i++ {
+			before, wait := polls.Load(), time.Now().Add(200*time.Millisecond)
+			for polls.Load() == before && time.Now().Before(wait) {
+				time.Sleep(100 * time.Microsecond)
+			}
+			time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond)
 			if i%3 == 2 {
 				s.Remove("acme")
 				if err := s.Add("acme", newPoller(), ticketsync.ModePoll); err != nil {
@@ -76,14 +85,13 @@ func TestReplaceDuringRunsKeepsTheLease(t *testing.T) {
 			} else if err := s.Replace("acme", newPoller(), ticketsync.ModePoll); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Duration(5000+rand.IntN(10000)) * time.Microsecond)
 		}
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("%d polls", polls.Load())
-		if polls.Load() < 10 {
+		if polls.Load() < 30 {
 			t.Errorf("%d polls: too few to prove anything", polls.Load())
 		}
 		if n := overlaps.Load(); n > 0 {
