@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,6 +22,32 @@ func benchFake(tb testing.TB, n int) *zendesktest.Server {
 	f.SetNow(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	f.Seed(n)
 	return f
+}
+
+// exportRequests counts the requests to the incremental exports.
+func exportRequests(f *zendesktest.Server) int {
+	return f.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json") + f.RequestCount("GET", "/api/v2/incremental/ticket_events.json")
+}
+
+// storePage fetches one page after cursor into store, as the Syncer does,
+// and returns the next cursor and whether there is more. The fake's clock
+// moves six seconds per export request, as Zendesk's budget of 10 a minute
+// would have it.
+func storePage(tb testing.TB, f *zendesktest.Server, c *Connector, store *memstore.Store, cursor string) (string, bool) {
+	ctx := context.Background()
+	before := exportRequests(f)
+	page, err := c.Fetch(ctx, cursor)
+	f.Advance(time.Duration(exportRequests(f)-before) * time.Minute / DefaultExportRequestsPerMinute)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range page.Tickets {
+		page.Tickets[i].ConnectorID = "zd"
+	}
+	if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
+		tb.Fatal(err)
+	}
+	return page.Cursor, page.More
 }
 
 func benchConn(tb testing.TB, f *zendesktest.Server) *Connector {
@@ -42,28 +69,13 @@ func BenchmarkSync10000Tickets(b *testing.B) {
 	for _, t := range f.Tickets() {
 		comments += len(f.Comments(t.ID))
 	}
-	ctx := context.Background()
 	var requests, export int
 	for b.Loop() {
 		f.ResetRequests()
 		c := benchConn(b, f)
 		store := memstore.New()
-		cursor := ""
-		for {
-			page, err := c.Fetch(ctx, cursor)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for i := range page.Tickets {
-				page.Tickets[i].ConnectorID = "zd"
-			}
-			if err := store.UpsertTickets(ctx, page.Tickets); err != nil {
-				b.Fatal(err)
-			}
-			cursor = page.Cursor
-			if !page.More {
-				break
-			}
+		for cursor, more := "", true; more; {
+			cursor, more = storePage(b, f, c, store, cursor)
 		}
 		if got := store.Len("zd"); got != n {
 			b.Fatalf("stored %d tickets, want %d", got, n)
@@ -75,8 +87,8 @@ func BenchmarkSync10000Tickets(b *testing.B) {
 		if stored != comments {
 			b.Fatalf("stored %d comments, the fake holds %d", stored, comments)
 		}
-		requests = f.RequestCount("")
-		export = f.RequestCount("/api/v2/incremental/tickets/cursor") + f.RequestCount("/api/v2/incremental/ticket_events")
+		requests = f.RequestCount("", "")
+		export = exportRequests(f)
 	}
 	b.ReportMetric(float64(requests)*1000/n, "requests/1000tickets")
 	b.ReportMetric(float64(export)*1000/n, "export-requests/1000tickets")
@@ -197,20 +209,17 @@ func BenchmarkExportPage(b *testing.B) {
 }
 
 // TestLongSyncStaysUnderRateLimits syncs through a fake that enforces the
-// plan limit and the export budget, scaled to two-second windows so that
-// the test runs in seconds: 240 requests a minute become 8 per window, the
-// export budget 6 per window. Configured with the same limits per minute,
-// the connector must never meet a 429.
+// plan limit and the export budget, scaled to two-second windows of the
+// fake's clock, which the connector's waits move: 240 requests a minute
+// become 8 per window, the export budget 6 per window. Configured with the
+// same limits per minute, the connector must never meet a 429.
 func TestLongSyncStaysUnderRateLimits(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes several seconds")
-	}
 	const window = 2 * time.Second
 	f := zendesktest.NewServer(t, &zendesktest.Options{RateWindow: window, RateLimit: 8, ExportRateLimit: 6})
 	f.GenerateTickets(800, nil)
 	perMin := func(perWindow int) int { return perWindow * int(time.Minute/window) }
-	c, err := New(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token, PageSize: 100,
-		RequestsPerMinute: perMin(8), ExportRequestsPerMinute: perMin(6)})
+	c, err := newConnector(Config{Subdomain: f.Subdomain, BaseURL: f.URL, Email: f.Email, APIToken: f.Token, PageSize: 100,
+		RequestsPerMinute: perMin(8), ExportRequestsPerMinute: perMin(6), Now: f.Now}, f.Sleep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +229,7 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 	if err := s.Add("zd", c, ticketsync.ModePoll); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
+	start := f.Now()
 	if _, err := s.SyncNow(ctx, "zd"); err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -228,7 +237,7 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 	if got, err := c.GetTickets(ctx, ids); err != nil || len(got) != len(ids) {
 		t.Fatalf("GetTickets: %d tickets, %v", len(got), err)
 	}
-	elapsed := time.Since(start)
+	elapsed := f.Now().Sub(start)
 	if store.Len("zd") != 800 {
 		t.Errorf("stored %d tickets, want 800", store.Len("zd"))
 	}
@@ -243,6 +252,60 @@ func TestLongSyncStaysUnderRateLimits(t *testing.T) {
 			t.Logf("%s %s %s?%s %d", r.At.Sub(start).Round(time.Millisecond), r.Method, r.Path, r.Query, r.Status)
 		}
 	}
-	t.Logf("%d requests in %s (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),
+	if elapsed <= 0 {
+		t.Fatal("the fake's clock did not move: the connector did not pace itself")
+	}
+	t.Logf("%d requests in %s of the fake's clock (%.1f per window of %s; limit 8)", len(reqs), elapsed.Round(time.Millisecond),
 		float64(len(reqs))/elapsed.Seconds()*window.Seconds(), window)
+}
+
+// BenchmarkChangeDuringBackfill measures how long a ticket change made
+// during a first sync's long comment backfill waits before it is stored:
+// the export requests (10 a minute on Zendesk's budget) between the change
+// and the page that delivers it. The baseline is a connector that reads the
+// ticket events export to its end before it reads the ticket export again
+// (the connector before the two exports were read in turn): the events
+// requests left when the change was made.
+func BenchmarkChangeDuringBackfill(b *testing.B) {
+	const n = 10000
+	ctx := context.Background()
+	var wait, baseline int
+	for b.Loop() {
+		f := benchFake(b, n)
+		c := benchConn(b, f)
+		store := memstore.New()
+		cursor := ""
+		changed, seen := int64(0), false
+		var at int
+		for more := true; more; {
+			cursor, more = storePage(b, f, c, store, cursor)
+			pos, err := c.decodeCursor(cursor)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if changed == 0 && pos.TDone && !pos.EDone {
+				// The ticket export has caught up; the comments are
+				// still far behind. A customer writes in now.
+				t, err := f.UpdateTicket(f.Tickets()[n/2].ID, func(t *zendesktest.Ticket) { t.Subject = "Changed during the backfill" })
+				if err != nil {
+					b.Fatal(err)
+				}
+				changed, at = t.ID, exportRequests(f)
+				// Events pages left, at 1000 updates a page.
+				baseline = f.EventsSince(time.Unix(pos.Events, 0))/zendesktest.MaxExportPage + 1
+			}
+			if changed != 0 && !seen {
+				if got, err := store.Ticket(ctx, "zd", strconv.FormatInt(changed, 10)); err == nil && got.Subject == "Changed during the backfill" {
+					seen, wait = true, exportRequests(f)-at
+				}
+			}
+		}
+		if !seen {
+			b.Fatal("the change was never stored")
+		}
+	}
+	b.ReportMetric(float64(wait), "export-requests-until-stored")
+	b.ReportMetric(float64(wait)/DefaultExportRequestsPerMinute, "minutes-until-stored")
+	b.ReportMetric(float64(baseline), "baseline-export-requests")
+	b.ReportMetric(float64(baseline)/DefaultExportRequestsPerMinute, "baseline-minutes")
 }

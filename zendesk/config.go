@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ticketsync/ticketsync/internal/redact"
 )
 
 // Defaults of Config.
@@ -94,7 +96,10 @@ type Config struct {
 	// signed timestamp may be; zero means DefaultWebhookTolerance.
 	WebhookTolerance time.Duration
 
-	// Now is the clock for webhook timestamps; nil means time.Now.
+	// Now is the connector's clock, against which webhook timestamps are
+	// checked (hosts verifying recorded deliveries set it) and which times
+	// the re-reads of the ticket export during a backfill; nil means
+	// time.Now.
 	Now func() time.Time
 	// Logger receives retries and slowdowns at debug level; nil is silent.
 	// Logs never hold credentials.
@@ -213,55 +218,28 @@ func clip(s string, n int) string {
 	return s[:n] + "…"
 }
 
-const redacted = "[redacted]"
-
 // String returns the Config with every token and secret replaced by
 // "[redacted]" (or "" when unset), so that it may be logged.
 func (c Config) String() string {
-	var b strings.Builder
-	b.WriteString("zendesk.Config{")
-	field := func(name, value string) {
-		if b.Len() > len("zendesk.Config{") {
-			b.WriteString(", ")
-		}
-		b.WriteString(name)
-		b.WriteString(": ")
-		b.WriteString(value)
-	}
-	secret := func(v string) string {
-		if v == "" {
-			return `""`
-		}
-		return redacted
-	}
-	field("Subdomain", fmt.Sprintf("%q", c.Subdomain))
-	field("Email", fmt.Sprintf("%q", c.Email))
-	field("APIToken", secret(c.APIToken))
-	field("OAuthToken", secret(c.OAuthToken))
-	if c.TokenSource != nil {
-		field("TokenSource", redacted)
-	} else {
-		field("TokenSource", "nil")
-	}
-	field("BaseURL", fmt.Sprintf("%q", c.BaseURL))
+	var p redact.Printer
+	p.Start("zendesk.Config")
+	p.Quote("Subdomain", c.Subdomain)
+	p.Quote("Email", c.Email)
+	p.Secret("APIToken", c.APIToken)
+	p.Secret("OAuthToken", c.OAuthToken)
+	p.Set("TokenSource", c.TokenSource != nil)
+	p.Quote("BaseURL", c.BaseURL)
 	if c.HTTPClient != nil {
-		field("HTTPClient", "set")
+		p.Set("HTTPClient", true)
 	}
-	if !c.StartTime.IsZero() {
-		field("StartTime", c.StartTime.UTC().Format(time.RFC3339))
-	}
-	field("RequestsPerMinute", fmt.Sprint(c.RequestsPerMinute))
-	field("ExportRequestsPerMinute", fmt.Sprint(c.ExportRequestsPerMinute))
-	if c.PageSize != 0 {
-		field("PageSize", fmt.Sprint(c.PageSize))
-	}
-	field("WebhookSecret", secret(c.WebhookSecret))
-	field("WebhookSecrets", fmt.Sprintf("[%d %s]", len(c.WebhookSecrets), redacted))
-	if c.WebhookTolerance != 0 {
-		field("WebhookTolerance", c.WebhookTolerance.String())
-	}
-	b.WriteString("}")
-	return b.String()
+	p.Value("StartTime", c.StartTime)
+	p.Value("RequestsPerMinute", c.RequestsPerMinute)
+	p.Value("ExportRequestsPerMinute", c.ExportRequestsPerMinute)
+	p.Value("PageSize", c.PageSize)
+	p.Secret("WebhookSecret", c.WebhookSecret)
+	p.Secrets("WebhookSecrets", c.WebhookSecrets)
+	p.Value("WebhookTolerance", c.WebhookTolerance)
+	return p.String()
 }
 
 // GoString is String, for the %#v verb.
@@ -269,10 +247,7 @@ func (c Config) GoString() string { return c.String() }
 
 // Format writes String for every verb, so that no verb or flag (%v, %+v,
 // %#v, %s, %q, %x) prints a token.
-func (c Config) Format(f fmt.State, verb rune) {
-	s := c.String()
-	if verb == 'q' {
-		s = fmt.Sprintf("%q", s)
-	}
-	_, _ = f.Write([]byte(s))
-}
+func (c Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.String()) }
+
+// LogValue is String, so that no slog handler prints a token.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -131,7 +131,7 @@ func (c *Connector) listComments(ctx context.Context, id string) ([]ticketsync.C
 		}
 		p := c.newPeople(page.Users)
 		for _, w := range page.Comments {
-			out = append(out, comment(w.ID, w.AuthorID, w.Body, w.PlainBody, w.Public, w.CreatedAt, p))
+			out = append(out, comment(w.ID, w.AuthorID, w.Body, w.Public, w.CreatedAt, p))
 		}
 		if !page.Meta.HasMore || page.Meta.AfterCursor == "" || len(page.Comments) == 0 {
 			return out, nil
@@ -143,4 +143,66 @@ func (c *Connector) listComments(ctx context.Context, id string) ([]ticketsync.C
 func isNotFound(err error) bool {
 	var api *ticketsync.APIError
 	return errors.As(err, &api) && api.StatusCode == http.StatusNotFound
+}
+
+// maxUsersShowMany is the most ids GET /users/show_many takes.
+const maxUsersShowMany = 100
+
+// resolveAuthors names the comment authors the connector knows only by id
+// (the events export sideloads no users; second agents and CCs are in no
+// ticket sideload): GET /api/v2/users/show_many.json for up to 100 of them
+// a request, against the plan limit, remembered in the connector's cache.
+// A user Zendesk does not return stays id-only.
+func (c *Connector) resolveAuthors(ctx context.Context, tickets []ticketsync.Ticket) error {
+	var unknown []int64
+	seen := map[int64]bool{}
+	for i := range tickets {
+		for _, cm := range tickets[i].Comments {
+			if cm.Author.ID == "" || cm.Author.Name != "" || cm.Author.Email != "" {
+				continue
+			}
+			id, err := strconv.ParseInt(cm.Author.ID, 10, 64)
+			if err != nil || id <= 0 || seen[id] || c.cached(id) {
+				continue
+			}
+			seen[id] = true
+			unknown = append(unknown, id)
+		}
+	}
+	for start := 0; start < len(unknown); start += maxUsersShowMany {
+		batch := unknown[start:min(start+maxUsersShowMany, len(unknown))]
+		ids := make([]string, len(batch))
+		for i, id := range batch {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		var resp wireUsers
+		if _, err := c.client.GetJSON(ctx, "users/show_many.json", url.Values{"ids": {strings.Join(ids, ",")}}, &resp); err != nil {
+			return wrap(fmt.Sprintf("get %d comment authors by id", len(batch)), err, hintFor(err))
+		}
+		c.newPeople(resp.Users)
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	p := people{c: c}
+	for i := range tickets {
+		for j := range tickets[i].Comments {
+			a := &tickets[i].Comments[j].Author
+			if a.Name != "" || a.Email != "" {
+				continue
+			}
+			if id, err := strconv.ParseInt(a.ID, 10, 64); err == nil {
+				*a = p.person(id)
+			}
+		}
+	}
+	return nil
+}
+
+// cached reports whether the connector knows user id.
+func (c *Connector) cached(id int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.users[id]
+	return ok
 }

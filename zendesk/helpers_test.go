@@ -50,7 +50,7 @@ func newConn(t testing.TB, f *zendesktest.Server, edit func(*zendesk.Config)) *z
 	if edit != nil {
 		edit(&cfg)
 	}
-	c, err := zendesk.New(cfg)
+	c, err := zendesk.NewWithSleep(cfg, f.Sleep)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

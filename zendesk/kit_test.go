@@ -38,6 +38,7 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 			"Channel", "Requester", "Assignee", "Tags", "Fields", "CreatedAt", "UpdatedAt"},
 		Webhooks:      true,
 		DeletesByPoll: true,
+		CursorChecks:  true,
 	}
 }
 
@@ -54,11 +55,56 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = kitBadToken
 	}
-	return zendesk.New(zendesk.Config{
+	return zendesk.NewWithSleep(zendesk.Config{
 		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: a.f.Email, APIToken: token,
 		PageSize: kitPageSize, RequestsPerMinute: -1, ExportRequestsPerMinute: -1,
 		WebhookSecret: kitSecret, Now: a.f.Now,
-	})
+	}, a.f.Sleep)
+}
+
+// NewForbiddenConnector signs in as an agent: valid credentials, but the
+// incremental exports are for admins.
+func (a *account) NewForbiddenConnector() (ticketsync.Connector, error) {
+	u, err := a.f.CreateUser(zendesktest.User{Role: "agent", Email: "agent@" + kitSubdomain + ".example.com"})
+	if err != nil {
+		return nil, err
+	}
+	return zendesk.NewWithSleep(zendesk.Config{
+		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: u.Email, APIToken: a.f.Token,
+		RequestsPerMinute: -1, ExportRequestsPerMinute: -1, Now: a.f.Now,
+	}, a.f.Sleep)
+}
+
+// NewMissingAccountConnector points at an address that is no Zendesk
+// account: the fake answers it with Zendesk's "help center no longer
+// exists" page.
+func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
+	return zendesk.NewWithSleep(zendesk.Config{
+		Subdomain: kitSubdomain, BaseURL: a.f.URL + "/nosuchaccount", Email: a.f.Email, APIToken: a.f.Token,
+		RequestsPerMinute: -1, ExportRequestsPerMinute: -1, Now: a.f.Now,
+	}, a.f.Sleep)
+}
+
+// Now is the fake's clock, which the connectors check signed timestamps
+// against.
+func (a *account) Now() time.Time { return a.f.Now() }
+
+// WebhookAt is Webhook signed with the timestamp at.
+func (a *account) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
+	body, err := a.payload(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.f.SignedWebhookAt(target, kitSecret, body, at)
+}
+
+// payload is the event-subscription body of kind about ticket id.
+func (a *account) payload(kind ticketsync.EventKind, id string) ([]byte, error) {
+	n, err := parseID(id)
+	if err != nil {
+		return nil, err
+	}
+	return a.f.EventPayload(eventTypes[kind], n)
 }
 
 func parseID(id string) (int64, error) { return strconv.ParseInt(id, 10, 64) }
@@ -100,7 +146,7 @@ func (a *account) Settle() { a.f.Advance(zendesktest.HoldBack + time.Second) }
 func (a *account) InjectFault(status, n int) {
 	f := zendesktest.Fault{Status: status, Count: n}
 	if status == http.StatusTooManyRequests {
-		f.RetryAfter = 1
+		f.RetryAfter = time.Second
 	}
 	a.f.InjectFault(f)
 }
@@ -115,11 +161,7 @@ var eventTypes = map[ticketsync.EventKind]string{
 }
 
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
-	n, err := parseID(id)
-	if err != nil {
-		return nil, err
-	}
-	body, err := a.f.EventPayload(eventTypes[kind], n)
+	body, err := a.payload(kind, id)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +193,11 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 		}
 		return ticketsync.Person{ID: strconv.FormatInt(u.ID, 10), Name: u.Name, Email: u.Email}
 	}
+	// Zendesk's via.channel words (Via object reference) in the
+	// contract's channel words; the raw word is kept in Fields.
+	channels := map[string]string{"email": "email", "web": "web", "web_widget": "web", "api": "api", "chat": "chat",
+		"chat_transcript": "chat", "native_messaging": "chat", "any_channel": "chat", "voice": "phone",
+		"mobile": "mobile", "sms": "sms", "facebook": "social", "twitter": "social"}
 	statuses := map[string]ticketsync.Status{"new": "new", "open": "open", "pending": "pending", "hold": "on_hold",
 		"solved": "solved", "closed": "closed", "deleted": "closed"}
 	for _, t := range a.f.Tickets() {
@@ -160,8 +207,14 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 			Subject: t.Subject, Description: t.Description,
 			Status: statuses[t.Status], RawStatus: t.Status,
 			Priority: ticketsync.Priority(t.Priority), RawPriority: t.Priority,
-			Channel: t.Channel, Requester: person(t.RequesterID), Assignee: person(t.AssigneeID),
+			Channel: channels[t.Channel], Requester: person(t.RequesterID), Assignee: person(t.AssigneeID),
 			Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Deleted: t.Status == "deleted",
+		}
+		if w.Channel == "" {
+			w.Channel = t.Channel
+		}
+		if t.Channel != "" {
+			w.Fields = map[string]string{"via.channel": t.Channel}
 		}
 		for _, f := range t.CustomFields {
 			if f.Value == nil {

@@ -2,9 +2,6 @@ package zendesk
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // Headers of a webhook delivery.
@@ -34,24 +33,16 @@ const RecommendedTriggerTemplate = `{
   "updated_at": "{{ticket.updated_at_with_timestamp}}"
 }`
 
+// signature is the shape of Zendesk's webhook signature: base64 of an
+// HMAC-SHA256 over the signature timestamp followed by the raw body.
+var signature = webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Base64}
+
 // Sign returns the signature Zendesk sends in X-Zendesk-Webhook-Signature:
 // the base64 of the HMAC-SHA256, keyed with the webhook's signing secret, of
 // the X-Zendesk-Webhook-Signature-Timestamp value followed directly by the
 // raw body. Tests and senders use it to sign deliveries.
 func Sign(secret, timestamp string, body []byte) string {
-	return base64.StdEncoding.EncodeToString(mac(secret, timestamp, body))
-}
-
-func mac(secret, timestamp string, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(timestamp))
-	m.Write(body)
-	return m.Sum(nil)
-}
-
-// invalid is a delivery that is not authentic.
-func invalid(why string) error {
-	return fmt.Errorf("zendesk: verify webhook: %s: %w", why, ticketsync.ErrInvalidSignature)
+	return signature.Sign(secret, webhooksig.Message([]byte(timestamp), body))
 }
 
 // VerifyWebhook checks the delivery's X-Zendesk-Webhook-Signature against
@@ -61,38 +52,33 @@ func invalid(why string) error {
 // when the signature is missing, malformed, wrong or too old, and also
 // when no secret is configured. It does not read r.Body.
 func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
+	if len(c.cfg.secrets) == 0 {
+		return invalid(webhooksig.Invalid("no webhook signing secret is configured (Config.WebhookSecret)"))
+	}
 	sig := strings.TrimSpace(r.Header.Get(SignatureHeader))
 	ts := strings.TrimSpace(r.Header.Get(SignatureTimestampHeader))
-	if len(c.cfg.secrets) == 0 {
-		return invalid("no webhook signing secret is configured (Config.WebhookSecret)")
-	}
 	if sig == "" || ts == "" {
-		return invalid("the delivery is not signed (no " + SignatureHeader + " or " + SignatureTimestampHeader + " header)")
+		return invalid(webhooksig.Invalid("the delivery is not signed (no " + SignatureHeader + " or " + SignatureTimestampHeader + " header)"))
 	}
 	at, err := time.Parse(time.RFC3339, ts)
 	if err != nil {
-		return invalid("the signature timestamp is not an ISO 8601 time")
+		return invalid(webhooksig.Invalid("the signature timestamp is not an ISO 8601 time"))
 	}
-	if d := c.now().Sub(at); d > c.cfg.WebhookTolerance || d < -c.cfg.WebhookTolerance {
-		return invalid(fmt.Sprintf("the signature timestamp is %s away from the clock, more than the tolerance of %s",
-			d.Abs().Round(time.Second), c.cfg.WebhookTolerance))
+	if err := webhooksig.CheckTimestamp(at, c.now(), c.cfg.WebhookTolerance); err != nil {
+		return invalid(err)
 	}
-	got, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || len(got) != sha256.Size {
-		return invalid("the signature is not a base64 HMAC-SHA256")
-	}
-	ok := false
-	for _, secret := range c.cfg.secrets {
-		// Check every secret, so that the time taken does not say which
-		// one matched.
-		if hmac.Equal(got, mac(secret, ts, body)) {
-			ok = true
-		}
-	}
-	if !ok {
-		return invalid("the signature does not match the body with any configured secret")
+	v := signature
+	v.Secrets = c.cfg.secrets
+	if err := v.Verify(webhooksig.Message([]byte(ts), body), sig); err != nil {
+		return invalid(err)
 	}
 	return nil
+}
+
+// invalid names the package and the step in a webhooksig error, which
+// matches ticketsync.ErrInvalidSignature.
+func invalid(err error) error {
+	return fmt.Errorf("zendesk: verify webhook: %w", err)
 }
 
 // eventTypePrefix starts the type of an event-subscription delivery.
@@ -146,7 +132,7 @@ func parseEvent(typ string, m map[string]json.RawMessage) ([]ticketsync.Event, e
 		return nil, nil
 	}
 	var detail struct {
-		ID flexString `json:"id"`
+		ID wire.ID `json:"id"`
 	}
 	if raw := m["detail"]; len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &detail); err != nil {
@@ -164,15 +150,7 @@ func parseEvent(typ string, m map[string]json.RawMessage) ([]ticketsync.Event, e
 	if err != nil {
 		return nil, err
 	}
-	kind := ticketsync.EventUpdated
-	switch name {
-	case "created":
-		kind = ticketsync.EventCreated
-	case "soft_deleted", "permanently_deleted", "deleted":
-		kind = ticketsync.EventDeleted
-	case "comment_added":
-		kind = ticketsync.EventCommented
-	}
+	kind := eventKind(name)
 	at, _ := time.Parse(time.RFC3339Nano, jsonString(m["time"]))
 	return []ticketsync.Event{{Kind: kind, TicketID: id, At: at.UTC()}}, nil
 }
@@ -227,16 +205,27 @@ func triggerEvent(raw, kind, updated string) ([]ticketsync.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := ticketsync.Event{Kind: ticketsync.EventUpdated, TicketID: id, At: parseLooseTime(updated)}
-	switch strings.ToLower(strings.TrimSpace(kind)) {
-	case "created", "create", "new", "ticket.created":
-		ev.Kind = ticketsync.EventCreated
-	case "deleted", "delete", "ticket.deleted", "ticket.soft_deleted":
-		ev.Kind = ticketsync.EventDeleted
-	case "commented", "comment", "comment_added", "ticket.comment_added":
-		ev.Kind = ticketsync.EventCommented
-	}
+	ev := ticketsync.Event{Kind: eventKind(kind), TicketID: id, At: parseLooseTime(updated)}
 	return []ticketsync.Event{ev}, nil
+}
+
+// eventKind reads the word of an event subscription ("comment_added",
+// "soft_deleted", ...) or of a trigger template's "event" field through
+// ticketsync.ParseEventKind. Zendesk's own words come first: "undeleted"
+// restores a ticket, and a comment made private or redacted changes the
+// ticket's comments, which the Syncer reloads with the ticket. Unknown
+// words are EventUpdated.
+func eventKind(word string) ticketsync.EventKind {
+	w := strings.ToLower(strings.TrimSpace(word))
+	w = strings.TrimPrefix(strings.TrimPrefix(w, eventTypePrefix), "ticket.")
+	switch w {
+	case "", "undeleted", "restored", "comment_made_private", "comment_redacted":
+		return ticketsync.EventUpdated
+	}
+	if k, ok := ticketsync.ParseEventKind(w); ok {
+		return k
+	}
+	return ticketsync.EventUpdated
 }
 
 // ticketID checks that raw is a Zendesk ticket id and returns it in its
@@ -250,12 +239,21 @@ func ticketID(raw string) (string, error) {
 }
 
 // parseLooseTime reads the times a trigger placeholder may render; the zero
-// time when it cannot.
+// time when it cannot. {{ticket.updated_at_with_timestamp}} renders to the
+// minute ("2013-12-12T05:35Z", Zendesk's placeholder reference): such a
+// time is taken as the last second of its minute, so that a delete
+// delivered with it is not older than the change it follows (the Syncer
+// keeps the newer of two copies, and a tombstone takes the event's time).
 func parseLooseTime(s string) time.Time {
 	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST", "January 2, 2006 15:04", "Jan 2, 2006 15:04"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 MST"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()
+		}
+	}
+	for _, layout := range []string{"2006-01-02T15:04Z07:00", "2006-01-02T15:04", "January 2, 2006 15:04", "Jan 2, 2006 15:04"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Add(time.Minute - time.Second)
 		}
 	}
 	return time.Time{}

@@ -1,13 +1,12 @@
 package zendesk
 
 import (
-	"bytes"
 	"encoding/json"
-	"strconv"
+	"net/http"
 	"strings"
 	"time"
 
-	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/wire"
 )
 
 // The JSON the REST API answers, as far as the connector reads it. Fields
@@ -25,7 +24,7 @@ type wireField struct {
 }
 
 type wireVia struct {
-	Channel flexString `json:"channel"`
+	Channel wire.ID `json:"channel"` // a word, but read leniently
 }
 
 type wireTicket struct {
@@ -67,20 +66,17 @@ type wireAudit struct {
 }
 
 // wireChild is one child event of an audit: a comment (with
-// include=comment_events) or a field change, whose value is not read.
+// include=comment_events), a change of a comment, or another event, such
+// as a field change or a notification, which is not read.
 type wireChild struct {
 	ID        int64     `json:"id"`
 	Type      string    `json:"type"`
 	EventType string    `json:"event_type"`
 	AuthorID  int64     `json:"author_id"`
 	Body      string    `json:"body"`
-	PlainBody string    `json:"plain_body"`
 	Public    bool      `json:"public"`
+	CommentID int64     `json:"comment_id"`
 	CreatedAt time.Time `json:"created_at"`
-}
-
-func (e *wireChild) isComment() bool {
-	return e.EventType == "Comment" || e.Type == "Comment" || e.Type == "VoiceComment"
 }
 
 // wireComment is one comment of GET /tickets/{id}/comments.
@@ -88,9 +84,13 @@ type wireComment struct {
 	ID        int64     `json:"id"`
 	AuthorID  int64     `json:"author_id"`
 	Body      string    `json:"body"`
-	PlainBody string    `json:"plain_body"`
 	Public    bool      `json:"public"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// wireUsers is the answer of GET /users/show_many.
+type wireUsers struct {
+	Users []wireUser `json:"users"`
 }
 
 // wireComments is a page of GET /tickets/{id}/comments, cursor paginated.
@@ -109,185 +109,33 @@ type wireShowMany struct {
 	Users   []wireUser   `json:"users"`
 }
 
-// flexString reads a JSON string, number or null as text.
-type flexString string
+// wireError is Zendesk's error body: {"error":"RecordNotFound",
+// "description":"Not found"}, {"error":"Couldn't authenticate you"}, or
+// {"error":{"title":"...","message":"..."}}.
+type wireError struct {
+	Error       json.RawMessage `json:"error"`
+	Description string          `json:"description"`
+}
 
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+// decodeError reads Zendesk's error body for the HTTP stack
+// (httpx.Config.DecodeError): an "error" word with a "description" is the
+// code and the message; an "error" sentence alone is the message. The
+// connector adds hints where it calls the API.
+func decodeError(_ int, _ http.Header, body []byte) (code, message, hint string) {
+	var w wireError
+	if json.Unmarshal(body, &w) != nil || len(w.Error) == 0 {
+		return "", "", ""
+	}
+	var s string
+	if json.Unmarshal(w.Error, &s) != nil {
+		var obj struct{ Title, Message string }
+		if json.Unmarshal(w.Error, &obj) == nil {
+			return obj.Title, obj.Message, ""
 		}
-		*f = flexString(s)
-		return nil
+		return "", "", ""
 	}
-	if string(b) == "null" {
-		return nil
+	if w.Description != "" && !strings.ContainsRune(s, ' ') {
+		return s, w.Description, ""
 	}
-	*f = flexString(b)
-	return nil
-}
-
-// people resolves user ids to Persons from a page's sideload and the
-// connector's cache.
-type people struct {
-	c    *Connector
-	page map[int64]wireUser
-}
-
-// newPeople indexes users and remembers them in the connector's cache.
-func (c *Connector) newPeople(users []wireUser) people {
-	p := people{c: c, page: make(map[int64]wireUser, len(users))}
-	for _, u := range users {
-		p.page[u.ID] = u
-	}
-	if len(users) > 0 {
-		c.mu.Lock()
-		if len(c.users)+len(users) > maxCachedUsers {
-			clear(c.users)
-		}
-		for _, u := range users {
-			c.users[u.ID] = u
-		}
-		c.mu.Unlock()
-	}
-	return p
-}
-
-// person returns the Person with id: the zero Person for id 0, else at least
-// the id.
-func (p people) person(id int64) ticketsync.Person {
-	if id == 0 {
-		return ticketsync.Person{}
-	}
-	u, ok := p.page[id]
-	if !ok && p.c != nil {
-		p.c.mu.Lock()
-		u, ok = p.c.users[id]
-		p.c.mu.Unlock()
-	}
-	person := ticketsync.Person{ID: strconv.FormatInt(id, 10)}
-	if ok {
-		person.Name, person.Email = u.Name, u.Email
-	}
-	return person
-}
-
-// ticket normalizes one ticket of the REST API. Comments are left nil.
-func (c *Connector) ticket(w *wireTicket, p people) ticketsync.Ticket {
-	id := strconv.FormatInt(w.ID, 10)
-	t := ticketsync.Ticket{
-		Platform:    Platform,
-		ID:          id,
-		URL:         c.cfg.agentURL + id,
-		Subject:     w.Subject,
-		Description: w.Description,
-		RawStatus:   w.Status,
-		RawPriority: w.Priority,
-		Channel:     strings.ToLower(string(w.Via.Channel)),
-		Requester:   p.person(w.RequesterID),
-		Assignee:    p.person(w.AssigneeID),
-		Tags:        w.Tags,
-		CreatedAt:   w.CreatedAt.UTC(),
-		UpdatedAt:   w.UpdatedAt.UTC(),
-	}
-	t.Status, t.Deleted = mapStatus(w.Status)
-	t.Priority = mapPriority(w.Priority)
-	if len(w.CustomFields) > 0 {
-		t.Fields = make(map[string]string, len(w.CustomFields))
-		for _, f := range w.CustomFields {
-			if v, ok := fieldText(f.Value); ok {
-				t.Fields[strconv.FormatInt(f.ID, 10)] = v
-			}
-		}
-	}
-	return t
-}
-
-// mapStatus maps Zendesk's status to a Status. "deleted", which only the
-// incremental export shows, is a tombstone: Deleted, and StatusClosed since
-// nothing more happens to the ticket. A status this package does not know
-// (a new built-in one, or an account's custom status name) goes through
-// ticketsync.ParseStatus and else becomes StatusOpen; RawStatus keeps it.
-func mapStatus(raw string) (ticketsync.Status, bool) {
-	switch raw {
-	case "new":
-		return ticketsync.StatusNew, false
-	case "open":
-		return ticketsync.StatusOpen, false
-	case "pending":
-		return ticketsync.StatusPending, false
-	case "hold":
-		return ticketsync.StatusOnHold, false
-	case "solved":
-		return ticketsync.StatusSolved, false
-	case "closed":
-		return ticketsync.StatusClosed, false
-	case "deleted":
-		return ticketsync.StatusClosed, true
-	}
-	if s, ok := ticketsync.ParseStatus(raw); ok {
-		return s, false
-	}
-	return ticketsync.StatusOpen, false
-}
-
-// mapPriority maps Zendesk's priority; an unknown word is PriorityNone, kept
-// in RawPriority.
-func mapPriority(raw string) ticketsync.Priority {
-	switch raw {
-	case "":
-		return ticketsync.PriorityNone
-	case "low":
-		return ticketsync.PriorityLow
-	case "normal":
-		return ticketsync.PriorityNormal
-	case "high":
-		return ticketsync.PriorityHigh
-	case "urgent":
-		return ticketsync.PriorityUrgent
-	}
-	p, _ := ticketsync.ParsePriority(raw)
-	return p
-}
-
-// fieldText renders a custom field's value as text: a string as it is, a
-// number or a bool as written, a list of strings (multi-select) joined with
-// commas. ok is false for null, which means the field is unset.
-func fieldText(raw json.RawMessage) (string, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", false
-	}
-	switch raw[0] {
-	case '"':
-		if bytes.IndexByte(raw, '\\') < 0 {
-			return string(raw[1 : len(raw)-1]), true
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s, true
-		}
-	case '[':
-		var list []string
-		if json.Unmarshal(raw, &list) == nil {
-			return strings.Join(list, ","), true
-		}
-	}
-	return string(raw), true
-}
-
-// comment normalizes a comment from the comments API or the ticket events
-// export.
-func comment(id, authorID int64, body, plain string, public bool, at time.Time, p people) ticketsync.Comment {
-	if plain != "" {
-		body = plain
-	}
-	return ticketsync.Comment{
-		ID:        strconv.FormatInt(id, 10),
-		Author:    p.person(authorID),
-		Body:      body,
-		Public:    public,
-		CreatedAt: at.UTC(),
-	}
+	return "", s, ""
 }

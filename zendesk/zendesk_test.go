@@ -2,6 +2,7 @@ package zendesk_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -168,7 +169,7 @@ func TestFetchMapsTickets(t *testing.T) {
 		}
 		req, _ := f.User(s.RequesterID)
 		if got.Subject != s.Subject || got.RawStatus != s.Status || got.Requester.Email != req.Email || got.Requester.Name != req.Name ||
-			got.URL != "https://acme.zendesk.com/agent/tickets/"+id || got.Channel != s.Channel {
+			got.URL != "https://acme.zendesk.com/agent/tickets/"+id || got.Fields[zendesk.FieldChannel] != s.Channel {
 			t.Errorf("ticket %s = %+v; from %+v", id, got, s)
 		}
 		if s.Status == "hold" && got.Status != ticketsync.StatusOnHold {
@@ -241,8 +242,23 @@ func TestFetchBadAnswers(t *testing.T) {
 		t.Errorf("Fetch of invalid JSON: %v; want an error saying what was fetched", err)
 	}
 	// A cursor not written by the connector.
-	if _, err := c.Fetch(context.Background(), "bm90IG91cnM"); err == nil || !strings.Contains(err.Error(), "not a cursor") {
-		t.Errorf("Fetch with a foreign cursor: %v", err)
+	if _, err := c.Fetch(context.Background(), "bm90IG91cnM"); !errors.Is(err, ticketsync.ErrInvalidCursor) || !strings.HasPrefix(err.Error(), "zendesk: ") {
+		t.Errorf("Fetch with a foreign cursor: %v; want ErrInvalidCursor", err)
+	}
+	// A cursor of another account.
+	other := newFake(t, &zendesktest.Options{Subdomain: "globex"})
+	other.Seed(1)
+	p, err := newConn(t, other, nil).Fetch(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Fetch(context.Background(), p.Cursor); !errors.Is(err, ticketsync.ErrInvalidCursor) {
+		t.Errorf("Fetch with another account's cursor: %v; want ErrInvalidCursor", err)
+	}
+	// A cursor of the connector's first version still resumes.
+	v1 := base64.RawURLEncoding.EncodeToString([]byte(`{"v":1,"p":"c","ev":0}`))
+	if _, err := c.Fetch(context.Background(), v1); err != nil {
+		t.Errorf("Fetch with a version 1 cursor: %v", err)
 	}
 }
 
@@ -252,7 +268,7 @@ func TestFetchRateLimitStorm(t *testing.T) {
 	c := newConn(t, f, nil)
 	// Zendesk asking for a wait longer than the client waits: the error
 	// carries RetryAfter for the engine's backoff, at once.
-	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 600, Count: -1})
+	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 10 * time.Minute, Count: -1})
 	_, err := c.Fetch(context.Background(), "")
 	var api *ticketsync.APIError
 	if !errors.Is(err, ticketsync.ErrRateLimited) || !errors.As(err, &api) || api.RetryAfter != 10*time.Minute {
@@ -260,7 +276,7 @@ func TestFetchRateLimitStorm(t *testing.T) {
 	}
 	f.ClearFaults()
 	// A short storm is waited out.
-	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 1, Count: 2})
+	f.InjectFault(zendesktest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second, Count: 2})
 	if got, _ := fetchAll(t, c, ""); len(got) < 10 {
 		t.Errorf("after a short 429 storm: %d tickets", len(got))
 	}
@@ -334,7 +350,7 @@ func TestGetTickets(t *testing.T) {
 	if len(got) != 149 {
 		t.Errorf("GetTickets returned %d tickets, want 149 (one deleted, two unknown)", len(got))
 	}
-	if n := f.RequestCount("/api/v2/tickets/show_many"); n != 2 {
+	if n := f.RequestCount("GET", "/api/v2/tickets/show_many.json"); n != 2 {
 		t.Errorf("%d show_many requests for 152 ids, want 2", n)
 	}
 	for _, tk := range got {

@@ -179,7 +179,7 @@ func run(ctx context.Context, out io.Writer, dsn, consoleAddr string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "first poll: %d tickets in the store, %d requests to Zendesk\n", len(tickets), fake.RequestCount(""))
+	fmt.Fprintf(out, "first poll: %d tickets in the store, %d requests to Zendesk\n", len(tickets), fake.RequestCount("", ""))
 
 	// Two changes on Zendesk, pushed by webhooks a poll would see only in
 	// 15 minutes.

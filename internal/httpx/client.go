@@ -466,6 +466,11 @@ func (c *Client) send(rreq *retryablehttp.Request, opts []RequestOption) (*http.
 		drainClose(resp.Body)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		if d, ok := c.serverWait(resp); ok && resp.StatusCode == http.StatusTooManyRequests && d <= c.maxRetryWait {
+			// Retries ran out on a 429: the next request of this Client,
+			// a new run's included, still waits as the platform asked.
+			c.pacer.hold(c.now().Add(d))
+		}
 		return resp, data, c.apiError(cl.method, cl.path, resp, data)
 	}
 	return resp, data, nil

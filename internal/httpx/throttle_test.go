@@ -237,6 +237,23 @@ func TestLongRetryAfterDoesNotHold(t *testing.T) {
 	}
 }
 
+// TestExhausted429StillHolds checks that a 429 whose retries ran out still
+// holds the Client's next request for the wait the platform asked for.
+func TestExhausted429StillHolds(t *testing.T) {
+	clock := newFakeClock()
+	srv := newServer(t, reply(429, `{}`, "Retry-After", "5"), reply(200, userJSON))
+	c := newClient(t, srv.URL, clock, func(cfg *Config) { cfg.MaxRetries = -1 })
+	if _, err := c.GetJSON(context.Background(), "x.json", nil, &user{}); err == nil {
+		t.Fatal("no error")
+	}
+	if _, err := c.GetJSON(context.Background(), "x.json", nil, &user{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := clock.Sleeps(); !equalDurations(s, []time.Duration{5 * time.Second}) {
+		t.Errorf("waits %v, want [5s]", s)
+	}
+}
+
 func TestPacerHold(t *testing.T) {
 	var p pacer
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -58,9 +58,15 @@ func TestHoldBackAndResume(t *testing.T) {
 
 func TestStartTimeTooRecent(t *testing.T) {
 	s := newFake(t, nil)
-	for _, path := range []string{"/api/v2/incremental/tickets/cursor.json", "/api/v2/incremental/ticket_events.json"} {
+	for path, want := range map[string]struct {
+		status int
+		code   string
+	}{
+		"/api/v2/incremental/tickets/cursor.json": {http.StatusUnprocessableEntity, "InvalidValue"},
+		"/api/v2/incremental/ticket_events.json":  {http.StatusBadRequest, "StartTimeTooRecent"},
+	} {
 		r := get(t, s, s.Basic(), path, startTime(epoch.Add(-30*time.Second)))
-		if r.status != http.StatusUnprocessableEntity || r.body["error"] != "InvalidValue" ||
+		if r.status != want.status || r.body["error"] != want.code ||
 			!strings.HasPrefix(r.body["description"].(string), "Too recent start_time") {
 			t.Errorf("%s: %d %s", path, r.status, r.raw)
 		}
@@ -175,9 +181,17 @@ func TestAgentForbiddenFromExports(t *testing.T) {
 
 func TestUnknownEndpoint(t *testing.T) {
 	s := newFake(t, nil)
-	for _, path := range []string{"/api/v2/nothing", "/api/v2/tickets/abc", "/api/v2/tickets/1/audits.json", "/"} {
+	for _, path := range []string{"/api/v2/nothing", "/api/v2/tickets/abc", "/api/v2/tickets/1/audits.json"} {
 		r := get(t, s, s.Basic(), path, nil)
 		if r.status != 404 || r.body["error"] != "InvalidEndpoint" || r.body["description"] != "Not found" {
+			t.Errorf("%s: %d %s", path, r.status, r.raw)
+		}
+	}
+	// Outside the API, the web front's page for an address that is no
+	// account.
+	for _, path := range []string{"/", "/nosuchaccount/api/v2/users/me.json"} {
+		r := get(t, s, s.Basic(), path, nil)
+		if r.status != 404 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") || !strings.Contains(r.raw, "no longer exists") {
 			t.Errorf("%s: %d %s", path, r.status, r.raw)
 		}
 	}
@@ -305,7 +319,7 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("after the faults: %d", r.status)
 	}
 
-	s.InjectFault(zendesktest.Fault{Path: "/api/v2/incremental/tickets/cursor", Status: 429, RetryAfter: 7})
+	s.InjectFault(zendesktest.Fault{Path: "/api/v2/incremental/tickets/cursor.json", Status: 429, RetryAfter: 7 * time.Second})
 	if r := get(t, s, s.Basic(), "/api/v2/users/me", nil); r.status != 200 {
 		t.Fatalf("other path hit by the fault: %d", r.status)
 	}
@@ -349,8 +363,8 @@ func TestFaults(t *testing.T) {
 			counted++
 		}
 	}
-	if counted != s.RequestCount("/api/v2/users/me.json") || counted < 6 {
-		t.Errorf("request log %d, count %d", counted, s.RequestCount("/api/v2/users/me"))
+	if counted != s.RequestCount("GET", "/api/v2/users/me") || counted < 6 {
+		t.Errorf("request log %d, count %d", counted, s.RequestCount("GET", "/api/v2/users/me"))
 	}
 }
 

@@ -42,7 +42,7 @@ func Example() {
 		}
 		next = body.AfterURL
 	}
-	fmt.Println("export requests:", s.RequestCount("/api/v2/incremental/tickets/cursor"))
+	fmt.Println("export requests:", s.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json"))
 	// Output:
 	// page 1: 1000 tickets, end_of_stream false
 	// page 2: 1000 tickets, end_of_stream false

@@ -57,8 +57,34 @@ func decodeCursor(c string) (exportPos, bool) {
 // changes made within the last minute are held back.
 func horizon(now time.Time) int64 { return now.Add(-HoldBack).Unix() }
 
-// startTime validates the start_time of an export's first request.
-func startTime(q url.Values, now time.Time) (int64, *response) {
+// scope reads support_type_scope: which tickets an export holds. It
+// reports whether AI-agent tickets are in and whether agent tickets are.
+func scope(q url.Values) (ai, agent bool, errResp *response) {
+	switch q.Get("support_type_scope") {
+	case "", "agent":
+		return false, true, nil
+	case "all":
+		return true, true, nil
+	case "ai_agent":
+		return true, false, nil
+	}
+	r := errorResponse(http.StatusBadRequest, "InvalidValue", "support_type_scope must be one of all, agent, ai_agent")
+	return false, false, &r
+}
+
+// inScope reports whether a ticket belongs to the asked support type.
+func inScope(t *ticketRecord, ai, agent bool) bool {
+	if t.AIAgent {
+		return ai
+	}
+	return agent
+}
+
+// startTime validates the start_time of an export's first request. A start
+// within the hold-back is answered as the endpoint answers it: 422
+// InvalidValue by the cursor-based ticket export, 400 StartTimeTooRecent by
+// the time-based ticket event export.
+func startTime(q url.Values, now time.Time, timeBased bool) (int64, *response) {
 	raw := q.Get("start_time")
 	if raw == "" {
 		r := errorResponse(http.StatusBadRequest, "InvalidValue", "start_time is required")
@@ -71,6 +97,9 @@ func startTime(q url.Values, now time.Time) (int64, *response) {
 	}
 	if st > horizon(now) {
 		r := errorResponse(http.StatusUnprocessableEntity, "InvalidValue", "Too recent start_time. Use a start_time older than one minute")
+		if timeBased {
+			r = errorResponse(http.StatusBadRequest, "StartTimeTooRecent", "Too recent start_time. Use a start_time older than one minute")
+		}
 		return 0, &r
 	}
 	return st, nil
@@ -94,11 +123,15 @@ func (s *Server) ticketExportLocked(q url.Values, now time.Time) response {
 		}
 		pos, before = p, c
 	} else {
-		st, errResp := startTime(q, now)
+		st, errResp := startTime(q, now, false)
 		if errResp != nil {
 			return *errResp
 		}
 		pos = exportPos{st, math.MinInt64}
+	}
+	ai, agent, errResp := scope(q)
+	if errResp != nil {
+		return *errResp
 	}
 	size := perPage(q, "per_page", MaxExportPage, MaxExportPage)
 	h := horizon(now)
@@ -110,7 +143,7 @@ func (s *Server) ticketExportLocked(q url.Values, now time.Time) response {
 		if gen > h || !pos.less(exportPos{gen, t.ID}) {
 			continue
 		}
-		if excludeDeleted && t.Status == "deleted" {
+		if excludeDeleted && t.Status == "deleted" || !inScope(t, ai, agent) {
 			continue
 		}
 		matched = append(matched, t)
@@ -132,7 +165,7 @@ func (s *Server) ticketExportLocked(q url.Values, now time.Time) response {
 	}
 	after := encodeCursor(next)
 	nq := url.Values{"cursor": {after}}
-	for _, k := range []string{"per_page", "include", "exclude_deleted"} {
+	for _, k := range []string{"per_page", "include", "exclude_deleted", "support_type_scope"} {
 		if v := q.Get(k); v != "" {
 			nq.Set(k, v)
 		}
@@ -162,16 +195,27 @@ func (s *Server) ticketExportLocked(q url.Values, now time.Time) response {
 }
 
 func (s *Server) eventExportLocked(q url.Values, now time.Time) response {
-	st, errResp := startTime(q, now)
+	st, errResp := startTime(q, now, true)
+	if errResp != nil {
+		return *errResp
+	}
+	ai, agent, errResp := scope(q)
 	if errResp != nil {
 		return *errResp
 	}
 	size := perPage(q, "per_page", MaxExportPage, MaxExportPage)
+	if s.opts.EventTimeoutAbove > 0 && size > s.opts.EventTimeoutAbove {
+		// The page takes longer to build than the gateway waits.
+		return gatewayTimeout()
+	}
 	h := horizon(now)
 	var matched []*audit
 	for i := range s.audits {
 		a := &s.audits[i]
 		if ts := a.At.Unix(); ts >= st && ts <= h {
+			if t, ok := s.tickets[a.TicketID]; ok && !inScope(t, ai, agent) {
+				continue
+			}
 			matched = append(matched, a)
 		}
 	}
@@ -179,12 +223,12 @@ func (s *Server) eventExportLocked(q url.Values, now time.Time) response {
 		a, b := matched[i], matched[j]
 		return a.At.Unix() < b.At.Unix() || a.At.Unix() == b.At.Unix() && a.ID < b.ID
 	})
+	// A page holds at most per_page events and may end inside a second;
+	// next_page starts at that second, so a client sees its start again.
+	// When the whole page is one second, next_page repeats the request's
+	// start_time and answers the same page again: the export has no way
+	// past more than per_page events in one second.
 	n := min(size, len(matched))
-	// A time-based page never splits one second: the next request starts
-	// at end_time, so a split second would repeat forever.
-	for n > 0 && n < len(matched) && matched[n].At.Unix() == matched[n-1].At.Unix() {
-		n++
-	}
 	page := matched[:n]
 	end := n == len(matched)
 	endTime := st
@@ -197,7 +241,7 @@ func (s *Server) eventExportLocked(q url.Values, now time.Time) response {
 		events = append(events, s.auditJSON(a, withComments))
 	}
 	nq := url.Values{"start_time": {strconv.FormatInt(endTime, 10)}}
-	for _, k := range []string{"per_page", "include"} {
+	for _, k := range []string{"per_page", "include", "support_type_scope"} {
 		if v := q.Get(k); v != "" {
 			nq.Set(k, v)
 		}
@@ -209,6 +253,15 @@ func (s *Server) eventExportLocked(q url.Values, now time.Time) response {
 		"next_page":     s.apiURL("/api/v2/incremental/ticket_events.json", nq),
 		"end_of_stream": end,
 	})
+}
+
+// gatewayTimeout is what the load balancer answers when the API takes too
+// long: 504 with an HTML page.
+func gatewayTimeout() response {
+	h := http.Header{}
+	h.Set("Content-Type", "text/html")
+	return response{status: http.StatusGatewayTimeout, header: h,
+		body: []byte("<html><body><h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n</body></html>\n")}
 }
 
 func (s *Server) auditJSON(a *audit, withComments bool) map[string]any {
@@ -229,18 +282,34 @@ func (s *Server) auditJSON(a *audit, withComments bool) map[string]any {
 				continue
 			}
 			m := commentJSON(cm)
-			m["event_type"] = "Comment"
+			// The comment_events sideload names a comment's event type
+			// after its audit event: Comment, VoiceComment,
+			// FacebookComment.
+			m["event_type"] = m["type"]
 			m["via_reference_id"] = nil
 			delete(m, "plain_body")
 			delete(m, "metadata")
 			children = append(children, m)
-		default:
+		case "CommentPrivacyChange", "CommentRedactionEvent":
+			m := map[string]any{"id": c.ID, "type": c.Type, "event_type": c.Type, "comment_id": c.CommentID,
+				"via": via(a.Channel), "via_reference_id": nil}
+			for k, v := range c.Extra {
+				m[k] = v
+			}
+			children = append(children, m)
+		case "Create", "Change":
 			m := map[string]any{
 				"id": c.ID, "via": via(a.Channel), "via_reference_id": nil,
 				"type": c.Type, "event_type": c.Type, "field_name": c.Field, "value": c.Value,
 			}
 			if c.Type == "Change" {
 				m["previous_value"] = c.Previous
+			}
+			children = append(children, m)
+		default:
+			m := map[string]any{"id": c.ID, "type": c.Type, "event_type": c.Type, "via": via(a.Channel), "via_reference_id": nil}
+			for k, v := range c.Extra {
+				m[k] = v
 			}
 			children = append(children, m)
 		}

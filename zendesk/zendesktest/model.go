@@ -40,6 +40,10 @@ type Ticket struct {
 	// GeneratedAt is the export's generated_timestamp: it moves on every
 	// change, including ones that leave UpdatedAt alone (TouchTicket).
 	GeneratedAt time.Time
+	// AIAgent marks a ticket handled by an AI agent. The incremental exports
+	// leave such tickets and their events out unless asked for them with
+	// support_type_scope=all or ai_agent.
+	AIAgent bool
 }
 
 // CustomField is one entry of a ticket's custom_fields. Value is any JSON
@@ -62,11 +66,18 @@ type User struct {
 
 // Comment is one comment on a ticket. Public false is an internal note.
 type Comment struct {
-	ID        int64
-	TicketID  int64
-	AuthorID  int64
-	Body      string // plain text
-	HTMLBody  string // generated from Body when empty
+	ID       int64
+	TicketID int64
+	AuthorID int64
+	// Type is the audit event type that carries the comment: "Comment"
+	// (the default), "VoiceComment" or "FacebookComment".
+	Type     string
+	Body     string // the comment's text, as the API's body field
+	HTMLBody string // generated from Body when empty
+	// PlainBody is the API's plain_body; when empty it is derived from
+	// Body the way the fake renders plain text (see the package doc), so
+	// it differs from Body for comments with paragraphs.
+	PlainBody string
 	Public    bool
 	Channel   string // via.channel; "web" when empty
 	CreatedAt time.Time
@@ -75,12 +86,17 @@ type Comment struct {
 
 // childEvent is one change within an audit of the ticket_events export.
 type childEvent struct {
-	ID        int64
-	Type      string // Create, Change, Comment
-	Field     string
-	Value     any
-	Previous  any
-	CommentID int64 // for Type Comment
+	ID   int64
+	Type string // Create, Change, Comment, CommentPrivacyChange, CommentRedactionEvent, Notification, ...
+	// Field, Value and Previous describe a Create or Change.
+	Field    string
+	Value    any
+	Previous any
+	// CommentID names the comment of a Comment, CommentPrivacyChange or
+	// CommentRedactionEvent.
+	CommentID int64
+	// Extra holds the properties of other event types as rendered.
+	Extra map[string]any
 }
 
 // audit is one update of one ticket, as the ticket_events export lists it.
@@ -120,7 +136,7 @@ func (s *Server) CreateTicket(t Ticket) (Ticket, error) {
 }
 
 func (s *Server) createTicketLocked(t Ticket) (Ticket, error) {
-	now := s.now()
+	now := s.Now()
 	if t.ID == 0 {
 		t.ID = s.nextTicketID
 	}
@@ -198,7 +214,7 @@ func (s *Server) UpdateTicket(id int64, fn func(*Ticket)) (Ticket, error) {
 	if !validStatus[t.Status] {
 		return Ticket{}, fmt.Errorf("zendesktest: invalid status %q", t.Status)
 	}
-	now := s.now()
+	now := s.Now()
 	t.UpdatedAt, t.GeneratedAt = now, now
 	a := s.newAuditLocked(id, s.adminID, "api", now)
 	change := func(field string, prev, cur any) {
@@ -242,7 +258,7 @@ func (s *Server) TouchTicket(id int64) error {
 	if !ok {
 		return fmt.Errorf("zendesktest: ticket %d: %w", id, ErrNotFound)
 	}
-	rec.GeneratedAt = s.now()
+	rec.GeneratedAt = s.Now()
 	return nil
 }
 
@@ -256,7 +272,7 @@ func (s *Server) DeleteTicket(id int64) error {
 	if !ok || rec.Status == "deleted" {
 		return fmt.Errorf("zendesktest: ticket %d: %w", id, ErrNotFound)
 	}
-	now := s.now()
+	now := s.Now()
 	rec.prevStatus = rec.Status
 	a := s.newAuditLocked(id, s.adminID, "web", now)
 	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: "Change", Field: "status", Value: "deleted", Previous: rec.Status})
@@ -283,10 +299,17 @@ func (s *Server) AddComment(ticketID int64, c Comment) (Comment, error) {
 		return Comment{}, fmt.Errorf("zendesktest: author %d: %w", c.AuthorID, ErrNotFound)
 	}
 	if c.CreatedAt.IsZero() {
-		c.CreatedAt = s.now()
+		c.CreatedAt = s.Now()
 	}
 	if c.Channel == "" {
 		c.Channel = "web"
+	}
+	switch c.Type {
+	case "":
+		c.Type = "Comment"
+	case "Comment", "VoiceComment", "FacebookComment":
+	default:
+		return Comment{}, fmt.Errorf("zendesktest: comment type %q is not modelled", c.Type)
 	}
 	a := s.newAuditLocked(ticketID, c.AuthorID, c.Channel, c.CreatedAt)
 	c.ID, c.TicketID, c.AuditID = s.nextID(), ticketID, a.ID
@@ -338,7 +361,7 @@ func (s *Server) createUserLocked(u User) User {
 		u.TimeZone = "UTC"
 	}
 	if u.CreatedAt.IsZero() {
-		u.CreatedAt = s.now()
+		u.CreatedAt = s.Now()
 	}
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = u.CreatedAt
@@ -422,4 +445,126 @@ func tagsOrEmpty(tags []string) []string {
 		return []string{}
 	}
 	return tags
+}
+
+// MakeCommentPrivate turns a public comment into an internal note, as an
+// agent does with "Make internal note": the ticket gets an audit with a
+// CommentPrivacyChange event (comment_id, public false), and its UpdatedAt
+// moves. Zendesk offers no way back to public.
+func (s *Server) MakeCommentPrivate(ticketID, commentID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, i, err := s.commentLocked(ticketID, commentID)
+	if err != nil {
+		return err
+	}
+	if !rec.comments[i].Public {
+		return fmt.Errorf("zendesktest: comment %d is already private", commentID)
+	}
+	rec.comments[i].Public = false
+	now := s.Now()
+	a := s.newAuditLocked(ticketID, s.adminID, "web", now)
+	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: "CommentPrivacyChange", CommentID: commentID,
+		Extra: map[string]any{"public": false}})
+	s.audits = append(s.audits, a)
+	rec.UpdatedAt, rec.GeneratedAt = now, now
+	return nil
+}
+
+// RedactComment permanently removes text from a comment, as the agent
+// workspace's redaction does: every occurrence of text in the body becomes
+// as many "▇" characters, the old text is gone from every answer of the
+// fake (export, comments API, webhooks), and the ticket gets an audit with a
+// CommentRedactionEvent (comment_id only, no text) and a new UpdatedAt.
+func (s *Server) RedactComment(ticketID, commentID int64, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, i, err := s.commentLocked(ticketID, commentID)
+	if err != nil {
+		return err
+	}
+	c := &rec.comments[i]
+	if text == "" || !strings.Contains(c.Body, text) {
+		return fmt.Errorf("zendesktest: comment %d does not hold the text to redact", commentID)
+	}
+	mask := strings.Repeat("▇", len([]rune(text)))
+	c.Body = strings.ReplaceAll(c.Body, text, mask)
+	c.HTMLBody = strings.ReplaceAll(c.HTMLBody, text, mask)
+	c.PlainBody = strings.ReplaceAll(c.PlainBody, text, mask)
+	if rec.Description != "" && i == 0 {
+		rec.Description = strings.ReplaceAll(rec.Description, text, mask)
+	}
+	now := s.Now()
+	a := s.newAuditLocked(ticketID, s.adminID, "web", now)
+	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: "CommentRedactionEvent", CommentID: commentID})
+	s.audits = append(s.audits, a)
+	rec.UpdatedAt, rec.GeneratedAt = now, now
+	return nil
+}
+
+func (s *Server) commentLocked(ticketID, commentID int64) (*ticketRecord, int, error) {
+	rec, ok := s.tickets[ticketID]
+	if !ok || rec.Status == "deleted" {
+		return nil, 0, fmt.Errorf("zendesktest: ticket %d: %w", ticketID, ErrNotFound)
+	}
+	i := slices.IndexFunc(rec.comments, func(c Comment) bool { return c.ID == commentID })
+	if i < 0 {
+		return nil, 0, fmt.Errorf("zendesktest: comment %d of ticket %d: %w", commentID, ticketID, ErrNotFound)
+	}
+	return rec, i, nil
+}
+
+// AddAudit records a ticket update that carries no comment and changes no
+// field the API shows, such as a trigger's notification or an SLA target
+// change: the ticket_events export lists it (event types Notification,
+// SlaTargetChange, ...) and the ticket's GeneratedAt moves. Real tickets
+// carry several such audits for each comment.
+func (s *Server) AddAudit(ticketID int64, eventType string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.tickets[ticketID]
+	if !ok || rec.Status == "deleted" {
+		return fmt.Errorf("zendesktest: ticket %d: %w", ticketID, ErrNotFound)
+	}
+	now := s.Now()
+	s.addSystemAuditLocked(rec, eventType, now)
+	rec.GeneratedAt = now
+	return nil
+}
+
+// addSystemAuditLocked appends an audit by the system holding one event
+// of eventType at at.
+func (s *Server) addSystemAuditLocked(rec *ticketRecord, eventType string, at time.Time) {
+	a := s.newAuditLocked(rec.ID, -1, "rule", at)
+	a.Children = append(a.Children, childEvent{ID: s.nextID(), Type: eventType, Extra: systemEvent(eventType, rec)})
+	s.audits = append(s.audits, a)
+}
+
+// systemEvent renders the properties of a non-comment audit event.
+func systemEvent(eventType string, rec *ticketRecord) map[string]any {
+	switch eventType {
+	case "Notification":
+		return map[string]any{"subject": "[{{ticket.account}}] Re: {{ticket.title}}",
+			"body": "Your request has been updated.", "recipients": []int64{rec.RequesterID}}
+	case "SlaTargetChange":
+		return map[string]any{"field_name": "first_reply_time",
+			"value": map[string]any{"minutes": 60, "in_business_hours": false}, "previous_value": nil}
+	case "SatisfactionRating":
+		return map[string]any{"score": "offered", "assignee_id": nullableID(rec.AssigneeID), "body": ""}
+	}
+	return map[string]any{}
+}
+
+// EventsSince counts the ticket updates (audits) the ticket_events export
+// holds at or after t, for any support type.
+func (s *Server) EventsSince(t time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.audits {
+		if a.At.Unix() >= t.Unix() {
+			n++
+		}
+	}
+	return n
 }

@@ -83,14 +83,29 @@ func htmlBody(c Comment) string {
 	return b.String()
 }
 
+// plainBody renders a comment's plain_body: its words with every run of
+// white space, line breaks included, made one space. Zendesk's plain_body
+// is derived from the HTML and differs from body for real comments; this
+// is the fake's own rule for how.
+func plainBody(c Comment) string {
+	if c.PlainBody != "" {
+		return c.PlainBody
+	}
+	return strings.Join(strings.Fields(c.Body), " ")
+}
+
 func commentJSON(c Comment) map[string]any {
+	typ := c.Type
+	if typ == "" {
+		typ = "Comment"
+	}
 	return map[string]any{
 		"id":          c.ID,
-		"type":        "Comment",
+		"type":        typ,
 		"author_id":   c.AuthorID,
 		"body":        c.Body,
 		"html_body":   htmlBody(c),
-		"plain_body":  c.Body,
+		"plain_body":  plainBody(c),
 		"public":      c.Public,
 		"attachments": []any{},
 		"audit_id":    c.AuditID,

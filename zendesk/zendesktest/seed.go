@@ -18,7 +18,21 @@ type GenerateOptions struct {
 	// Spacing is the time between the last changes of consecutive tickets.
 	// Zero means one second.
 	Spacing time.Duration
+	// SystemAudits is the number of audits per ticket that carry no comment
+	// (automation notifications, SLA target changes, satisfaction survey
+	// offers), which the ticket_events export lists as any other update.
+	// Zero means DefaultSystemAudits; negative means none.
+	SystemAudits int
 }
+
+// DefaultSystemAudits is GenerateTickets' number of comment-less audits per
+// ticket: on real accounts triggers, automations and SLA policies update a
+// ticket several times besides its comments.
+const DefaultSystemAudits = 4
+
+// systemAuditTypes are the event types of generated comment-less audits, in
+// turn.
+var systemAuditTypes = []string{"Notification", "SlaTargetChange", "Notification", "SatisfactionRating"}
 
 var (
 	firstNames = []string{"Ada", "Bruno", "Chiara", "Dmitri", "Elif", "Farah", "Gustavo", "Hana", "Ivo", "Jun", "Kofi", "Lena", "Mateo", "Nia", "Oskar", "Priya"}
@@ -38,16 +52,16 @@ var (
 		"API returns 500 on bulk update",
 	}
 	replies = []string{
-		"Thanks for reaching out. Could you tell us which browser you are using?",
+		"Hi,\n\nThanks for reaching out. Could you tell us which browser you are using?\n\nBest,\nSupport",
 		"I have reproduced this and passed it to our engineers.",
-		"Internal: customer is on the legacy plan, check billing before refunding.",
-		"This should be fixed now. Can you confirm on your side?",
+		"Internal: customer is on the legacy plan,\ncheck billing before refunding.",
+		"Hi again,\n\nThis should be fixed now. Can you confirm on your side?",
 		"Following up: we have not heard back from you.",
 	}
 	statuses   = []string{"new", "open", "open", "pending", "hold", "solved", "closed", "open"}
 	priorities = []string{"", "low", "normal", "normal", "high", "urgent"}
 	types      = []string{"", "question", "incident", "problem", "task"}
-	channels   = []string{"email", "web", "api", "chat", "voice", "mobile", "native_messaging"}
+	channels   = []string{"email", "web", "api", "chat", "voice", "mobile", "native_messaging", "chat_transcript", "any_channel", "sms", "facebook", "web_widget"}
 	tagPool    = []string{"billing", "login", "mobile", "vip", "bug", "refund", "api", "enterprise"}
 )
 
@@ -73,9 +87,12 @@ func (s *Server) GenerateTickets(n int, opts *GenerateOptions) []Ticket {
 	if o.Spacing == 0 {
 		o.Spacing = time.Second
 	}
+	if o.SystemAudits == 0 {
+		o.SystemAudits = DefaultSystemAudits
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.Now()
 	for len(s.agents) < 3 {
 		u := s.createUserLocked(User{Role: "agent", CreatedAt: now.Add(-365 * 24 * time.Hour)})
 		s.agents = append(s.agents, u.ID)
@@ -146,6 +163,11 @@ func (s *Server) GenerateTickets(n int, opts *GenerateOptions) []Ticket {
 			a.Children = append(a.Children, childEvent{ID: c.ID, Type: "Comment", CommentID: c.ID})
 			s.audits = append(s.audits, a)
 			rec.comments = append(rec.comments, c)
+		}
+		for j := range max(o.SystemAudits, 0) {
+			// Between the ticket's creation and its last change.
+			at := last.Add(-time.Duration(j+1) * time.Hour / time.Duration(o.SystemAudits+1))
+			s.addSystemAuditLocked(rec, systemAuditTypes[j%len(systemAuditTypes)], at)
 		}
 		rec.UpdatedAt, rec.GeneratedAt = last, last
 		out = append(out, cloneTicket(rec.Ticket))

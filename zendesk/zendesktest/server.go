@@ -4,9 +4,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
-	"math"
+	"github.com/ticketsync/ticketsync/internal/fakeapi"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -46,9 +45,9 @@ type Options struct {
 	// Role of the token user: "admin" (default), "agent" or "end-user".
 	// Only admins may read the incremental exports; others get 403.
 	Role string
-	// Now is the clock the fake reads; nil means time.Now. SetNow and
-	// Advance move the fake's time from there.
-	Now func() time.Time
+	// Start is the fake clock's first reading; the real time when zero.
+	// The clock stands still until SetNow, Advance or Sleep moves it.
+	Start time.Time
 	// LargeIDs starts ticket ids above 2^32 so that 32-bit truncation in a
 	// client shows. User, comment and event ids are always large, as
 	// Zendesk's are.
@@ -67,6 +66,11 @@ type Options struct {
 	// real API sends them on list endpoints only), so that a client pacing
 	// itself by the headers learns the scaled window.
 	RateWindow time.Duration
+	// EventTimeoutAbove, when positive, makes a ticket_events request
+	// asking for a page of more than this many events (per_page, 1000 when
+	// absent) answer 504 Gateway Time-out, as large event pages do on busy
+	// accounts.
+	EventTimeoutAbove int
 	// WebhookID is sent as X-Zendesk-Webhook-Id by SignedWebhook.
 	WebhookID string
 	// AccountID is the account_id of event payloads and the
@@ -76,10 +80,15 @@ type Options struct {
 
 // Server is a fake Zendesk Support account behind an httptest.Server. Its
 // methods are safe for concurrent use, including while requests are served.
+//
+// The embedded *fakeapi.Server gives it what every platform fake has: URL
+// (the base URL, like http://127.0.0.1:port, to give a client as its
+// BaseURL; the API lives under URL + "/api/v2/"), Client, Close, the clock
+// (Now, SetNow, Advance, and Sleep for the client under test), the faults
+// (InjectFault, Fail, ClearFaults) and the request log (Requests,
+// RequestCount, ResetRequests).
 type Server struct {
-	// URL is the base URL, like http://127.0.0.1:port, to give a client as
-	// its BaseURL; the API lives under URL + "/api/v2/".
-	URL string
+	*fakeapi.Server
 	// Subdomain, Email and Token are the account's subdomain and the admin
 	// credentials: Basic auth with user Email+"/token" and password Token.
 	Subdomain string
@@ -88,13 +97,9 @@ type Server struct {
 	// OAuthToken is the accepted Bearer token, if Options set one.
 	OAuthToken string
 
-	ts   *httptest.Server
 	opts Options
 
-	mu       sync.Mutex
-	clockSet bool
-	fixedNow time.Time
-	offset   time.Duration
+	mu sync.Mutex
 
 	tickets       map[int64]*ticketRecord
 	users         map[int64]*User
@@ -107,22 +112,11 @@ type Server struct {
 	lastRequester int64
 	deliveries    int64
 
-	plan, export window
-	faults       []*Fault
-	log          []Request
+	plan, export *fakeapi.RateWindow
 }
 
-// Request is one request the fake received, for assertions.
-type Request struct {
-	Method string
-	Path   string     // as received, with any .json suffix
-	Query  url.Values // decoded query
-	At     time.Time  // on the fake's clock
-	Status int        // the status the fake answered
-	// Auth is how the request authenticated: "basic", "password", "bearer",
-	// "" when it sent no Authorization, or "invalid".
-	Auth string
-}
+// Request is one request the fake received, as its request log keeps it.
+type Request = fakeapi.Request
 
 // New starts a fake account; nil opts means defaults. Call Close when done.
 func New(opts *Options) *Server {
@@ -142,8 +136,8 @@ func New(opts *Options) *Server {
 	if o.Role == "" {
 		o.Role = "admin"
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Start.IsZero() {
+		o.Start = time.Now()
 	}
 	if o.RateWindow <= 0 {
 		o.RateWindow = time.Minute
@@ -176,12 +170,12 @@ func New(opts *Options) *Server {
 			return 1
 		}(),
 	}
-	s.plan.limit, s.export.limit = o.RateLimit, o.ExportRateLimit
+	s.plan = fakeapi.NewRateWindow(o.RateLimit, o.RateWindow, fakeapi.RateHeaders{})
+	s.export = fakeapi.NewRateWindow(o.ExportRateLimit, o.RateWindow, fakeapi.RateHeaders{})
+	s.Server = fakeapi.New(http.HandlerFunc(s.serve), &fakeapi.Options{Start: o.Start, ErrorBody: errorBody})
 	admin := s.createUserLocked(User{Name: "Account Admin", Email: o.Email, Role: o.Role,
-		CreatedAt: s.now().Add(-2 * 365 * 24 * time.Hour)})
+		CreatedAt: s.Now().Add(-2 * 365 * 24 * time.Hour)})
 	s.adminID = admin.ID
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.ts.URL
 	return s
 }
 
@@ -196,53 +190,11 @@ func NewServer(tb testing.TB, opts *Options) *Server {
 	return s
 }
 
-// Close shuts the server down, ending requests in flight.
-func (s *Server) Close() {
-	s.ts.CloseClientConnections()
-	s.ts.Close()
-}
-
-// Client returns an *http.Client for the server (http.DefaultClient would do
-// as well; this one is closed with the server).
-func (s *Server) Client() *http.Client { return s.ts.Client() }
-
 // AdminID is the id of the token user.
 func (s *Server) AdminID() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.adminID
-}
-
-// Now returns the fake's time.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now()
-}
-
-// SetNow stops the fake's clock at t; Advance moves it from there.
-func (s *Server) SetNow(t time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clockSet, s.fixedNow = true, t
-}
-
-// Advance moves the fake's clock forward by d (backward when d < 0).
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.clockSet {
-		s.fixedNow = s.fixedNow.Add(d)
-	} else {
-		s.offset += d
-	}
-}
-
-func (s *Server) now() time.Time {
-	if s.clockSet {
-		return s.fixedNow
-	}
-	return s.opts.Now().Add(s.offset)
 }
 
 // SetRole changes the token user's role, e.g. to "agent" to see the
@@ -256,69 +208,6 @@ func (s *Server) SetRole(role string) {
 // Basic returns the Authorization header value for the account's API token.
 func (s *Server) Basic() string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(s.Email+"/token:"+s.Token))
-}
-
-// Requests returns the log of requests received, oldest first.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Request, len(s.log))
-	copy(out, s.log)
-	return out
-}
-
-// RequestCount counts the requests received for path, with or without its
-// .json suffix; "" counts all.
-func (s *Server) RequestCount(path string) int {
-	path = strings.TrimSuffix(path, ".json")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, r := range s.log {
-		if path == "" || strings.TrimSuffix(r.Path, ".json") == path {
-			n++
-		}
-	}
-	return n
-}
-
-// ResetRequests empties the request log.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = nil
-}
-
-// window is one fixed-window rate limit measured on the fake's clock.
-type window struct {
-	limit int // <0 unlimited
-	start time.Time
-	used  int
-}
-
-// take counts one request at now. It reports whether the request is allowed,
-// the requests left in the window and the time until the window ends.
-func (w *window) take(now time.Time, length time.Duration) (ok bool, remaining int, reset time.Duration) {
-	if w.limit < 0 {
-		return true, math.MaxInt, 0
-	}
-	if now.Before(w.start) || !now.Before(w.start.Add(length)) {
-		w.start, w.used = now.Truncate(length), 0
-	}
-	reset = w.start.Add(length).Sub(now)
-	if w.used >= w.limit {
-		return false, 0, reset
-	}
-	w.used++
-	return true, w.limit - w.used, reset
-}
-
-func retryAfterSeconds(d time.Duration) int {
-	sec := int(math.Ceil(d.Seconds()))
-	if sec < 1 {
-		sec = 1
-	}
-	return sec
 }
 
 // principal is whoever a request authenticated as.
@@ -415,6 +304,7 @@ const (
 	routeTicketExport
 	routeEventExport
 	routeShowMany
+	routeUsersShowMany
 	routeTicket
 	routeComments
 )
@@ -430,6 +320,8 @@ func parseRoute(path string) (route, int64) {
 		return routeEventExport, 0
 	case "/api/v2/tickets/show_many":
 		return routeShowMany, 0
+	case "/api/v2/users/show_many":
+		return routeUsersShowMany, 0
 	}
 	rest, ok := strings.CutPrefix(p, "/api/v2/tickets/")
 	if !ok {
@@ -451,35 +343,10 @@ func parseRoute(path string) (route, int64) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	now := s.now()
-	entry := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), At: now}
-	fault := s.takeFaultLocked(r)
+	resp, _ := s.handleLocked(r)
 	s.mu.Unlock()
-
-	if fault != nil && fault.Delay > 0 {
-		t := time.NewTimer(fault.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-	}
-
-	s.mu.Lock()
-	resp, how := s.handleLocked(r, fault)
-	entry.Status, entry.Auth = resp.status, how
-	s.log = append(s.log, entry)
-	s.mu.Unlock()
-
 	for k, v := range resp.header {
 		w.Header()[k] = v
-	}
-	if fault != nil && fault.Truncate && len(resp.body) > 1 {
-		// Promise the whole body, send half: the client sees an unexpected EOF.
-		w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
-		w.WriteHeader(resp.status)
-		_, _ = w.Write(resp.body[:len(resp.body)/2])
-		return
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.status)
@@ -487,11 +354,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleLocked decides the answer to one request.
-func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, string) {
-	now := s.now()
+func (s *Server) handleLocked(r *http.Request) (response, string) {
+	now := s.Now()
 	rt, id := parseRoute(r.URL.Path)
-	if fault != nil && fault.Status != 0 {
-		return fault.response(), ""
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		// Not the API: Zendesk's web front answers an address that is no
+		// account with its "help center no longer exists" page.
+		h := http.Header{}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		return response{status: http.StatusNotFound, header: h, body: []byte(htmlErrorPage)}, ""
 	}
 	if rt == routeNone || r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return errorResponse(http.StatusNotFound, "InvalidEndpoint", "Not found"), ""
@@ -506,25 +377,26 @@ func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, string) 
 		return resp, p.how
 	}
 
-	okPlan, remaining, reset := s.plan.take(now, s.opts.RateWindow)
+	okPlan, remaining, resetAt := s.plan.Take(now)
+	reset := resetAt.Sub(now)
 	rateHeaders := func(h http.Header, list bool) {
-		if s.plan.limit < 0 {
+		if s.plan.Limit < 0 {
 			return
 		}
-		h.Set("X-Rate-Limit", strconv.Itoa(s.plan.limit))
+		h.Set("X-Rate-Limit", strconv.Itoa(s.plan.Limit))
 		h.Set("X-Rate-Limit-Remaining", strconv.Itoa(remaining))
 		// Clients that see only X-Rate-Limit-Remaining assume Zendesk's
 		// one-minute window; a scaled window says when it resets on every
 		// answer, or such clients would wait a real minute.
 		if list || s.opts.RateWindow != time.Minute {
-			h.Set("ratelimit-limit", strconv.Itoa(s.plan.limit))
+			h.Set("ratelimit-limit", strconv.Itoa(s.plan.Limit))
 			h.Set("ratelimit-remaining", strconv.Itoa(remaining))
-			h.Set("ratelimit-reset", strconv.Itoa(retryAfterSeconds(reset)))
+			h.Set("ratelimit-reset", strconv.Itoa(fakeapi.RetryAfterSeconds(reset)))
 		}
 	}
 	if !okPlan {
 		resp := errorResponse(http.StatusTooManyRequests, "APIRateLimitExceeded", "Number of allowed API requests per minute exceeded")
-		resp.header.Set("Retry-After", strconv.Itoa(retryAfterSeconds(reset)))
+		resp.header.Set("Retry-After", strconv.Itoa(fakeapi.RetryAfterSeconds(reset)))
 		rateHeaders(resp.header, false)
 		return resp, p.how
 	}
@@ -538,10 +410,11 @@ func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, string) 
 			resp = errorResponse(http.StatusForbidden, "Forbidden", "You do not have access to this page. Please contact the account owner of this help desk for further help.")
 			break
 		}
-		okExport, _, exportReset := s.export.take(now, s.opts.RateWindow)
+		okExport, _, exportResetAt := s.export.Take(now)
+		exportReset := exportResetAt.Sub(now)
 		if !okExport {
 			resp = errorResponse(http.StatusTooManyRequests, "APIRateLimitExceeded", "Number of allowed incremental export API requests per minute exceeded")
-			resp.header.Set("Retry-After", strconv.Itoa(retryAfterSeconds(exportReset)))
+			resp.header.Set("Retry-After", strconv.Itoa(fakeapi.RetryAfterSeconds(exportReset)))
 			break
 		}
 		if rt == routeTicketExport {
@@ -551,6 +424,10 @@ func (s *Server) handleLocked(r *http.Request, fault *Fault) (response, string) 
 		}
 	case routeShowMany:
 		resp = s.showManyLocked(r.URL.Query())
+		rateHeaders(resp.header, true)
+		return resp, p.how
+	case routeUsersShowMany:
+		resp = s.showManyUsersLocked(r.URL.Query())
 		rateHeaders(resp.header, true)
 		return resp, p.how
 	case routeTicket:

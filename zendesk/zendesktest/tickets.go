@@ -27,26 +27,9 @@ func (s *Server) showTicketLocked(id int64) response {
 }
 
 func (s *Server) showManyLocked(q url.Values) response {
-	raw := q.Get("ids")
-	if raw == "" {
-		return errorResponse(http.StatusBadRequest, "InvalidValue", "ids is required")
-	}
-	var ids []int64
-	for _, part := range strings.Split(raw, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(part, 10, 64)
-		if err != nil || id <= 0 {
-			return errorResponse(http.StatusBadRequest, "InvalidValue", "ids must be a comma-separated list of ticket ids")
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > MaxShowMany {
-		return errorResponse(http.StatusBadRequest, "InvalidValue", "Too many ids: show_many takes at most 100")
+	ids, errResp := showManyIDs(q, "ticket")
+	if errResp != nil {
+		return *errResp
 	}
 	tickets := []map[string]any{}
 	users := map[int64]bool{}
@@ -63,6 +46,37 @@ func (s *Server) showManyLocked(q url.Values) response {
 		body["users"] = s.sideloadUsers(users)
 	}
 	return jsonResponse(http.StatusOK, body)
+}
+
+// showManyIDs reads the ids of a show_many request: a comma-separated
+// list of at most MaxShowMany ids of kind, duplicates dropped.
+func showManyIDs(q url.Values, kind string) ([]int64, *response) {
+	fail := func(msg string) ([]int64, *response) {
+		r := errorResponse(http.StatusBadRequest, "InvalidValue", msg)
+		return nil, &r
+	}
+	raw := q.Get("ids")
+	if raw == "" {
+		return fail("ids is required")
+	}
+	var ids []int64
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			return fail("ids must be a comma-separated list of " + kind + " ids")
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > MaxShowMany {
+		return fail("Too many ids: show_many takes at most 100")
+	}
+	return ids, nil
 }
 
 func commentCursor(id int64) string {
@@ -187,4 +201,20 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = slices.Clone(vs)
 	}
 	return out
+}
+
+// showManyUsersLocked serves users/show_many: up to 100 ids, unknown ids
+// left out.
+func (s *Server) showManyUsersLocked(q url.Values) response {
+	ids, errResp := showManyIDs(q, "user")
+	if errResp != nil {
+		return *errResp
+	}
+	users := []map[string]any{}
+	for _, id := range ids {
+		if u, ok := s.users[id]; ok {
+			users = append(users, s.userJSON(u))
+		}
+	}
+	return jsonResponse(http.StatusOK, map[string]any{"users": users, "next_page": nil, "previous_page": nil, "count": len(users)})
 }

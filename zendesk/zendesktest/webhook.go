@@ -2,15 +2,14 @@ package zendesktest
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
 )
 
 // Webhook delivery headers.
@@ -30,18 +29,30 @@ const TestSigningSecret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 // with the webhook's signing secret, of the timestamp header's text followed
 // directly by the raw body.
 func Sign(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	v := webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Base64}
+	return v.Sign(secret, webhooksig.Message([]byte(timestamp), body))
 }
 
 // WebhookHeaders returns the headers of a delivery of body signed with
 // secret at the fake's time: Content-Type, the signature and its timestamp,
 // the webhook, invocation and account ids.
 func (s *Server) WebhookHeaders(secret string, body []byte) http.Header {
+	return s.webhookHeaders(secret, body, s.Now())
+}
+
+// SignedWebhookAt is SignedWebhook with the signature timestamp at, for
+// deliveries that arrive late (a replay) or dated ahead.
+func (s *Server) SignedWebhookAt(target, secret string, body []byte, at time.Time) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("zendesktest: webhook request: %w", err)
+	}
+	req.Header = s.webhookHeaders(secret, body, at)
+	return req, nil
+}
+
+func (s *Server) webhookHeaders(secret string, body []byte, now time.Time) http.Header {
 	s.mu.Lock()
-	now := s.now()
 	s.deliveries++
 	n := s.deliveries
 	s.mu.Unlock()
@@ -92,7 +103,7 @@ func (s *Server) EventPayload(eventType string, ticketID int64) ([]byte, error) 
 	if !ok {
 		return nil, fmt.Errorf("zendesktest: ticket %d: %w", ticketID, ErrNotFound)
 	}
-	now := s.now()
+	now := s.Now()
 	s.deliveries++
 	event := map[string]any{}
 	switch kind {
@@ -246,8 +257,8 @@ func (s *Server) TriggerPayload(ticketID int64, template string) ([]byte, error)
 		"ticket.url":                       host,
 		"ticket.link":                      "https://" + host,
 		"ticket.external_id":               rec.ExternalID,
-		"ticket.created_at_with_timestamp": rfc3339(rec.CreatedAt),
-		"ticket.updated_at_with_timestamp": rfc3339(rec.UpdatedAt),
+		"ticket.created_at_with_timestamp": placeholderTime(rec.CreatedAt),
+		"ticket.updated_at_with_timestamp": placeholderTime(rec.UpdatedAt),
 	}
 	var out strings.Builder
 	rest := template
@@ -271,6 +282,11 @@ func (s *Server) TriggerPayload(ticketID int64, template string) ([]byte, error)
 	}
 	return []byte(out.String()), nil
 }
+
+// placeholderTime renders a *_with_timestamp placeholder as Zendesk's
+// placeholder reference documents it: ISO 8601 to the minute, without
+// seconds ("2013-12-12T05:35Z").
+func placeholderTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04Z") }
 
 func jsonEscape(v string) string {
 	b, _ := json.Marshal(v)

@@ -196,7 +196,7 @@ func TestCursorExportPages(t *testing.T) {
 	if len(seen) != 2500 {
 		t.Fatalf("%d tickets, want 2500", len(seen))
 	}
-	if n := s.RequestCount("/api/v2/incremental/tickets/cursor"); n != 3 {
+	if n := s.RequestCount("GET", "/api/v2/incremental/tickets/cursor.json"); n != 3 {
 		t.Errorf("%d requests counted", n)
 	}
 }

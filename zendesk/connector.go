@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,16 +50,27 @@ const maxCachedUsers = 50000
 // is wrong and saying what a valid value looks like. It makes no request:
 // call Test to check the credentials.
 func New(cfg Config) (*Connector, error) {
+	return newConnector(cfg, nil)
+}
+
+// newConnector is New with the HTTP stack's waits (retry backoff,
+// Retry-After, rate limits) made by sleep, and its clock Config.Now, when
+// sleep is not nil: tests wait on the fake's clock, not the real one.
+func newConnector(cfg Config, sleep func(context.Context, time.Duration) error) (*Connector, error) {
 	s, err := validate(cfg)
 	if err != nil {
 		return nil, err
 	}
 	hc := httpx.Config{
-		Platform:   Platform,
-		BaseURL:    s.apiBase,
-		HTTPClient: s.HTTPClient,
-		Logger:     s.Logger,
-		Limiter:    perMinute(s.RequestsPerMinute, 0.9),
+		Platform:    Platform,
+		BaseURL:     s.apiBase,
+		HTTPClient:  s.HTTPClient,
+		Logger:      s.Logger,
+		Limiter:     perMinute(s.RequestsPerMinute, 0.9),
+		DecodeError: decodeError,
+	}
+	if sleep != nil {
+		hc.Sleep, hc.Now = sleep, s.Now
 	}
 	switch {
 	case s.APIToken != "":
@@ -135,21 +146,21 @@ func (c *Connector) Test(ctx context.Context) error {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var me wireMe
 	if mt == "text/html" || json.NewDecoder(resp.Body).Decode(&me) != nil {
-		return &Error{Op: op, Err: ticketsync.ErrNotFound,
-			Detail: "the address answered with a page that is not the Zendesk API", Hint: hintSubdomain}
+		return &opError{op: op, err: ticketsync.ErrNotFound,
+			detail: "the address answered with a page that is not the Zendesk API", hint: hintSubdomain}
 	}
 	if me.User.ID == nil {
-		return &Error{Op: op, Err: ticketsync.ErrUnauthorized,
-			Detail: "Zendesk answered as the anonymous user", Hint: hintCredentials}
+		return &opError{op: op, err: ticketsync.ErrUnauthorized,
+			detail: "Zendesk answered as the anonymous user", hint: hintCredentials}
 	}
 	if me.User.Role != "admin" {
 		role := me.User.Role
 		if role == "" {
 			role = "not an admin"
 		}
-		return &Error{Op: op, Err: ticketsync.ErrForbidden,
-			Detail: fmt.Sprintf("user %d is %s", *me.User.ID, role),
-			Hint:   "the incremental export needs an admin: use an admin's email and API token"}
+		return &opError{op: op, err: ticketsync.ErrForbidden,
+			detail: fmt.Sprintf("user %d is %s", *me.User.ID, role),
+			hint:   "the incremental export needs an admin: use an admin's email and API token"}
 	}
 	return nil
 }
@@ -174,67 +185,82 @@ func hintFor(err error) string {
 	return ""
 }
 
-// Error is an error of this package: what the connector was doing, what
-// went wrong and, where a person can act on it, what to check. It wraps the
-// cause, so that errors.Is(err, ticketsync.ErrUnauthorized) and
-// errors.As(err, new(*ticketsync.APIError)) work. Its text never holds a
+// Errors of this package are of two kinds, both starting with "zendesk: "
+// and the operation, both matching the root sentinels, neither holding a
 // credential:
 //
-//	zendesk: test credentials: 401 unauthorized: Couldn't authenticate you: check the admin email and API token (...)
-type Error struct {
-	Op     string // "test credentials", `fetch tickets after cursor "eyJ2…"`, ...
-	Err    error  // the cause: an *ticketsync.APIError, a sentinel, a network error
-	Detail string // what went wrong, when Err does not say it
-	Hint   string // what to check, or ""
+//   - an answer of Zendesk other than 2xx is the *ticketsync.APIError the
+//     HTTP stack made, with Op set to what the connector was doing and
+//     Hint to what a person should check:
+//     zendesk: test credentials: GET /api/v2/users/me.json: 401 Unauthorized: Couldn't authenticate you; check the admin email and API token (...)
+//   - anything else (no answer, an answer that is not the API's, a
+//     damaged cursor) is an error wrapping its cause:
+//     zendesk: test credentials: the address answered with a page that is not the Zendesk API: not found; check the subdomain
+type opError struct {
+	op     string
+	err    error  // the cause: a sentinel, an *httpx.RequestError, ...
+	detail string // what went wrong, when err does not say it
+	hint   string // what to check, or ""
 }
 
-func (e *Error) Error() string {
+func (e *opError) Error() string {
 	var b strings.Builder
 	b.WriteString("zendesk: ")
-	b.WriteString(e.Op)
+	b.WriteString(e.op)
 	b.WriteString(": ")
-	if e.Detail != "" {
-		b.WriteString(e.Detail)
+	if e.detail != "" {
+		b.WriteString(e.detail)
 		b.WriteString(": ")
 	}
-	b.WriteString(causeText(e.Err))
-	if e.Hint != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Hint)
+	b.WriteString(causeText(e.err))
+	if e.hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.hint)
 	}
 	return b.String()
 }
 
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *opError) Unwrap() error { return e.err }
 
-// causeText is err's text without the platform and request prefix the HTTP
-// stack puts in front, which Error.Op replaces.
+// causeText is err's text without the "zendesk: " prefix the HTTP stack
+// puts in front, which the operation replaces.
 func causeText(err error) string {
-	var api *ticketsync.APIError
-	if errors.As(err, &api) {
-		s := strconv.Itoa(api.StatusCode) + " " + strings.ToLower(http.StatusText(api.StatusCode))
-		if api.Message != "" && api.Message != http.StatusText(api.StatusCode) {
-			s += ": " + api.Message
-		}
-		if api.RetryAfter > 0 {
-			s += " (retry after " + api.RetryAfter.String() + ")"
-		}
-		return s
-	}
 	var re *httpx.RequestError
-	if errors.As(err, &re) {
-		return re.Err.Error()
+	if errors.As(err, &re) && re == err {
+		return re.Method + " " + re.Path + ": " + re.Err.Error()
 	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), Platform+": ")
 }
 
-// wrap makes err an *Error of op.
+// wrap names op in err: an *ticketsync.APIError gets Op and Hint (when not
+// set already, so that the innermost operation stays) and is returned
+// itself; another error is wrapped.
 func wrap(op string, err error, hint string) error {
 	if err == nil {
 		return nil
 	}
-	return &Error{Op: op, Err: err, Hint: hint}
+	var api *ticketsync.APIError
+	if errors.As(err, &api) && api == err {
+		if api.Op == "" {
+			api.Op = op
+		}
+		if api.Hint == "" {
+			api.Hint = hint
+		}
+		return api
+	}
+	var oe *opError
+	if errors.As(err, &oe) && oe == err {
+		return err
+	}
+	return &opError{op: op, err: err, hint: hint}
+}
+
+// debug logs at debug level, when a Logger is configured.
+func (c *Connector) debug(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+	}
 }
 
 // now is the connector's clock.
