@@ -16,6 +16,7 @@ import (
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
+	"github.com/ticketsync/ticketsync/jira"
 	"github.com/ticketsync/ticketsync/webhookpush"
 	"github.com/ticketsync/ticketsync/zendesk"
 )
@@ -99,8 +100,9 @@ type Platform struct {
 // PlatformOf returns the Platform that builds connectors with newConnector
 // from a Config C whose fields named in form are set from the form's values
 // (string fields as typed, []string fields to the one value, bool and int
-// fields parsed), after prepare, when not nil, has set the rest: a BaseURL,
-// an HTTPClient, a StartTime. Its Modes follow from the methods of T.
+// fields parsed); then prepare, when not nil, sets the rest (a BaseURL, an
+// HTTPClient, a StartTime) and may adjust what the form set. Its Modes
+// follow from the methods of T.
 //
 //	console.PlatformOf(zendesk.Form(), zendesk.New, nil)
 //
@@ -140,9 +142,6 @@ func PlatformOf[C any, T ticketsync.Connector](form ticketsync.Form, newConnecto
 		Modes: modes,
 		New: func(values map[string]string) (ticketsync.Connector, error) {
 			var cfg C
-			if prepare != nil {
-				prepare(&cfg)
-			}
 			v := reflect.ValueOf(&cfg).Elem()
 			for _, f := range form.Fields {
 				val, ok := values[f.Name]
@@ -172,6 +171,9 @@ func PlatformOf[C any, T ticketsync.Connector](form ticketsync.Form, newConnecto
 					fv.SetInt(n)
 				}
 			}
+			if prepare != nil {
+				prepare(&cfg)
+			}
 			c, err := newConnector(cfg)
 			if err != nil {
 				return nil, err
@@ -182,12 +184,13 @@ func PlatformOf[C any, T ticketsync.Connector](form ticketsync.Form, newConnecto
 }
 
 // DefaultPlatforms returns the platforms whose packages describe a form:
-// Zendesk, Freshdesk, HubSpot and Webhook Push, against their real
-// services.
+// Zendesk, Freshdesk, Jira Service Management, HubSpot and Webhook Push,
+// against their real services.
 func DefaultPlatforms() []Platform {
 	return []Platform{
 		PlatformOf(zendesk.Form(), zendesk.New, nil),
 		PlatformOf(freshdesk.Form(), freshdesk.New, nil),
+		PlatformOf(jira.Form(), jira.New, nil),
 		PlatformOf(hubspot.Form(), hubspot.New, nil),
 		PlatformOf(webhookpush.Form(), webhookpush.New, nil),
 	}

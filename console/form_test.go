@@ -76,6 +76,7 @@ func TestDefaultPlatformsModes(t *testing.T) {
 		"zendesk":     {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"hubspot":     {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"freshdesk":   {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
+		"jira":        {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"webhookpush": {ticketsync.ModeWebhook},
 	}
 	if n := len(console.DefaultPlatforms()); n != len(want) {
