@@ -16,6 +16,14 @@
 //
 //	go run ./examples/quickstart -db tickets.db
 //	go run ./examples/quickstart -db postgres://user@localhost/tickets
+//
+// With -console it then keeps running and serves the connector console
+// (package console) at http://localhost:8080/support/, with the Syncer's
+// webhook handler next to it, until interrupted: the connector, its sync
+// history, "Connect a platform" (against the fake account) and CSV import,
+// in a browser. Only requests from this machine are let in.
+//
+//	go run ./examples/quickstart -console :8080
 package main
 
 import (
@@ -26,8 +34,11 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +47,7 @@ import (
 	_ "modernc.org/sqlite"             // SQLite driver "sqlite", pure Go
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/console"
 	"github.com/ticketsync/ticketsync/memstore"
 	"github.com/ticketsync/ticketsync/sqlstore"
 	"github.com/ticketsync/ticketsync/zendesk"
@@ -50,8 +62,11 @@ const (
 
 func main() {
 	dsn := flag.String("db", "", "keep state in this SQLite file or PostgreSQL URL (default: in memory)")
+	consoleAddr := flag.String("console", "", "then serve the connector console on this address, such as :8080, until interrupted")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *dsn); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, *dsn, *consoleAddr); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -110,7 +125,7 @@ func openStore(ctx context.Context, dsn string) (store, func(), error) {
 	return sqlStore{s}, func() { db.Close() }, nil
 }
 
-func run(ctx context.Context, out io.Writer, dsn string) error {
+func run(ctx context.Context, out io.Writer, dsn, consoleAddr string) error {
 	// A fake Zendesk account. Its export budget is raised from Zendesk's 10
 	// requests a minute so that the demo does not wait between pages.
 	fake := zendesktest.New(&zendesktest.Options{Subdomain: "acme", ExportRateLimit: 120})
@@ -262,7 +277,65 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	if len(polls) > 0 {
 		fmt.Fprintf(out, "last sync: %s (%s, %s)\n", polls[0].FinishedAt.Format(time.RFC3339), polls[0].Trigger, polls[0].Status)
 	}
-	return nil
+	if consoleAddr == "" {
+		return nil
+	}
+	return serveConsole(ctx, out, consoleAddr, syncer, store, fake)
+}
+
+// consolePrefix is where the quickstart mounts the console.
+const consolePrefix = "/support"
+
+// serveConsole serves the connector console and the webhook handler on
+// addr until ctx ends.
+func serveConsole(ctx context.Context, out io.Writer, addr string, syncer *ticketsync.Syncer, store ticketsync.Store, fake *zendesktest.Server) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/webhooks/tickets", syncer.WebhookHandler())
+	mux.Handle(consolePrefix+"/", console.Handler(syncer, store, &console.Options{
+		// A real host checks its own session here. The demo lets in
+		// only requests from this machine.
+		Authorize: fromLoopback,
+		Prefix:    consolePrefix,
+		// "Connect a platform" connects more Zendesk accounts, all
+		// served by the fake: subdomain acme, email admin@example.com
+		// and the fake's token, zendesktest.DefaultToken.
+		Platforms: []console.Platform{
+			console.PlatformOf(zendesk.Form(), zendesk.New, func(c *zendesk.Config) {
+				c.BaseURL = fake.URL
+				c.ExportRequestsPerMinute = 120
+			}),
+		},
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); host == "" || ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	fmt.Fprintf(out, "\nconsole: http://%s%s/ (Ctrl-C to stop)\n", net.JoinHostPort(host, port), consolePrefix)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// fromLoopback lets in requests from this machine only.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // waitForPoll waits until the scheduler's first poll of the connector since

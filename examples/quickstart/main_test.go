@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // TestQuickstart runs the example and checks what it prints: the whole
@@ -15,7 +19,7 @@ import (
 // and the history of all three runs without errors.
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, ""); err != nil {
+	if err := run(context.Background(), &out, "", ""); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -49,13 +53,13 @@ func TestQuickstart(t *testing.T) {
 func TestQuickstartKeepsStateInSQLite(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "tickets.db")
 	var first, second bytes.Buffer
-	if err := run(context.Background(), &first, db); err != nil {
+	if err := run(context.Background(), &first, db, ""); err != nil {
 		t.Fatalf("first run: %v\n%s", err, first.String())
 	}
 	if strings.Contains(first.String(), "earlier run") {
 		t.Fatalf("a new database claims earlier state:\n%s", first.String())
 	}
-	if err := run(context.Background(), &second, db); err != nil {
+	if err := run(context.Background(), &second, db, ""); err != nil {
 		t.Fatalf("second run: %v\n%s", err, second.String())
 	}
 	got := second.String()
@@ -76,4 +80,74 @@ func deliveries(out string) int {
 		n += d
 	}
 	return n
+}
+
+// syncBuffer is an output several goroutines share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestQuickstartServesTheConsole runs the example with -console and reads
+// the console's pages: the connector with its first poll, and its history.
+func TestQuickstartServesTheConsole(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, &out, "", "127.0.0.1:0") }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	re := regexp.MustCompile(`console: (http://\S+/support/)`)
+	var base string
+	deadline := time.Now().Add(60 * time.Second)
+	for base == "" {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no console address in the output:\n%s", out.String())
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	if page := get(""); !strings.Contains(page, `href="/support/connectors/acme-zendesk"`) {
+		t.Fatalf("connectors page:\n%s", page)
+	}
+	page := get("connectors/acme-zendesk")
+	for _, want := range []string{"poll", "succeeded", ">300</td>", "/api/webhooks/tickets?connectorId=acme-zendesk"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("history page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "zendesktest-api-token") || strings.Contains(page, webhookSecret) {
+		t.Error("the console shows a secret")
+	}
 }

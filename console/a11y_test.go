@@ -1,0 +1,127 @@
+package console_test
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+// TestPagesAreAccessible checks what a screen reader and a keyboard need
+// on every page: a language, one h1 and a main landmark, a label for every
+// control, text on every button and link, and no duplicate ids.
+func TestPagesAreAccessible(t *testing.T) {
+	e := newEnv(t, nil)
+	f := e.connectForm("acme-zendesk", e.fake.Token)
+	f.Del("f.WebhookSecret")
+	done := e.post("/connect/zendesk", f)
+	bad := e.post("/connect/zendesk", e.connectForm("other", "wrong-token"))
+	e.addZendesk("paused", ticketsync.ModePoll)
+	_ = e.syncer.Pause("paused")
+	preview := e.follow(e.upload("acme-zendesk", "export.csv", zendeskExport))
+	pages := map[string]string{
+		"connectors":     e.get("/").body,
+		"platforms":      e.get("/connect").body,
+		"connect form":   e.get("/connect/zendesk").body,
+		"failed connect": bad.body,
+		"connected":      done.body,
+		"history":        e.follow(e.post("/connectors/acme-zendesk/sync", nil)).body,
+		"remove":         e.get("/connectors/acme-zendesk/remove").body,
+		"import":         e.get("/import").body,
+		"preview":        preview.body,
+		"error":          e.get("/connectors/nobody").body,
+	}
+	for name, body := range pages {
+		doc, err := html.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkPage(t, name, doc)
+	}
+}
+
+func checkPage(t *testing.T, name string, doc *html.Node) {
+	t.Helper()
+	labels := map[string]bool{}
+	ids := map[string]int{}
+	var controls []*html.Node
+	h1, mains := 0, 0
+	lang := ""
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			if id := attr(n, "id"); id != "" {
+				ids[id]++
+			}
+			switch n.Data {
+			case "html":
+				lang = attr(n, "lang")
+			case "h1":
+				h1++
+			case "main":
+				mains++
+			case "label":
+				if f := attr(n, "for"); f != "" {
+					labels[f] = true
+				}
+			case "input", "select", "textarea":
+				if typ := attr(n, "type"); typ != "hidden" && typ != "submit" {
+					controls = append(controls, n)
+				}
+			case "button", "a":
+				if strings.TrimSpace(textOf(n)) == "" && attr(n, "aria-label") == "" {
+					t.Errorf("%s: a %s without text", name, n.Data)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if lang == "" || h1 != 1 || mains != 1 {
+		t.Errorf("%s: lang %q, %d h1, %d main", name, lang, h1, mains)
+	}
+	for _, c := range controls {
+		id := attr(c, "id")
+		if (id == "" || !labels[id]) && attr(c, "aria-label") == "" && !insideLabel(c) {
+			t.Errorf("%s: a %s (name %q) without a label", name, c.Data, attr(c, "name"))
+		}
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("%s: id %q used %d times", name, id, n)
+		}
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func textOf(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(textOf(c))
+	}
+	return b.String()
+}
+
+func insideLabel(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "label" {
+			return true
+		}
+	}
+	return false
+}
