@@ -47,12 +47,13 @@ func BenchmarkSyncPage(b *testing.B) {
 	const pages, size = 100, 1000
 	conn := &pagesConnector{pages: benchPages(pages, size)}
 	ctx := context.Background()
-	b.Run("syncer", func(b *testing.B) {
+	syncer := func(b *testing.B, opts *ticketsync.Options) {
 		b.ReportAllocs()
+		cpu := cpuClock()
 		for b.Loop() {
 			b.StopTimer()
 			store := memstore.New()
-			s := ticketsync.NewSyncer(store, nil)
+			s := ticketsync.NewSyncer(store, opts)
 			if err := s.Add("bench", conn, ticketsync.ModePoll); err != nil {
 				b.Fatal(err)
 			}
@@ -63,7 +64,11 @@ func BenchmarkSyncPage(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*pages*size), "ns/ticket")
-	})
+		reportCPU(b, cpu, pages*size, "ticket")
+	}
+	b.Run("syncer", func(b *testing.B) { syncer(b, nil) })
+	// With every hook set, doing nothing: the cost of the hooks themselves.
+	b.Run("syncer-hooks", func(b *testing.B) { syncer(b, &ticketsync.Options{Hooks: noopHooks()}) })
 	b.Run("store-only", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -81,6 +86,18 @@ func BenchmarkSyncPage(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*pages*size), "ns/ticket")
 	})
+}
+
+// noopHooks returns Hooks that do nothing, to measure what calling them
+// costs.
+func noopHooks() *ticketsync.Hooks {
+	return &ticketsync.Hooks{
+		RunStart: func(ctx context.Context, _ ticketsync.RunInfo) context.Context { return ctx },
+		RunEnd:   func(context.Context, ticketsync.RunInfo, ticketsync.SyncRun, error) {},
+		Webhook:  func(context.Context, ticketsync.WebhookDelivery) {},
+		Request:  func(context.Context, ticketsync.PlatformRequest) {},
+		Wait:     func(context.Context, ticketsync.PlatformWait) {},
+	}
 }
 
 // BenchmarkAddIdleConnector measures what one registered, idle connector

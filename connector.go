@@ -41,8 +41,10 @@ type Poller interface {
 	// crash, an error or a retry) and must then return the same tickets or
 	// newer copies of them. Fetch returning an error moves nothing: the next
 	// run calls Fetch with the same cursor. A cursor Fetch cannot read (it
-	// did not write it, or it was damaged) is an error that says so, never
-	// a silent restart from the configured start.
+	// did not write it, or it was damaged) is an error that says so and
+	// wraps ErrInvalidCursor, never a silent restart from the configured
+	// start: the Syncer then fails the run without retrying it early, and
+	// the host decides whether to call Syncer.ResetCursor.
 	//
 	// A page may hold the same ticket twice, tickets out of order, or tickets
 	// already delivered: the Store keeps the newest copy by UpdatedAt. A

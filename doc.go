@@ -25,6 +25,15 @@
 //   - ModeBoth: webhooks for latency, polling as the safety net. Both write
 //     the same rows; Ticket.UpdatedAt decides which copy is newer.
 //
+// Connectors are managed while the Syncer runs: AddWithOptions sets a
+// per-connector interval or adds a connector paused; SetInterval, Pause and
+// Resume change them; Replace swaps in new credentials or a new mode
+// atomically, never letting two polls of one connector overlap; Connectors
+// and Status report each connector's state from memory, cheaply; ResetCursor
+// starts a connector over after ErrInvalidCursor. A platform's stated wait
+// (APIError.RetryAfter) holds the next attempt back, up to
+// Options.MaxRetryAfter.
+//
 // # Nothing lost
 //
 // A poll run repeats Fetch, UpsertTickets, SetCursor until the connector
@@ -36,12 +45,22 @@
 //
 // # History and errors
 //
-// Every poll run, webhook delivery and import is recorded as a SyncRun: when
-// it ran, how many tickets it stored, its errors, and its retry status.
+// Every poll run and import is recorded as a SyncRun: when it ran, how many
+// tickets it stored, its errors, and its retry status. Webhook deliveries
+// are one SyncRun per connector per minute, and stores bound each trigger's
+// history apart, so a busy webhook never hides the last poll; History lists
+// one trigger's runs.
 // Errors match the sentinels of this package through errors.Is
 // (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
 // ErrInvalidSignature, ...); a platform's answer is an *APIError. No error,
 // log line or history entry holds a credential.
+//
+// # Metrics and traces
+//
+// Options.Hooks observes runs, webhook deliveries and, through the context
+// (WithHooks), every HTTP attempt and rate-limit wait of the platform
+// packages. Package ticketsyncotel makes Hooks that report to
+// OpenTelemetry; this package does not import it.
 //
 // # Stores
 //

@@ -130,8 +130,10 @@ func (e *APIError) Temporary() bool {
 }
 
 // permanent reports whether err is one that retrying soon cannot fix: the
-// credentials, permissions or account are wrong. The scheduler retries other
-// errors with backoff and these only at the next interval.
+// credentials, permissions or account are wrong, or the saved cursor is
+// unreadable. The scheduler retries other errors with backoff and these only
+// at the next interval.
 func permanent(err error) bool {
-	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound)
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound) ||
+		errors.Is(err, ErrInvalidCursor)
 }

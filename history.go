@@ -21,14 +21,25 @@ const (
 // The triggers of a sync run, for SyncRun.Trigger.
 const (
 	TriggerPoll    = "poll"    // the scheduler's interval, or a retry
-	TriggerWebhook = "webhook" // one webhook delivery
+	TriggerWebhook = "webhook" // webhook deliveries, one run per connector per minute
 	TriggerImport  = "import"  // a CSV import
 	TriggerManual  = "manual"  // Syncer.SyncNow
 )
 
 // SyncRun is one entry of a connector's sync history: what a poll run, a
-// webhook delivery or an import did, for the "last sync, tickets synced,
-// errors, retry status" view.
+// minute of webhook deliveries or an import did, for the "last sync, tickets
+// synced, errors, retry status" view.
+//
+// Webhook deliveries are many and small, so the Syncer does not record each
+// one: the deliveries a connector receives within one minute (by the
+// Syncer's clock) are one run with Trigger TriggerWebhook, saved again after
+// each delivery. Its StartedAt is the first delivery's time, FinishedAt the
+// last one's end, Deliveries their number and Tickets the sum of the
+// distinct tickets each delivery stored; its Status is RunFailed when a
+// delivery of that minute failed (Errors keeps the latest few reasons) and
+// RunSucceeded otherwise. Each replica keeps its own runs. Stores bound the
+// history of each trigger apart (see Store.SyncRuns), so that webhook
+// activity never pushes the poll runs out of it.
 type SyncRun struct {
 	ID          string
 	ConnectorID string
@@ -38,8 +49,12 @@ type SyncRun struct {
 	FinishedAt  time.Time // zero while running
 	// Tickets counts the distinct tickets this run stored: a ticket
 	// delivered twice in one run, or once with its fields and once with
-	// only new comments, counts once.
+	// only new comments, counts once. For a webhook run, it is the sum over
+	// its deliveries.
 	Tickets int
+	// Deliveries is the number of webhook deliveries a webhook run records;
+	// 0 for the other triggers.
+	Deliveries int
 	// Errors says what went wrong, in words a person can act on. It never
 	// holds a credential.
 	Errors []string

@@ -16,7 +16,9 @@ var errRunning = errors.New("ticketsync: Run is already running")
 // ModeBoth: a connector is due at once when added, then every
 // Options.Interval (spread by Options.Jitter) after its last run ended. A
 // failed run is retried after Options.RetryBase, doubling with each attempt
-// up to the interval, and recorded as RunRetrying with its NextRetryAt;
+// up to the interval, or after the wait the platform stated
+// (APIError.RetryAfter, at most Options.MaxRetryAfter) when that is longer,
+// and recorded as RunRetrying with its NextRetryAt;
 // failures that retrying cannot fix (ErrUnauthorized, ErrForbidden,
 // ErrNotFound) are recorded as RunFailed and tried again at the next
 // interval. At most Options.MaxConcurrent runs are in progress at once, and
@@ -50,6 +52,12 @@ func (s *Syncer) Run(ctx context.Context) error {
 		now := s.now()
 		for s.inflight < s.opts.MaxConcurrent && len(s.queue) > 0 && !s.queue[0].due.After(now) {
 			e := heap.Pop(&s.queue).(*entry)
+			if r := s.runner[e.id]; r != nil && r != e {
+				// e replaced a connector whose run is still ending;
+				// release starts e when it has.
+				e.handover = true
+				continue
+			}
 			if e.busy {
 				if e.requested {
 					// A webhook asked for a poll while a run was in
@@ -58,13 +66,14 @@ func (s *Syncer) Run(ctx context.Context) error {
 					e.again = true
 				} else {
 					// A manual run is in progress; it does this run's work.
-					s.schedule(e, now.Add(s.jittered(s.opts.Interval)))
+					s.schedule(e, now.Add(s.jittered(s.intervalOf(e))))
 				}
 				continue
 			}
 			e.requested = false // this run serves any request
-			rctx, rcancel := context.WithCancel(ctx)
-			e.busy, e.cancel = true, rcancel
+			rctx, rcancel := context.WithCancelCause(ctx)
+			s.claim(e)
+			e.cancel = rcancel
 			s.inflight++
 			wg.Add(1)
 			go s.scheduledRun(rctx, rcancel, e, &wg)
@@ -88,9 +97,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 }
 
 // scheduledRun runs one poll of e for Run and plans its next run.
-func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e *entry, wg *sync.WaitGroup) {
+func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFunc, e *entry, wg *sync.WaitGroup) {
 	defer wg.Done()
-	defer cancel()
+	defer cancel(nil)
 	s.mu.Lock()
 	attempt := e.attempt
 	s.mu.Unlock()
@@ -99,7 +108,10 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e 
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e.busy, e.cancel = false, nil
+	s.release(e)
+	if leased {
+		s.noteRun(e, run, err)
+	}
 	s.inflight--
 	s.nudge()
 	now := s.now()
@@ -115,26 +127,34 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelFunc, e 
 	switch {
 	case again:
 		next = now
-	case ctx.Err() != nil && !e.removed:
+	case ctx.Err() != nil && !e.removed && !e.paused:
 		// Run is stopping: due at once when Run starts again.
 		next = now
 	case !leased:
 		// Another replica polls it; look again after an interval, when
 		// that replica may be gone.
-		next = now.Add(s.jittered(s.opts.Interval))
+		next = now.Add(s.jittered(s.intervalOf(e)))
 	case err == nil:
 		e.attempt = 1
-		next = ended.Add(s.jittered(s.opts.Interval))
+		next = ended.Add(s.jittered(s.intervalOf(e)))
 	case run.Status == RunRetrying:
 		e.attempt++
 		next = run.NextRetryAt
+	case ctx.Err() != nil:
+		// Paused or removed: due at once when resumed.
+		next = now
 	default:
 		e.attempt = 1
-		next = ended.Add(s.jittered(s.opts.Interval))
+		next = ended.Add(s.jittered(s.intervalOf(e)))
 	}
 	if e.removed || (!e.mode.polls() && run.Status != RunRetrying && !again) {
 		// A webhook-only connector polls only on request, and when such a
 		// poll is to be retried.
+		return
+	}
+	if e.paused {
+		// Resume schedules it.
+		e.due = next
 		return
 	}
 	s.schedule(e, next)
@@ -163,8 +183,33 @@ func (s *Syncer) requestPoll(e *entry) bool {
 		return false
 	}
 	e.requested = true
+	if e.paused {
+		// Resume runs it.
+		return true
+	}
 	s.schedule(e, s.now())
 	return true
+}
+
+// retryWait is the wait before the retry of a run whose attempt failed with
+// err: the backoff, or the wait the platform stated (an *APIError's
+// RetryAfter anywhere in err's chain) when that is longer, capped at
+// Options.MaxRetryAfter.
+func (s *Syncer) retryWait(attempt int, interval time.Duration, err error) time.Duration {
+	d := s.backoff(attempt, interval)
+	if stated, ok := statedWait(err); ok {
+		d = max(d, min(stated, s.opts.MaxRetryAfter))
+	}
+	return d
+}
+
+// statedWait returns the wait a platform asked for in err, if any.
+func statedWait(err error) (time.Duration, bool) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		return apiErr.RetryAfter, true
+	}
+	return 0, false
 }
 
 // jittered spreads d by ±Options.Jitter at random.
@@ -178,14 +223,15 @@ func (s *Syncer) jittered(d time.Duration) time.Duration {
 }
 
 // backoff is the wait before retry number attempt (attempt 1 failed):
-// RetryBase doubled for each earlier failure, at most Interval, with jitter.
-func (s *Syncer) backoff(attempt int) time.Duration {
+// RetryBase doubled for each earlier failure, at most the connector's
+// interval, with jitter.
+func (s *Syncer) backoff(attempt int, interval time.Duration) time.Duration {
 	d := s.opts.RetryBase
-	for i := 1; i < attempt && d < s.opts.Interval; i++ {
+	for i := 1; i < attempt && d < interval; i++ {
 		d *= 2
 	}
-	if d > s.opts.Interval {
-		d = s.opts.Interval
+	if d > interval {
+		d = interval
 	}
 	return s.jittered(d)
 }

@@ -3,6 +3,7 @@ package ticketsync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -143,6 +144,22 @@ func latestRun(t *testing.T, store ticketsync.Store, id string) ticketsync.SyncR
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatalf("no finished run of %s", id)
+	return ticketsync.SyncRun{}
+}
+
+// attemptRun waits until the connector's newest run is the finished attempt
+// number attempt and returns it.
+func attemptRun(t *testing.T, store ticketsync.Store, id string, attempt int) ticketsync.SyncRun {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		run := latestRun(t, store, id)
+		if run.Attempt == attempt {
+			return run
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("attempt %d of %s did not finish", attempt, id)
 	return ticketsync.SyncRun{}
 }
 
@@ -311,11 +328,18 @@ func TestRunStopsCleanly(t *testing.T) {
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left behind")
 
-	// A second Run at once is refused, and Run can start again afterwards.
-	stop2 := runInBackground(t, s)
-	time.Sleep(10 * time.Millisecond)
-	assert.Error(t, s.Run(context.Background()))
-	require.NoError(t, stop2())
+	// Run can start again, and a second Run at the same time is refused at
+	// once: of two concurrent calls, the first to return is the refused
+	// one, whichever of them started first.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	results := make(chan error, 2)
+	for range 2 {
+		go func() { results <- s.Run(ctx) }()
+	}
+	assert.Error(t, waitFor(t, results, "the second Run to be refused"))
+	cancel()
+	assert.NoError(t, waitFor(t, results, "the first Run to return"))
 }
 
 func TestRemovedConnectorsStopRunning(t *testing.T) {
@@ -355,4 +379,42 @@ func TestLeaseHeldElsewhereSkipsTheRun(t *testing.T) {
 	ok, err = store.AcquireLease(ctx, "acme", "other-replica", time.Hour)
 	require.NoError(t, err)
 	assert.True(t, ok)
+}
+
+func TestPlatformStatedWaitIsHonoured(t *testing.T) {
+	store := memstore.New()
+	s, clock := newClockedSyncer(store, ticketsync.Options{Interval: 15 * time.Minute, RetryBase: 30 * time.Second})
+	c := newCountingPoller()
+	// Wrapped, as connectors and the engine wrap it: errors.As finds it.
+	c.failWith(fmt.Errorf("list tickets: %w", &ticketsync.APIError{
+		Platform: "counting", StatusCode: 429, RetryAfter: time.Hour,
+	}))
+	require.NoError(t, s.Add("acme", c, ticketsync.ModePoll))
+	runInBackground(t, s)
+
+	waitFor(t, c.fetched, "the first attempt")
+	run := latestRun(t, store, "acme")
+	require.Equal(t, ticketsync.RunRetrying, run.Status)
+	assert.Equal(t, time.Hour, run.NextRetryAt.Sub(run.FinishedAt), "NextRetryAt is the platform's stated time")
+	clock.Advance(59 * time.Minute)
+	assertQuiet(t, c)
+	clock.Advance(time.Minute)
+	waitFor(t, c.fetched, "the retry an hour later")
+	require.Equal(t, 2, attemptRun(t, store, "acme", 2).Attempt)
+
+	// A header asking for a century is capped.
+	c.failWith(&ticketsync.APIError{Platform: "counting", StatusCode: 429, RetryAfter: 100 * 365 * 24 * time.Hour})
+	clock.Advance(time.Hour)
+	waitFor(t, c.fetched, "the next retry")
+	run = attemptRun(t, store, "acme", 3)
+	require.Equal(t, ticketsync.RunRetrying, run.Status)
+	assert.Equal(t, ticketsync.DefaultMaxRetryAfter, run.NextRetryAt.Sub(run.FinishedAt))
+
+	// A stated wait shorter than the backoff does not shorten it.
+	c.failWith(&ticketsync.APIError{Platform: "counting", StatusCode: 503, RetryAfter: time.Second})
+	clock.Advance(ticketsync.DefaultMaxRetryAfter)
+	waitFor(t, c.fetched, "the retry after the capped wait")
+	run = attemptRun(t, store, "acme", 4)
+	require.Equal(t, ticketsync.RunRetrying, run.Status)
+	assert.Equal(t, 4*time.Minute, run.NextRetryAt.Sub(run.FinishedAt), "the backoff of attempt 4")
 }

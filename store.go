@@ -40,12 +40,30 @@ type Store interface {
 	Cursor(ctx context.Context, connectorID string) (string, error)
 	// SetCursor saves the connector's cursor, replacing the previous one.
 	SetCursor(ctx context.Context, connectorID, cursor string) error
-	// SaveSyncRun inserts run, or updates the stored run with the same ID.
+	// SaveSyncRun inserts run, or updates the stored run with the same ID,
+	// every field of it. The Syncer saves a poll run when it starts, now
+	// and then while it lasts and when it ends, and a webhook run (one per
+	// connector per minute) after each delivery.
 	SaveSyncRun(ctx context.Context, run SyncRun) error
 	// SyncRuns returns the connector's runs, newest StartedAt first, at most
-	// limit of them (all when limit <= 0). A store may keep a bounded
-	// history, dropping the oldest runs.
+	// limit of them (all when limit <= 0).
+	//
+	// A store may keep a bounded history, dropping the oldest runs; it then
+	// bounds each Trigger's runs apart, so that a connector's webhook runs,
+	// however many, never push its poll, manual and import runs out of the
+	// history. A store that also implements HistoryFilter lists one
+	// trigger's runs without reading the others.
 	SyncRuns(ctx context.Context, connectorID string, limit int) ([]SyncRun, error)
+}
+
+// HistoryFilter is an optional interface of a Store that lists the runs of
+// one trigger: the "last sync" of a connector that also receives webhooks
+// is its latest poll run, not its latest webhook run. Syncer.History uses it
+// when the Store has it, and otherwise filters what SyncRuns returns.
+type HistoryFilter interface {
+	// SyncRunsByTrigger returns the connector's runs whose Trigger is
+	// trigger, as SyncRuns orders and limits them.
+	SyncRunsByTrigger(ctx context.Context, connectorID, trigger string, limit int) ([]SyncRun, error)
 }
 
 // Leaser is an optional interface of a Store shared by several replicas of a

@@ -21,7 +21,10 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			// Without the lease we cannot know whether another replica
 			// runs; record the failure so that it shows in the history.
 			err = fmt.Errorf("acquire lease: %w", err)
-			return s.failEarly(ctx, e, spec, err), true, err
+			ctx = s.runStart(ctx, e, spec)
+			run := s.failEarly(ctx, e, spec, err)
+			s.runEnd(ctx, e, spec, run, err)
+			return run, true, err
 		}
 		if !ok {
 			return SyncRun{}, false, nil
@@ -39,45 +42,49 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			}
 		}()
 	}
+	ctx = s.runStart(ctx, e, spec)
 	run, err = s.runPages(ctx, e, spec)
+	s.runEnd(ctx, e, spec, run, err)
 	return run, true, err
 }
 
-// keepLease renews the lease on id every third of its TTL until stop is
-// called. It cancels the run when another replica has taken the lease, and
-// when renewals have failed for two thirds of the TTL: by then the lease may
-// lapse, and another replica may start polling the same connector.
+// keepLease renews the lease on id every third of its TTL, on the Syncer's
+// clock, until stop is called. It cancels the run when another replica has
+// taken the lease, and when renewals have failed for two thirds of the TTL:
+// by then the lease may lapse, and another replica may start polling the
+// same connector.
 func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, id string) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	ttl := s.opts.LeaseTTL
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(ttl / 3)
-		defer t.Stop()
-		lastOK := time.Now()
+		lastOK := s.now()
 		for {
+			tick, stopTick := s.wakeAt(s.now().Add(ttl / 3))
 			select {
 			case <-done:
+				stopTick()
 				return
 			case <-ctx.Done():
+				stopTick()
 				return
-			case <-t.C:
-				ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
-				switch {
-				case err == nil && ok:
-					lastOK = time.Now()
-				case err == nil:
-					s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
-					cancel(errors.New("lease taken over by another replica"))
-					return
-				case time.Since(lastOK) >= ttl-ttl/3:
-					s.log.Warn("ticketsync: cannot renew lease; stopping run", "connector", id, "err", err)
-					cancel(fmt.Errorf("lease could not be renewed: %w", err))
-					return
-				default:
-					s.log.Warn("ticketsync: renew lease", "connector", id, "err", err)
-				}
+			case <-tick:
+			}
+			ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+			switch {
+			case err == nil && ok:
+				lastOK = s.now()
+			case err == nil:
+				s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
+				cancel(errors.New("lease taken over by another replica"))
+				return
+			case s.now().Sub(lastOK) >= ttl-ttl/3:
+				s.log.Warn("ticketsync: cannot renew lease; stopping run", "connector", id, "err", err)
+				cancel(fmt.Errorf("lease could not be renewed: %w", err))
+				return
+			default:
+				s.log.Warn("ticketsync: renew lease", "connector", id, "err", err)
 			}
 		}
 	}()
@@ -133,6 +140,9 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 		page, err := safeFetch(ctx, e.poller, cursor)
 		if err != nil {
 			err = fmt.Errorf("fetch page %d: %w", n, err)
+			if errors.Is(err, ErrInvalidCursor) {
+				err = fmt.Errorf("%w; the saved cursor cannot be used: reset it with Syncer.ResetCursor to sync again from the connector's configured start", err)
+			}
 			s.finish(ctx, e, spec, &run, err)
 			return run, err
 		}
@@ -204,7 +214,10 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 		run.Status = RunSucceeded
 	case spec.retry && !permanent(err) && ctx.Err() == nil:
 		run.Status = RunRetrying
-		run.NextRetryAt = run.FinishedAt.Add(s.backoff(run.Attempt))
+		s.mu.Lock()
+		interval := s.intervalOf(e)
+		s.mu.Unlock()
+		run.NextRetryAt = run.FinishedAt.Add(s.retryWait(run.Attempt, interval, err))
 	default:
 		run.Status = RunFailed
 	}

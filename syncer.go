@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -62,6 +64,11 @@ const (
 	// DefaultLeaseTTL is how long a poll run's lease lasts without renewal,
 	// when the Store implements Leaser.
 	DefaultLeaseTTL = 2 * time.Minute
+	// DefaultMaxRetryAfter caps the wait a platform may impose on the next
+	// attempt of a failed run (APIError.RetryAfter): a day covers daily
+	// quotas, and a broken or hostile header cannot stall a connector for
+	// longer.
+	DefaultMaxRetryAfter = 24 * time.Hour
 )
 
 // Options configure a Syncer. The zero value, or nil, means the defaults.
@@ -74,6 +81,11 @@ type Options struct {
 	// RetryBase is the wait before retrying a failed run; it doubles with
 	// each attempt up to Interval. DefaultRetryBase when 0.
 	RetryBase time.Duration
+	// MaxRetryAfter caps the wait a platform states for the next attempt
+	// (APIError.RetryAfter), which the Syncer otherwise honours even when it
+	// is longer than the backoff or the interval. DefaultMaxRetryAfter when
+	// 0.
+	MaxRetryAfter time.Duration
 	// MaxConcurrent bounds the poll runs in progress at once;
 	// DefaultMaxConcurrent when 0.
 	MaxConcurrent int
@@ -99,6 +111,10 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
 	LeaseTTL time.Duration
+	// Hooks, when set, observe runs, webhook deliveries and the platform
+	// requests made for them, for metrics and traces; see Hooks and package
+	// ticketsyncotel.
+	Hooks *Hooks
 }
 
 // Syncer is the engine: it holds the connectors and the Store, polls on a
@@ -114,8 +130,13 @@ type Syncer struct {
 	// function to stop it; replaced in tests by a fake clock's timer.
 	wakeAt func(t time.Time) (<-chan time.Time, func() bool)
 
-	mu       sync.Mutex
-	conns    map[string]*entry
+	mu    sync.Mutex
+	conns map[string]*entry
+	// runner is the entry whose run (or cursor reset) of a connector id is
+	// in progress. An entry replaced or removed and added again during a
+	// run stays here until that run has ended and released its lease, so
+	// that two runs of one id never overlap in this Syncer.
+	runner   map[string]*entry
 	queue    dueQueue
 	inflight int
 	running  bool          // Run is in progress
@@ -126,6 +147,7 @@ type Syncer struct {
 type entry struct {
 	id       string
 	conn     Connector
+	platform string
 	mode     Mode
 	poller   Poller
 	receiver WebhookReceiver
@@ -137,11 +159,27 @@ type entry struct {
 	// again: it asked while a run was in progress; poll once more when
 	// that run ends.
 	requested, again bool
-	cancel           context.CancelFunc // cancels the run in progress
-	removed          bool
-	attempt          int       // attempt number of the next run: 1 + failures since the last success
-	due              time.Time // when the next poll run is due
-	index            int       // position in Syncer.queue, -1 when not queued
+	// handover: the entry is due but waits for the run of the entry it
+	// replaced to end.
+	handover bool
+	cancel   context.CancelCauseFunc // cancels the run in progress
+	removed  bool
+	paused   bool
+	interval time.Duration // 0: Options.Interval
+	attempt  int           // attempt number of the next run: 1 + failures since the last success
+	due      time.Time     // when the next poll run is due
+	index    int           // position in Syncer.queue, -1 when not queued
+	last     lastRun
+
+	webhooks webhookRuns // not guarded by Syncer.mu
+}
+
+// lastRun is what a ConnectorStatus reports of the past.
+type lastRun struct {
+	ended, success, webhook time.Time
+	status                  RunStatus
+	err                     string
+	tickets                 int
 }
 
 // NewSyncer returns a Syncer that stores into store. opts may be nil.
@@ -167,6 +205,9 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 	if o.RetryBase <= 0 {
 		o.RetryBase = DefaultRetryBase
 	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = DefaultMaxRetryAfter
+	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = DefaultMaxConcurrent
 	}
@@ -189,12 +230,13 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 		now = time.Now
 	}
 	s := &Syncer{
-		store: store,
-		opts:  o,
-		log:   log,
-		now:   now,
-		conns: make(map[string]*entry),
-		wake:  make(chan struct{}, 1),
+		store:  store,
+		opts:   o,
+		log:    log,
+		now:    now,
+		conns:  make(map[string]*entry),
+		runner: make(map[string]*entry),
+		wake:   make(chan struct{}, 1),
 	}
 	s.wakeAt = s.realWakeAt
 	s.leaser, _ = store.(Leaser)
@@ -216,24 +258,26 @@ func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
 // A connector that polls is due at once: its first run starts as soon as Run
 // has a free slot, also when Add is called while Run is running.
 func (s *Syncer) Add(id string, c Connector, mode Mode) error {
-	if id == "" {
-		return errors.New("ticketsync: add connector: empty id")
-	}
-	if c == nil {
-		return fmt.Errorf("ticketsync: add connector %q: nil connector", id)
-	}
-	if mode != ModePoll && mode != ModeWebhook && mode != ModeBoth {
-		return fmt.Errorf("ticketsync: add connector %q: unknown mode %d (use ModePoll, ModeWebhook or ModeBoth)", id, int(mode))
-	}
-	e := &entry{id: id, conn: c, mode: mode, attempt: 1, index: -1}
-	e.poller, _ = c.(Poller)
-	e.receiver, _ = c.(WebhookReceiver)
-	e.getter, _ = c.(TicketGetter)
-	if mode.polls() && e.poller == nil {
-		return fmt.Errorf("ticketsync: add connector %q: %s connector cannot poll (no Fetch method); use ModeWebhook", id, c.Platform())
-	}
-	if mode.receives() && e.receiver == nil {
-		return fmt.Errorf("ticketsync: add connector %q: %s connector cannot receive webhooks; use ModePoll", id, c.Platform())
+	return s.AddWithOptions(id, c, mode, nil)
+}
+
+// ConnectorOptions configure one connector of a Syncer. The zero value, or
+// nil, means the Syncer's defaults.
+type ConnectorOptions struct {
+	// Interval between two poll runs of this connector; Options.Interval
+	// when 0. A product with plans might poll a free account hourly and a
+	// paying one every five minutes.
+	Interval time.Duration
+	// Paused adds the connector paused: it is not polled until Resume. See
+	// Pause.
+	Paused bool
+}
+
+// AddWithOptions is Add with per-connector options; opts may be nil.
+func (s *Syncer) AddWithOptions(id string, c Connector, mode Mode, opts *ConnectorOptions) error {
+	e, err := newEntry("add connector", id, c, mode, opts)
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -241,16 +285,180 @@ func (s *Syncer) Add(id string, c Connector, mode Mode) error {
 		return fmt.Errorf("ticketsync: add connector %q: id already added", id)
 	}
 	s.conns[id] = e
-	if mode.polls() {
-		e.due = s.now()
-		heap.Push(&s.queue, e)
-		s.nudge()
+	if mode.polls() && !e.paused {
+		s.schedule(e, s.now())
 	}
 	return nil
 }
 
+// newEntry checks c and mode and returns the entry for them; op names the
+// caller in errors.
+func newEntry(op, id string, c Connector, mode Mode, opts *ConnectorOptions) (*entry, error) {
+	if id == "" {
+		return nil, fmt.Errorf("ticketsync: %s: empty id", op)
+	}
+	if c == nil {
+		return nil, fmt.Errorf("ticketsync: %s %q: nil connector", op, id)
+	}
+	if mode != ModePoll && mode != ModeWebhook && mode != ModeBoth {
+		return nil, fmt.Errorf("ticketsync: %s %q: unknown mode %d (use ModePoll, ModeWebhook or ModeBoth)", op, id, int(mode))
+	}
+	e := &entry{id: id, conn: c, platform: c.Platform(), mode: mode, attempt: 1, index: -1}
+	e.poller, _ = c.(Poller)
+	e.receiver, _ = c.(WebhookReceiver)
+	e.getter, _ = c.(TicketGetter)
+	if mode.polls() && e.poller == nil {
+		return nil, fmt.Errorf("ticketsync: %s %q: %s connector cannot poll (no Fetch method); use ModeWebhook", op, id, e.platform)
+	}
+	if mode.receives() && e.receiver == nil {
+		return nil, fmt.Errorf("ticketsync: %s %q: %s connector cannot receive webhooks; use ModePoll", op, id, e.platform)
+	}
+	if opts != nil {
+		if opts.Interval < 0 {
+			return nil, fmt.Errorf("ticketsync: %s %q: negative interval %s", op, id, opts.Interval)
+		}
+		e.interval, e.paused = opts.Interval, opts.Paused
+	}
+	return e, nil
+}
+
+// Replace swaps the connector added under id for c, synced in mode: new
+// credentials, a new mode, a connector built from a changed Config. The
+// connector keeps its id, cursor, history, interval and pause state; from
+// the moment Replace returns, webhook deliveries are verified and parsed by
+// c.
+//
+// A poll run of the old connector in progress is canceled (recorded as
+// failed, "connector replaced"; the pages it stored stay stored, and its
+// cursor is where the next run resumes). The first run of c is due at once,
+// but starts only after that run has ended and released its lease: two runs
+// of one connector never overlap, in this Syncer or, with a Leaser store,
+// across replicas. Replace returns an error matching ErrUnknownConnector
+// when no connector was added under id, and the errors of Add when c cannot
+// serve mode; the old connector then stays.
+func (s *Syncer) Replace(id string, c Connector, mode Mode) error {
+	e, err := newEntry("replace connector", id, c, mode, nil)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.conns[id]
+	if !ok {
+		return fmt.Errorf("ticketsync: replace connector %q: %w", id, ErrUnknownConnector)
+	}
+	e.interval, e.paused, e.last = old.interval, old.paused, old.last
+	s.drop(old, errReplaced)
+	s.conns[id] = e
+	if mode.polls() && !e.paused {
+		s.schedule(e, s.now())
+	}
+	return nil
+}
+
+// Causes of a canceled run, in its history record.
+var (
+	errRemoved  = errors.New("connector removed")
+	errReplaced = errors.New("connector replaced")
+	errPaused   = errors.New("connector paused")
+)
+
+// drop takes e out of the schedule and cancels its run with cause. s.mu
+// must be held.
+func (s *Syncer) drop(e *entry, cause error) {
+	e.removed = true
+	if e.index >= 0 {
+		heap.Remove(&s.queue, e.index)
+	}
+	if e.cancel != nil {
+		e.cancel(cause)
+	}
+}
+
+// SetInterval sets the poll interval of the connector added under id; 0
+// means Options.Interval. A connector waiting for its next regular run is
+// rescheduled to the new interval after its last run; a retry keeps its
+// time. It returns an error matching ErrUnknownConnector when no connector
+// was added under id.
+func (s *Syncer) SetInterval(id string, d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("ticketsync: set interval of %q: negative interval %s", id, d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.conns[id]
+	if !ok {
+		return fmt.Errorf("ticketsync: set interval of %q: %w", id, ErrUnknownConnector)
+	}
+	e.interval = d
+	if e.index >= 0 && e.attempt == 1 && !e.requested && !e.last.ended.IsZero() {
+		s.schedule(e, e.last.ended.Add(s.jittered(s.intervalOf(e))))
+	}
+	return nil
+}
+
+// Pause stops polling the connector added under id without removing it: no
+// scheduled or webhook-requested poll starts, and a run in progress is
+// canceled (recorded as failed, "connector paused"). SyncNow still runs a
+// poll when asked, and webhook deliveries are still received and stored
+// (the platform would otherwise deliver them again and, on some platforms,
+// disable the webhook); Remove stops both. It returns an error matching
+// ErrUnknownConnector when no connector was added under id.
+func (s *Syncer) Pause(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.conns[id]
+	if !ok {
+		return fmt.Errorf("ticketsync: pause %q: %w", id, ErrUnknownConnector)
+	}
+	if e.paused {
+		return nil
+	}
+	e.paused = true
+	if e.index >= 0 {
+		heap.Remove(&s.queue, e.index)
+	}
+	if e.cancel != nil {
+		e.cancel(errPaused)
+	}
+	return nil
+}
+
+// Resume undoes Pause: a connector whose run fell due during the pause, or
+// for which a webhook asked for a poll, runs at once; otherwise at its next
+// due time. It returns an error matching ErrUnknownConnector when no
+// connector was added under id.
+func (s *Syncer) Resume(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.conns[id]
+	if !ok {
+		return fmt.Errorf("ticketsync: resume %q: %w", id, ErrUnknownConnector)
+	}
+	if !e.paused {
+		return nil
+	}
+	e.paused = false
+	switch {
+	case e.requested || (e.mode.polls() && e.due.IsZero()):
+		s.schedule(e, s.now())
+	case e.mode.polls() || e.attempt > 1:
+		s.schedule(e, e.due)
+	}
+	return nil
+}
+
+// intervalOf returns e's poll interval. s.mu must be held.
+func (s *Syncer) intervalOf(e *entry) time.Duration {
+	if e.interval > 0 {
+		return e.interval
+	}
+	return s.opts.Interval
+}
+
 // Remove unregisters the connector added under id: no further runs start, a
-// run in progress is canceled, and its webhooks are answered 404. Its stored
+// run in progress is canceled, and its webhooks are answered 404. A
+// connector added again under id before that run has ended waits for it. Its stored
 // tickets, cursor and history stay in the Store. Removing an unknown id does
 // nothing.
 func (s *Syncer) Remove(id string) {
@@ -261,13 +469,93 @@ func (s *Syncer) Remove(id string) {
 		return
 	}
 	delete(s.conns, id)
-	e.removed = true
+	s.drop(e, errRemoved)
+}
+
+// ConnectorStatus is one connector as a host's "Connectors" page shows it.
+// The Last fields report the poll runs of this Syncer since the connector
+// was added (or replaced, which keeps them); the Store's history
+// (SyncRuns) has the rest, and the runs of other replicas.
+type ConnectorStatus struct {
+	ID       string
+	Platform string // Connector.Platform
+	Mode     Mode
+	// Interval is the connector's poll interval: its own, or
+	// Options.Interval.
+	Interval time.Duration
+	Paused   bool // Pause was called; Resume undoes it
+	// Running: a poll run of the connector is in progress in this Syncer.
+	Running bool
+	// NextRun is when the next poll run is due: in the past when it waits
+	// for a free slot, zero when none is planned (a webhook-only connector,
+	// a paused one, or one whose run is in progress).
+	NextRun time.Time
+	// Attempt is the attempt number of the next run: 1, or 1 + the failures
+	// since the last success; above 1, NextRun is a retry.
+	Attempt int
+	// LastRun is when the last poll run ended, LastStatus its status,
+	// LastTickets the tickets it stored and LastError its error ("" when it
+	// succeeded). All are zero before the first run ends.
+	LastRun     time.Time
+	LastStatus  RunStatus
+	LastTickets int
+	LastError   string
+	// LastSuccess is when a poll run last succeeded.
+	LastSuccess time.Time
+	// LastWebhook is when a webhook delivery to the connector was last
+	// stored.
+	LastWebhook time.Time
+}
+
+// Connectors returns the status of every connector, sorted by id. It reads
+// only the Syncer's memory, under one lock, so a host may call it as often
+// as its page refreshes.
+func (s *Syncer) Connectors() []ConnectorStatus {
+	s.mu.Lock()
+	out := make([]ConnectorStatus, 0, len(s.conns))
+	for _, e := range s.conns {
+		out = append(out, s.statusOf(e))
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b ConnectorStatus) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Status returns the status of the connector added under id, and whether
+// there is one.
+func (s *Syncer) Status(id string) (ConnectorStatus, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.conns[id]
+	if !ok {
+		return ConnectorStatus{}, false
+	}
+	return s.statusOf(e), true
+}
+
+// statusOf returns e's status. s.mu must be held.
+func (s *Syncer) statusOf(e *entry) ConnectorStatus {
+	st := ConnectorStatus{
+		ID:          e.id,
+		Platform:    e.platform,
+		Mode:        e.mode,
+		Interval:    s.intervalOf(e),
+		Paused:      e.paused,
+		Running:     e.busy || s.runner[e.id] != nil,
+		Attempt:     e.attempt,
+		LastRun:     e.last.ended,
+		LastStatus:  e.last.status,
+		LastTickets: e.last.tickets,
+		LastError:   e.last.err,
+		LastSuccess: e.last.success,
+		LastWebhook: e.last.webhook,
+	}
 	if e.index >= 0 {
-		heap.Remove(&s.queue, e.index)
+		st.NextRun = e.due
+	} else if e.handover {
+		st.NextRun = e.due
 	}
-	if e.cancel != nil {
-		e.cancel()
-	}
+	return st
 }
 
 // Connector returns the connector added under id, and whether there is one.
@@ -310,20 +598,30 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 		s.mu.Unlock()
 		return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrUnknownConnector)
 	}
-	if e.busy {
+	if !s.claim(e) {
 		s.mu.Unlock()
 		return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrSyncInProgress)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	e.busy, e.cancel = true, cancel
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	e.cancel = cancel
 	s.mu.Unlock()
 
 	run, leased, err := s.pollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
 
 	s.mu.Lock()
-	e.busy, e.cancel = false, nil
-	if e.again && !e.removed {
+	s.release(e)
+	if leased {
+		s.noteRun(e, run, err)
+		if wait, ok := statedWait(err); ok && e.index >= 0 && !e.paused {
+			// The platform asked for a pause: the next scheduled run
+			// honours it too.
+			if at := run.FinishedAt.Add(min(wait, s.opts.MaxRetryAfter)); e.due.Before(at) {
+				s.schedule(e, at)
+			}
+		}
+	}
+	if e.again && !e.removed && !e.paused {
 		e.again = false
 		s.schedule(e, s.now())
 	}
@@ -332,6 +630,144 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 		return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w on another replica", id, ErrSyncInProgress)
 	}
 	return run, err
+}
+
+// ResetCursor clears the saved cursor of the connector added under id, so
+// that its next poll starts again from the connector's configured start (a
+// platform package's Config.StartTime), and makes the connector due at once.
+// It is the remedy for a run that failed with ErrInvalidCursor. Stored
+// tickets stay; the next run delivers them again, which is harmless.
+//
+// It returns an error matching ErrUnknownConnector when no connector was
+// added under id, and ErrSyncInProgress when a run of it is in progress here
+// or, with a Leaser store, on another replica: that run would save its own
+// cursor over the reset.
+func (s *Syncer) ResetCursor(ctx context.Context, id string) error {
+	s.mu.Lock()
+	e, ok := s.conns[id]
+	if !ok {
+		s.mu.Unlock()
+		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, ErrUnknownConnector)
+	}
+	// Claiming e keeps runs from starting until the cursor is reset.
+	if !s.claim(e) {
+		s.mu.Unlock()
+		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, ErrSyncInProgress)
+	}
+	s.mu.Unlock()
+
+	err := s.resetCursor(ctx, id)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.release(e)
+	if err != nil {
+		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, err)
+	}
+	e.attempt = 1
+	if !e.removed && !e.paused && e.mode.polls() {
+		s.schedule(e, s.now())
+	}
+	return nil
+}
+
+// resetCursor saves the empty cursor of id, under its lease when the Store
+// is a Leaser.
+func (s *Syncer) resetCursor(ctx context.Context, id string) error {
+	if s.leaser != nil {
+		ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, s.opts.LeaseTTL)
+		if err != nil {
+			return fmt.Errorf("acquire lease: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("%w on another replica", ErrSyncInProgress)
+		}
+		defer func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			defer cancel()
+			if err := s.leaser.ReleaseLease(rctx, id, s.opts.Holder); err != nil {
+				s.log.Warn("ticketsync: release lease", "connector", id, "err", err)
+			}
+		}()
+	}
+	return s.store.SetCursor(ctx, id, "")
+}
+
+// History returns the sync history of connectorID from the Store, newest
+// StartedAt first, at most limit runs (all when limit <= 0): only the runs
+// whose Trigger is trigger, or all of them when trigger is "". The
+// connector need not be added. With a trigger, History uses the Store's
+// HistoryFilter when it has one, and otherwise reads the whole history
+// through SyncRuns and filters it.
+//
+// History(ctx, id, TriggerPoll, 1) is a connector's last scheduled sync,
+// whatever the webhooks did since.
+func (s *Syncer) History(ctx context.Context, connectorID, trigger string, limit int) ([]SyncRun, error) {
+	var runs []SyncRun
+	var err error
+	switch f, ok := s.store.(HistoryFilter); {
+	case trigger == "":
+		runs, err = s.store.SyncRuns(ctx, connectorID, limit)
+	case ok:
+		runs, err = f.SyncRunsByTrigger(ctx, connectorID, trigger, limit)
+	default:
+		runs, err = s.store.SyncRuns(ctx, connectorID, 0)
+		runs = slices.DeleteFunc(runs, func(r SyncRun) bool { return r.Trigger != trigger })
+		if limit > 0 && len(runs) > limit {
+			runs = runs[:limit]
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticketsync: history of %q: %w", connectorID, err)
+	}
+	return runs, nil
+}
+
+// claim marks e's run as in progress, unless a run of e, or of another entry
+// under its id, is in progress. s.mu must be held.
+func (s *Syncer) claim(e *entry) bool {
+	if e.busy || s.runner[e.id] != nil {
+		return false
+	}
+	e.busy = true
+	s.runner[e.id] = e
+	return true
+}
+
+// release ends the run claimed for e, after it has released its lease, and
+// starts the connector that replaced e if it waits for this run. s.mu must
+// be held.
+func (s *Syncer) release(e *entry) {
+	e.busy, e.cancel = false, nil
+	if s.runner[e.id] == e {
+		delete(s.runner, e.id)
+	}
+	if next := s.conns[e.id]; next != nil && next != e && next.handover {
+		next.handover = false
+		if !next.paused {
+			s.schedule(next, s.now())
+		}
+	}
+}
+
+// noteRun keeps what ConnectorStatus reports of a finished poll run of e.
+// s.mu must be held.
+func (s *Syncer) noteRun(e *entry, run SyncRun, err error) {
+	if run.FinishedAt.IsZero() {
+		return
+	}
+	e.last.ended = run.FinishedAt
+	e.last.status = run.Status
+	e.last.tickets = run.Tickets
+	e.last.err = ""
+	if err != nil {
+		e.last.err = err.Error()
+		if len(run.Errors) > 0 {
+			e.last.err = run.Errors[len(run.Errors)-1]
+		}
+	} else {
+		e.last.success = run.FinishedAt
+	}
 }
 
 // newRunID returns a random id for a SyncRun.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -27,7 +29,8 @@ const maxReasonLen = 200
 // the connector verify and parse it, loads tickets that the payload names
 // only by id through the connector's TicketGetter (all ids of the delivery in
 // one call), turns delete events into tombstones, stores the tickets, records
-// a SyncRun with trigger "webhook", calls Options.OnTickets, and only then
+// the delivery in the connector's webhook SyncRun of the minute (see
+// SyncRun), calls Options.OnTickets, and only then
 // answers 200 with {"ok":true,"status":"received","connector":ID,"tickets":N}.
 // A delivery is never answered 2xx unless what it carried is stored, so the
 // platform delivers again after any failure.
@@ -64,6 +67,44 @@ type webhookReply struct {
 }
 
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if hk := h.s.opts.Hooks; hk != nil && hk.Webhook != nil {
+		h.observed(w, r)
+		return
+	}
+	h.serve(w, r, nil)
+}
+
+// observed serves r and reports the delivery to Hooks.Webhook.
+func (h *webhookHandler) observed(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	cw := &codeWriter{ResponseWriter: w}
+	h.serve(cw, r, &cw.d)
+	cw.d.StatusCode = cw.code
+	cw.d.Duration = time.Since(start)
+	h.s.webhookDone(r.Context(), cw.d)
+}
+
+// codeWriter records the status code of an answer, and what the hooks
+// report of the delivery (one allocation for both).
+type codeWriter struct {
+	http.ResponseWriter
+	code int
+	d    WebhookDelivery
+}
+
+func (w *codeWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *codeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serve handles one delivery; d, when not nil, receives what the hooks
+// report.
+func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *WebhookDelivery) {
 	s := h.s
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -71,6 +112,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.URL.Query().Get("connectorId")
+	if d != nil {
+		d.ConnectorID = id
+	}
 	if id == "" {
 		replyError(w, http.StatusBadRequest, "missing connectorId query parameter")
 		return
@@ -81,6 +125,9 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log := s.log.With("connector", id)
+	if d != nil {
+		d.Platform = e.platform
+	}
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
 		log.Debug("ticketsync: webhook rejected", "outcome", "too large", "bytes", r.ContentLength)
@@ -111,26 +158,27 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	run := SyncRun{
-		ID:          newRunID(),
-		ConnectorID: id,
-		Trigger:     TriggerWebhook,
-		Status:      RunRunning,
-		StartedAt:   s.now(),
-		Attempt:     1,
-	}
+	started := s.now()
 	events, err := safeParse(e.receiver, body)
 	if err != nil {
 		reason := truncate(err.Error(), maxReasonLen)
-		s.recordWebhook(r.Context(), &run, fmt.Errorf("parse delivery: %s", reason))
+		s.recordWebhook(r.Context(), e, started, 0, fmt.Errorf("parse delivery: %s", reason))
 		log.Debug("ticketsync: webhook rejected", "outcome", "unparseable")
 		replyError(w, http.StatusBadRequest, "cannot parse payload: "+reason)
 		return
 	}
 
-	stored, polled, err := s.storeEvents(r.Context(), e, events)
+	ctx := r.Context()
+	if e.getter != nil {
+		// Only loading tickets by id makes platform requests.
+		ctx = WithHooks(ctx, s.opts.Hooks)
+	}
+	if d != nil {
+		d.Events = len(events)
+	}
+	stored, polled, err := s.storeEvents(ctx, e, events)
 	if err != nil {
-		s.recordWebhook(r.Context(), &run, err)
+		s.recordWebhook(r.Context(), e, started, 0, err)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(int(webhookRetryAfter/time.Second)))
 		if errors.Is(err, errCannotLoad) {
@@ -140,13 +188,15 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		replyError(w, http.StatusServiceUnavailable, "tickets not stored; deliver again")
 		return
 	}
-	run.Tickets = countDistinct(stored)
-	s.recordWebhook(r.Context(), &run, nil)
+	n := countDistinct(stored)
+	if d != nil {
+		d.Tickets = n
+	}
+	s.recordWebhook(r.Context(), e, started, n, nil)
 	if len(stored) > 0 {
 		s.onTickets(r.Context(), id, stored)
 	}
 	log.Debug("ticketsync: webhook stored", "outcome", "stored", "events", len(events), "tickets", len(stored), "poll_requested", polled)
-	n := run.Tickets
 	writeReply(w, http.StatusOK, webhookReply{OK: true, Status: "received", Connector: id, Tickets: &n})
 }
 
@@ -252,19 +302,87 @@ func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event
 	return t, nil
 }
 
-// recordWebhook saves the run of one delivery, finished with err.
-func (s *Syncer) recordWebhook(ctx context.Context, run *SyncRun, err error) {
-	run.FinishedAt = s.now()
-	run.Status = RunSucceeded
-	if err != nil {
-		run.Status = RunFailed
-		run.Errors = append(run.Errors, err.Error())
+// maxWebhookErrors bounds the errors a webhook run keeps: the latest ones.
+const maxWebhookErrors = 10
+
+// webhookRuns gathers a connector's webhook deliveries into one SyncRun per
+// minute.
+type webhookRuns struct {
+	mu      sync.Mutex
+	run     SyncRun   // the run of the current minute; ID "" before the first delivery
+	minute  time.Time // the current minute
+	pending []SyncRun // final copies of the runs of past minutes, to save
+	version uint64    // counts the deliveries recorded
+
+	// saveMu serializes saves, so that an older copy of a run never
+	// overwrites a newer one. saved is the version last saved.
+	saveMu sync.Mutex
+	saved  uint64
+}
+
+// recordWebhook records one delivery to e, started at started, that stored
+// tickets distinct tickets or failed with err, in e's webhook run of the
+// minute, and saves that run. Concurrent deliveries each wait for at most
+// the save in progress and one more: a save writes every delivery recorded
+// before it.
+func (s *Syncer) recordWebhook(ctx context.Context, e *entry, started time.Time, tickets int, err error) {
+	now := s.now()
+	w := &e.webhooks
+	w.mu.Lock()
+	if minute := now.Truncate(time.Minute); w.run.ID == "" || !minute.Equal(w.minute) {
+		if w.run.ID != "" {
+			w.pending = append(w.pending, cloneRun(w.run))
+		}
+		w.minute = minute
+		w.run = SyncRun{ID: newRunID(), ConnectorID: e.id, Trigger: TriggerWebhook, Status: RunSucceeded, StartedAt: started, Attempt: 1}
 	}
+	r := &w.run
+	r.Deliveries++
+	r.Tickets += tickets
+	if now.After(r.FinishedAt) {
+		r.FinishedAt = now
+	}
+	if err != nil {
+		r.Status = RunFailed
+		r.Errors = append(r.Errors, err.Error())
+		if n := len(r.Errors) - maxWebhookErrors; n > 0 {
+			r.Errors = slices.Delete(r.Errors, 0, n)
+		}
+	}
+	w.version++
+	mine := w.version
+	w.mu.Unlock()
+
+	if err == nil {
+		s.mu.Lock()
+		e.last.webhook = now
+		s.mu.Unlock()
+	}
+
+	w.saveMu.Lock()
+	defer w.saveMu.Unlock()
+	if w.saved >= mine {
+		return // saved by a delivery that came later
+	}
+	w.mu.Lock()
+	runs := append(w.pending, cloneRun(w.run))
+	w.pending = nil
+	version := w.version
+	w.mu.Unlock()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	if serr := s.store.SaveSyncRun(sctx, *run); serr != nil {
-		s.log.Error("ticketsync: record webhook run", "connector", run.ConnectorID, "err", serr)
+	for _, run := range runs {
+		if serr := s.store.SaveSyncRun(sctx, run); serr != nil {
+			s.log.Error("ticketsync: record webhook run", "connector", run.ConnectorID, "err", serr)
+		}
 	}
+	w.saved = version
+}
+
+// cloneRun returns a copy of run that shares no slice with it.
+func cloneRun(run SyncRun) SyncRun {
+	run.Errors = slices.Clone(run.Errors)
+	return run
 }
 
 func safeVerify(rc WebhookReceiver, r *http.Request, body []byte) (err error) {

@@ -45,6 +45,8 @@ func BenchmarkWebhookHandler(b *testing.B) {
 		var next atomic.Int64
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu := cpuClock()
+		defer reportCPU(b, cpu, 1, "")
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				i := int(next.Add(1)) % distinct
@@ -60,6 +62,14 @@ func BenchmarkWebhookHandler(b *testing.B) {
 	}
 	b.Run("handler", func(b *testing.B) {
 		s := ticketsync.NewSyncer(memstore.New(), nil)
+		if err := s.Add("acme", testReceiver{}, ticketsync.ModeWebhook); err != nil {
+			b.Fatal(err)
+		}
+		run(b, s.WebhookHandler())
+	})
+	// With every hook set, doing nothing: the cost of the hooks themselves.
+	b.Run("handler-hooks", func(b *testing.B) {
+		s := ticketsync.NewSyncer(memstore.New(), &ticketsync.Options{Hooks: noopHooks()})
 		if err := s.Add("acme", testReceiver{}, ticketsync.ModeWebhook); err != nil {
 			b.Fatal(err)
 		}

@@ -3,7 +3,7 @@
 // the process.
 //
 // A Store keeps tickets keyed by (ConnectorID, ID), one cursor per connector
-// and a bounded sync history per connector. It also implements
+// and a bounded sync history per connector and trigger. It also implements
 // ticketsync.Leaser, so a Syncer's lease logic can be exercised without a
 // database; leases only coordinate Syncers of one process, since nothing is
 // shared across processes.
@@ -34,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -42,9 +43,9 @@ import (
 	"github.com/ticketsync/ticketsync"
 )
 
-// DefaultHistoryLimit is how many sync runs a Store keeps per connector
-// unless Options.HistoryLimit says otherwise. The oldest runs (by StartedAt)
-// are dropped first.
+// DefaultHistoryLimit is how many sync runs a Store keeps per connector and
+// trigger unless Options.HistoryLimit says otherwise. The oldest runs (by
+// StartedAt) are dropped first.
 const DefaultHistoryLimit = 1000
 
 // Options configure a Store made by NewWithOptions. The zero value means the
@@ -52,7 +53,8 @@ const DefaultHistoryLimit = 1000
 type Options struct {
 	// Now is the clock used for lease expiry; time.Now when nil.
 	Now func() time.Time
-	// HistoryLimit is how many sync runs are kept per connector:
+	// HistoryLimit is how many sync runs are kept per connector and
+	// trigger, so that webhook runs never push poll runs out:
 	// DefaultHistoryLimit when 0, no limit when negative.
 	HistoryLimit int
 }
@@ -66,14 +68,17 @@ type Store struct {
 
 	mu         sync.RWMutex
 	connectors map[string]*connector
-	runOwner   map[string]string // SyncRun.ID -> ConnectorID
+	runOwner   map[string]runKey // SyncRun.ID -> where the run is kept
 }
+
+// runKey says whose history holds a run.
+type runKey struct{ connectorID, trigger string }
 
 // connector holds what the Store keeps for one connector id.
 type connector struct {
 	tickets map[string]ticketsync.Ticket
 	cursor  string
-	runs    []ticketsync.SyncRun // oldest StartedAt first; the newest is appended
+	runs    map[string][]ticketsync.SyncRun // by Trigger, oldest StartedAt first; the newest is appended
 	lease   lease
 }
 
@@ -84,8 +89,9 @@ type lease struct {
 }
 
 var (
-	_ ticketsync.Store  = (*Store)(nil)
-	_ ticketsync.Leaser = (*Store)(nil)
+	_ ticketsync.Store         = (*Store)(nil)
+	_ ticketsync.Leaser        = (*Store)(nil)
+	_ ticketsync.HistoryFilter = (*Store)(nil)
 )
 
 // New returns an empty Store with the default options.
@@ -97,7 +103,7 @@ func NewWithOptions(opts Options) *Store {
 		now:          opts.Now,
 		historyLimit: opts.HistoryLimit,
 		connectors:   make(map[string]*connector),
-		runOwner:     make(map[string]string),
+		runOwner:     make(map[string]runKey),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -113,7 +119,7 @@ func NewWithOptions(opts Options) *Store {
 func (s *Store) conn(connectorID string) *connector {
 	c := s.connectors[connectorID]
 	if c == nil {
-		c = &connector{tickets: make(map[string]ticketsync.Ticket)}
+		c = &connector{tickets: make(map[string]ticketsync.Ticket), runs: make(map[string][]ticketsync.SyncRun)}
 		s.connectors[connectorID] = c
 	}
 	return c
@@ -383,8 +389,9 @@ func (s *Store) SetCursor(ctx context.Context, connectorID, cursor string) error
 }
 
 // SaveSyncRun inserts a copy of run, or updates the stored run with the same
-// ID. When the connector's history grows past its limit, its oldest runs are
-// dropped. A run with an empty ID is an error.
+// ID. When the connector's history of run's trigger grows past its limit,
+// its oldest runs of that trigger are dropped. A run with an empty ID is an
+// error.
 func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -393,37 +400,41 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 		return fmt.Errorf("memstore: save sync run of connector %q: empty run ID", run.ConnectorID)
 	}
 	run.Errors = slices.Clone(run.Errors)
+	key := runKey{run.ConnectorID, run.Trigger}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if owner, ok := s.runOwner[run.ID]; ok {
-		oc := s.connectors[owner]
+		oc := s.connectors[owner.connectorID]
+		runs := oc.runs[owner.trigger]
 		// Runs are updated soon after they are saved: look from the end.
-		if i := lastRun(oc.runs, run.ID); i >= 0 {
-			if owner == run.ConnectorID && oc.runs[i].StartedAt.Equal(run.StartedAt) {
-				oc.runs[i] = run
+		if i := lastRun(runs, run.ID); i >= 0 {
+			if owner == key && runs[i].StartedAt.Equal(run.StartedAt) {
+				runs[i] = run
 				return nil
 			}
 			// Re-inserted below at the place its new StartedAt belongs.
-			oc.runs = slices.Delete(oc.runs, i, i+1)
+			oc.runs[owner.trigger] = slices.Delete(runs, i, i+1)
 		}
 	}
 	c := s.conn(run.ConnectorID)
-	// c.runs is oldest first: insert after every run that did not start
+	runs := c.runs[run.Trigger]
+	// runs is oldest first: insert after every run that did not start
 	// after run, so that among equal StartedAt the latest saved is last. A
 	// new run is usually the newest, and is appended.
-	i := sort.Search(len(c.runs), func(i int) bool { return c.runs[i].StartedAt.After(run.StartedAt) })
-	c.runs = slices.Insert(c.runs, i, run)
-	s.runOwner[run.ID] = run.ConnectorID
-	if s.historyLimit > 0 && len(c.runs) > s.historyLimit {
-		drop := len(c.runs) - s.historyLimit
-		for _, r := range c.runs[:drop] {
+	i := sort.Search(len(runs), func(i int) bool { return runs[i].StartedAt.After(run.StartedAt) })
+	runs = slices.Insert(runs, i, run)
+	s.runOwner[run.ID] = key
+	if s.historyLimit > 0 && len(runs) > s.historyLimit {
+		drop := len(runs) - s.historyLimit
+		for _, r := range runs[:drop] {
 			delete(s.runOwner, r.ID)
 		}
 		// Reslicing from the front costs nothing; the next append that
 		// outgrows the array copies only the kept runs.
-		clear(c.runs[:drop])
-		c.runs = c.runs[drop:]
+		clear(runs[:drop])
+		runs = runs[drop:]
 	}
+	c.runs[run.Trigger] = runs
 	return nil
 }
 
@@ -439,17 +450,61 @@ func (s *Store) SyncRuns(ctx context.Context, connectorID string, limit int) ([]
 	if c == nil {
 		return nil, nil
 	}
-	n := len(c.runs)
+	// Merge the triggers' histories from their newest ends.
+	lists := make([][]ticketsync.SyncRun, 0, len(c.runs))
+	total := 0
+	for _, trigger := range slices.Sorted(maps.Keys(c.runs)) {
+		if runs := c.runs[trigger]; len(runs) > 0 {
+			lists = append(lists, runs)
+			total += len(runs)
+		}
+	}
+	if limit > 0 && limit < total {
+		total = limit
+	}
+	out := make([]ticketsync.SyncRun, 0, total)
+	for len(out) < total {
+		best := -1
+		for j, runs := range lists {
+			if len(runs) > 0 && (best < 0 || runs[len(runs)-1].StartedAt.After(lists[best][len(lists[best])-1].StartedAt)) {
+				best = j
+			}
+		}
+		runs := lists[best]
+		out = append(out, cloneRun(runs[len(runs)-1]))
+		lists[best] = runs[:len(runs)-1]
+	}
+	return out, nil
+}
+
+// SyncRunsByTrigger returns copies of the connector's runs whose Trigger is
+// trigger, newest StartedAt first, at most limit of them (all when limit <=
+// 0).
+func (s *Store) SyncRunsByTrigger(ctx context.Context, connectorID, trigger string, limit int) ([]ticketsync.SyncRun, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c := s.connectors[connectorID]
+	if c == nil {
+		return nil, nil
+	}
+	runs := c.runs[trigger]
+	n := len(runs)
 	if limit > 0 && limit < n {
 		n = limit
 	}
 	out := make([]ticketsync.SyncRun, n)
 	for i := range out {
-		r := c.runs[len(c.runs)-1-i] // newest first
-		r.Errors = slices.Clone(r.Errors)
-		out[i] = r
+		out[i] = cloneRun(runs[len(runs)-1-i]) // newest first
 	}
 	return out, nil
+}
+
+func cloneRun(r ticketsync.SyncRun) ticketsync.SyncRun {
+	r.Errors = slices.Clone(r.Errors)
+	return r
 }
 
 // errBadTTL is returned by AcquireLease for a ttl that is not positive.

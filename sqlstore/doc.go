@@ -19,7 +19,7 @@
 //   - comments: one row per (connector_id, ticket_id, comment_id).
 //   - cursors: one row per connector.
 //   - sync_runs: the sync history, the newest Options.HistoryLimit runs per
-//     connector.
+//     connector and trigger.
 //   - leases: which replica polls which connector, until when.
 //
 // Times are stored in UTC with microsecond precision: timestamptz on

@@ -29,6 +29,7 @@ type queries struct {
 	saveRun   string
 	pruneRuns string
 	runs      string
+	runsOf    string
 
 	acquireLease string
 	releaseLease string
@@ -123,8 +124,8 @@ func buildQueries(d Dialect, prefix string) queries {
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2::timestamptz, $3::text)
 			ORDER BY updated_at, id LIMIT $4`
-		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND id IN (
-			SELECT id FROM {p}sync_runs WHERE connector_id = $1
+		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 AND id IN (
+			SELECT id FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3
 			ORDER BY started_at DESC, id DESC OFFSET $2)`
 		// The database's clock decides expiry, so that replicas with
 		// skewed clocks agree; $3 is the TTL in microseconds.
@@ -163,8 +164,8 @@ func buildQueries(d Dialect, prefix string) queries {
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2, $3)
 			ORDER BY updated_at, id LIMIT $4`
-		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND id IN (
-			SELECT id FROM {p}sync_runs WHERE connector_id = $1
+		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 AND id IN (
+			SELECT id FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3
 			ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET $2)`
 		// $3 is the expiry, $4 now, both from the Store's clock: an
 		// SQLite database lives on one machine.
@@ -182,15 +183,18 @@ func buildQueries(d Dialect, prefix string) queries {
 	q.setCursor = `INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
 	q.saveRun = `INSERT INTO {p}sync_runs (id, connector_id, run_trigger, status, started_at, finished_at,
-			tickets, errors, attempt, next_retry_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			tickets, errors, attempt, next_retry_at, deliveries)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (id) DO UPDATE SET connector_id = excluded.connector_id, run_trigger = excluded.run_trigger,
 			status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
 			tickets = excluded.tickets, errors = excluded.errors, attempt = excluded.attempt,
-			next_retry_at = excluded.next_retry_at`
+			next_retry_at = excluded.next_retry_at, deliveries = excluded.deliveries`
 	q.runs = `SELECT id, connector_id, run_trigger, status, started_at, finished_at, tickets, errors,
-			attempt, next_retry_at
+			attempt, next_retry_at, deliveries
 		FROM {p}sync_runs WHERE connector_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`
+	q.runsOf = `SELECT id, connector_id, run_trigger, status, started_at, finished_at, tickets, errors,
+			attempt, next_retry_at, deliveries
+		FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 ORDER BY started_at DESC, id DESC LIMIT $2`
 	q.releaseLease = `DELETE FROM {p}leases WHERE connector_id = $1 AND holder = $2`
 
 	fix := func(s *string) {
@@ -199,7 +203,7 @@ func buildQueries(d Dialect, prefix string) queries {
 	for _, s := range []*string{
 		&q.upsertTickets, &q.replaceComments, &q.addComments, &q.upsertPage, &q.upsertPageCursor,
 		&q.ticket, &q.comments, &q.listTickets, &q.listComments, &q.countStatus, &q.countStatusAll,
-		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.acquireLease, &q.releaseLease,
+		&q.cursor, &q.setCursor, &q.saveRun, &q.pruneRuns, &q.runs, &q.runsOf, &q.acquireLease, &q.releaseLease,
 	} {
 		fix(s)
 	}

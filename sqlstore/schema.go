@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the version of the schema this release creates and
 // expects. Each release that changes the schema adds a migration, which
 // Migrate applies to existing databases in order, without losing data.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migration is one step of the schema, per dialect. {p} stands for the
 // table prefix.
@@ -160,6 +160,19 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		// Webhook runs aggregate deliveries, and each trigger's history is
+		// bounded apart (ticketsync.Store.SyncRuns), which the index serves.
+		version: 2,
+		postgres: []string{
+			`ALTER TABLE {p}sync_runs ADD COLUMN deliveries integer NOT NULL DEFAULT 0`,
+			`CREATE INDEX {p}sync_runs_trigger ON {p}sync_runs (connector_id, run_trigger, started_at DESC, id DESC)`,
+		},
+		sqlite: []string{
+			`ALTER TABLE {p}sync_runs ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0`,
+			`CREATE INDEX {p}sync_runs_trigger ON {p}sync_runs (connector_id, run_trigger, started_at DESC, id DESC)`,
+		},
+	},
 }
 
 // Migrate creates the Store's tables when they are missing and applies the
@@ -179,7 +192,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context) error { return s.migrateTo(ctx, SchemaVersion) }
+
+// migrateTo applies the migrations up to version target.
+func (s *Store) migrateTo(ctx context.Context, target int) error {
 	create := s.expand(`CREATE TABLE IF NOT EXISTS {p}schema_migrations (version integer PRIMARY KEY, applied_at ` +
 		s.timeType() + ` NOT NULL)`)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -215,7 +231,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database is at schema version %d, newer than this release's %d", current, SchemaVersion)
 	}
 	for _, m := range migrations {
-		if m.version <= current {
+		if m.version <= current || m.version > target {
 			continue
 		}
 		stmts := m.postgres

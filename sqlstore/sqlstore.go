@@ -45,7 +45,8 @@ const (
 const (
 	// DefaultTablePrefix starts the name of every table the Store uses.
 	DefaultTablePrefix = "ticketsync_"
-	// DefaultHistoryLimit is how many sync runs are kept per connector.
+	// DefaultHistoryLimit is how many sync runs are kept per connector and
+	// trigger.
 	DefaultHistoryLimit = 1000
 )
 
@@ -61,8 +62,9 @@ type Options struct {
 	// prefixes can share one database. To use a PostgreSQL schema, set
 	// search_path in the connection string.
 	TablePrefix string
-	// HistoryLimit is how many sync runs are kept per connector (the newest
-	// by StartedAt); DefaultHistoryLimit when 0, all of them when negative.
+	// HistoryLimit is how many sync runs are kept per connector and trigger
+	// (the newest by StartedAt), so that webhook runs never push poll runs
+	// out; DefaultHistoryLimit when 0, all of them when negative.
 	HistoryLimit int
 	// Migrate says whether New creates and upgrades the schema
 	// (MigrateAuto, the default) or only checks it (MigrateOff).
@@ -81,8 +83,9 @@ type Store struct {
 }
 
 var (
-	_ ticketsync.Store  = (*Store)(nil)
-	_ ticketsync.Leaser = (*Store)(nil)
+	_ ticketsync.Store         = (*Store)(nil)
+	_ ticketsync.Leaser        = (*Store)(nil)
+	_ ticketsync.HistoryFilter = (*Store)(nil)
 )
 
 var prefixRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,29}$`)

@@ -37,7 +37,8 @@ func (s *Store) SetCursor(ctx context.Context, connectorID, cursor string) error
 
 // SaveSyncRun inserts run, or updates the stored run with the same ID, in
 // one statement. Then, when Options.HistoryLimit allows fewer runs than the
-// connector has, it deletes the oldest ones by StartedAt.
+// connector has of run's trigger, it deletes the oldest of them by
+// StartedAt.
 func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	if run.ID == "" {
 		return errors.New("sqlstore: save sync run: empty run ID")
@@ -60,12 +61,12 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	}
 	_, err := s.db.ExecContext(ctx, s.q.saveRun, clean(run.ID), clean(run.ConnectorID), clean(run.Trigger),
 		clean(string(run.Status)), dbTime(run.StartedAt), nullTime(run.FinishedAt), run.Tickets, errs,
-		run.Attempt, nullTime(run.NextRetryAt))
+		run.Attempt, nullTime(run.NextRetryAt), run.Deliveries)
 	if err != nil {
 		return fmt.Errorf("sqlstore: save sync run %q of connector %q: %w", run.ID, run.ConnectorID, err)
 	}
 	if s.history > 0 {
-		if _, err := s.db.ExecContext(ctx, s.q.pruneRuns, clean(run.ConnectorID), s.history); err != nil {
+		if _, err := s.db.ExecContext(ctx, s.q.pruneRuns, clean(run.ConnectorID), s.history, clean(run.Trigger)); err != nil {
 			return fmt.Errorf("sqlstore: prune sync runs of connector %q: %w", run.ConnectorID, err)
 		}
 	}
@@ -75,6 +76,27 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 // SyncRuns returns the connector's runs, newest StartedAt first (by ID
 // among equal times), at most limit of them (all when limit <= 0).
 func (s *Store) SyncRuns(ctx context.Context, connectorID string, limit int) ([]ticketsync.SyncRun, error) {
+	runs, err := s.listRuns(ctx, s.q.runs, limit, connectorID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: sync runs of connector %q: %w", connectorID, err)
+	}
+	return runs, nil
+}
+
+// SyncRunsByTrigger returns the connector's runs whose Trigger is trigger,
+// as SyncRuns orders and limits them, through an index on (connector,
+// trigger, time).
+func (s *Store) SyncRunsByTrigger(ctx context.Context, connectorID, trigger string, limit int) ([]ticketsync.SyncRun, error) {
+	runs, err := s.listRuns(ctx, s.q.runsOf, limit, connectorID, trigger)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %s runs of connector %q: %w", trigger, connectorID, err)
+	}
+	return runs, nil
+}
+
+// listRuns runs query, whose $1 is the connector, $2 the limit and $3 the
+// trigger if any, and scans its runs.
+func (s *Store) listRuns(ctx context.Context, query string, limit int, connectorID string, trigger ...string) ([]ticketsync.SyncRun, error) {
 	var lim any = limit
 	if limit <= 0 {
 		lim = nil // LIMIT NULL: no limit on PostgreSQL
@@ -82,9 +104,13 @@ func (s *Store) SyncRuns(ctx context.Context, connectorID string, limit int) ([]
 			lim = -1
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.runs, connectorID, lim)
+	args := []any{connectorID, lim}
+	for _, t := range trigger {
+		args = append(args, t)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: sync runs of connector %q: %w", connectorID, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var runs []ticketsync.SyncRun
@@ -92,14 +118,12 @@ func (s *Store) SyncRuns(ctx context.Context, connectorID string, limit int) ([]
 		var r ticketsync.SyncRun
 		var status string
 		if err := rows.Scan(&r.ID, &r.ConnectorID, &r.Trigger, &status, timeValue{&r.StartedAt},
-			timeValue{&r.FinishedAt}, &r.Tickets, jsonValue{&r.Errors}, &r.Attempt, timeValue{&r.NextRetryAt}); err != nil {
-			return nil, fmt.Errorf("sqlstore: sync runs of connector %q: %w", connectorID, err)
+			timeValue{&r.FinishedAt}, &r.Tickets, jsonValue{&r.Errors}, &r.Attempt, timeValue{&r.NextRetryAt},
+			&r.Deliveries); err != nil {
+			return nil, err
 		}
 		r.Status = ticketsync.RunStatus(status)
 		runs = append(runs, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: sync runs of connector %q: %w", connectorID, err)
-	}
-	return runs, nil
+	return runs, rows.Err()
 }

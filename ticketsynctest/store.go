@@ -648,6 +648,79 @@ func storeRules() []storeRule {
 			},
 		},
 		{
+			name: "WebhookRunUpdatedByID",
+			rule: "SaveSyncRun updates every field of a run, Deliveries included",
+			check: func(c *storeCheck) {
+				run := ticketsync.SyncRun{
+					ID: "webhook-" + c.suffix, ConnectorID: c.conn("a"), Trigger: ticketsync.TriggerWebhook,
+					Status: ticketsync.RunSucceeded, StartedAt: storeAt(1), FinishedAt: storeAt(1), Tickets: 1, Deliveries: 1, Attempt: 1,
+				}
+				c.saveRun(run)
+				run.Deliveries, run.Tickets, run.FinishedAt = 250, 240, storeAt(1).Add(59*time.Second)
+				run.Status, run.Errors = ticketsync.RunFailed, []string{"store 2 tickets: database is down"}
+				c.saveRun(cloneSyncRun(run))
+				runs := c.runs(run.ConnectorID, 0)
+				if len(runs) != 1 {
+					c.fatalf("after saving run %q twice, SyncRuns returned %d runs, want 1", run.ID, len(runs))
+				}
+				if d := diffSyncRun(run, runs[0]); len(d) > 0 {
+					c.errorf("run %q: %s", run.ID, strings.Join(d, "; "))
+				}
+			},
+		},
+		{
+			name: "SyncRunsTriggersKeptApart",
+			rule: "a bounded history bounds each trigger apart: webhook runs never push poll runs out",
+			check: func(c *storeCheck) {
+				const polls, webhooks = 100, 2000
+				id := c.conn("busy")
+				want := make([]string, polls)
+				for i := range polls {
+					want[polls-1-i] = fmt.Sprintf("poll-%s-%d", c.suffix, i)
+					c.saveRun(ticketsync.SyncRun{ID: want[polls-1-i], ConnectorID: id, Trigger: ticketsync.TriggerPoll,
+						Status: ticketsync.RunSucceeded, StartedAt: storeAt(i), FinishedAt: storeAt(i), Attempt: 1})
+				}
+				for i := range webhooks {
+					at := storeAt(polls).Add(time.Duration(i) * time.Second)
+					c.saveRun(ticketsync.SyncRun{ID: fmt.Sprintf("webhook-%s-%d", c.suffix, i), ConnectorID: id, Trigger: ticketsync.TriggerWebhook,
+						Status: ticketsync.RunSucceeded, StartedAt: at, FinishedAt: at, Deliveries: 1, Attempt: 1})
+				}
+				all := c.runs(id, 0)
+				var got []string
+				for i, r := range all {
+					if i > 0 && r.StartedAt.After(all[i-1].StartedAt) {
+						c.fatalf("SyncRuns(limit 0) is not newest first at %d", i)
+					}
+					if r.Trigger == ticketsync.TriggerPoll {
+						got = append(got, r.ID)
+					}
+				}
+				if !slices.Equal(got, want) {
+					c.fatalf("after %d poll runs and %d webhook runs, SyncRuns holds %d poll runs, want all %d", polls, webhooks, len(got), polls)
+				}
+				f, ok := c.s.(ticketsync.HistoryFilter)
+				if !ok {
+					return
+				}
+				runs, err := f.SyncRunsByTrigger(c.ctx, id, ticketsync.TriggerPoll, polls)
+				if err != nil {
+					c.fatalf("SyncRunsByTrigger: %v", err)
+				}
+				c.expectRunIDs("SyncRunsByTrigger(poll, 100)", runs, want...)
+				runs, err = f.SyncRunsByTrigger(c.ctx, id, ticketsync.TriggerWebhook, 2)
+				if err != nil {
+					c.fatalf("SyncRunsByTrigger: %v", err)
+				}
+				c.expectRunIDs("SyncRunsByTrigger(webhook, 2)", runs,
+					fmt.Sprintf("webhook-%s-%d", c.suffix, webhooks-1), fmt.Sprintf("webhook-%s-%d", c.suffix, webhooks-2))
+				runs, err = f.SyncRunsByTrigger(c.ctx, id, ticketsync.TriggerImport, 0)
+				if err != nil {
+					c.fatalf("SyncRunsByTrigger: %v", err)
+				}
+				c.expectRunIDs("SyncRunsByTrigger(import, 0)", runs)
+			},
+		},
+		{
 			name:  "ConcurrentUpserts",
 			rule:  "concurrent UpsertTickets calls keep the newest copy of each ticket and every comment",
 			check: checkConcurrentUpserts,
@@ -916,6 +989,7 @@ func diffSyncRun(want, got ticketsync.SyncRun) []string {
 	tm("StartedAt", want.StartedAt, got.StartedAt)
 	tm("FinishedAt", want.FinishedAt, got.FinishedAt)
 	num("Tickets", want.Tickets, got.Tickets)
+	num("Deliveries", want.Deliveries, got.Deliveries)
 	if !slices.Equal(want.Errors, got.Errors) {
 		d = append(d, fmt.Sprintf("Errors = %q, want %q", got.Errors, want.Errors))
 	}

@@ -57,7 +57,9 @@ func TestStoreKitCatchesBrokenStores(t *testing.T) {
 		{"runsIgnoreLimit", func() ticketsync.Store { return newTinyStore(runsIgnoreLimit) },
 			[]string{"SyncRunsLimit"}, nil},
 		{"runsInsertOnly", func() ticketsync.Store { return newTinyStore(runsInsertOnly) },
-			[]string{"SyncRunUpdatedByID"}, nil},
+			[]string{"SyncRunUpdatedByID", "WebhookRunUpdatedByID"}, nil},
+		{"runsBoundedTogether", func() ticketsync.Store { return newTinyStore(runsBoundedTogether) },
+			[]string{"SyncRunsTriggersKeptApart"}, nil},
 		{"leaseNeverExpires", func() ticketsync.Store { return newTinyStore(leaseNeverExpires) },
 			[]string{"LeaseExpires"}, nil},
 		{"leaseIgnoresHolder", func() ticketsync.Store { return newTinyStore(leaseIgnoresHolder) },
@@ -181,21 +183,22 @@ type storeOnly struct{ ticketsync.Store }
 type flaw int
 
 const (
-	noFlaw             flaw = iota
-	olderOverwrites         // an older ticket replaces a newer one
-	dropsComments           // a newer ticket's comments replace the stored ones
-	oneCursor               // one cursor shared by all connectors
-	readThenWrite           // reads and writes a ticket in two steps, unlocked between them
-	keyedByIDOnly           // tickets keyed by ID, whatever their connector
-	keepsCallerSlices       // keeps and hands out the caller's Tags and Fields
-	appendsEdits            // an edited comment is added next to its earlier copy
-	unsortedComments        // comments kept in the order they arrived
-	runsIgnoreLimit         // SyncRuns returns all runs, whatever the limit
-	runsInsertOnly          // SaveSyncRun keeps the first copy of a run
-	leaseNeverExpires       // a lease lasts until released
-	leaseIgnoresHolder      // anyone acquires a lease, held or not
-	tieRevives              // a live copy replaces a tombstone of the same time
-	olderUndoesEdits        // an older copy's comments replace the stored ones
+	noFlaw              flaw = iota
+	olderOverwrites          // an older ticket replaces a newer one
+	dropsComments            // a newer ticket's comments replace the stored ones
+	oneCursor                // one cursor shared by all connectors
+	readThenWrite            // reads and writes a ticket in two steps, unlocked between them
+	keyedByIDOnly            // tickets keyed by ID, whatever their connector
+	keepsCallerSlices        // keeps and hands out the caller's Tags and Fields
+	appendsEdits             // an edited comment is added next to its earlier copy
+	unsortedComments         // comments kept in the order they arrived
+	runsIgnoreLimit          // SyncRuns returns all runs, whatever the limit
+	runsInsertOnly           // SaveSyncRun keeps the first copy of a run
+	leaseNeverExpires        // a lease lasts until released
+	leaseIgnoresHolder       // anyone acquires a lease, held or not
+	tieRevives               // a live copy replaces a tombstone of the same time
+	olderUndoesEdits         // an older copy's comments replace the stored ones
+	runsBoundedTogether      // keeps a connector's newest 1,000 runs, whatever their trigger
 )
 
 // tinyStore is a small, plain Store and Leaser, correct unless given a flaw.
@@ -349,6 +352,20 @@ func (s *tinyStore) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) err
 	}
 	run.Errors = slices.Clone(run.Errors)
 	s.runs[run.ID] = run
+	if s.flaw == runsBoundedTogether {
+		var mine []ticketsync.SyncRun
+		for _, r := range s.runs {
+			if r.ConnectorID == run.ConnectorID {
+				mine = append(mine, r)
+			}
+		}
+		if len(mine) > 1000 {
+			slices.SortFunc(mine, func(a, b ticketsync.SyncRun) int { return b.StartedAt.Compare(a.StartedAt) })
+			for _, r := range mine[1000:] {
+				delete(s.runs, r.ID)
+			}
+		}
+	}
 	return nil
 }
 

@@ -224,6 +224,10 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 	for _, r := range runs {
 		line := fmt.Sprintf("  %s  %-7s %-9s %4d tickets  attempt %d  errors %d",
 			r.StartedAt.Format("15:04:05.000"), r.Trigger, r.Status, r.Tickets, r.Attempt, len(r.Errors))
+		if r.Trigger == ticketsync.TriggerWebhook {
+			// One webhook run holds a minute of deliveries.
+			line += fmt.Sprintf("  deliveries %d", r.Deliveries)
+		}
 		if !r.NextRetryAt.IsZero() {
 			line += "  retry at " + r.NextRetryAt.Format("15:04:05")
 		}
@@ -232,8 +236,13 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 		}
 		fmt.Fprintln(out, line)
 	}
-	if len(runs) > 0 {
-		fmt.Fprintf(out, "last sync: %s (%s, %s)\n", runs[0].FinishedAt.Format(time.RFC3339), runs[0].Trigger, runs[0].Status)
+	// The last poll, whatever the webhooks did since.
+	polls, err := syncer.History(ctx, connectorID, ticketsync.TriggerPoll, 1)
+	if err != nil {
+		return err
+	}
+	if len(polls) > 0 {
+		fmt.Fprintf(out, "last sync: %s (%s, %s)\n", polls[0].FinishedAt.Format(time.RFC3339), polls[0].Trigger, polls[0].Status)
 	}
 	return nil
 }

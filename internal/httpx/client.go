@@ -226,6 +226,8 @@ func New(cfg Config) (*Client, error) {
 	if auth != nil {
 		hc.Transport = &sameHost{scheme: base.Scheme, host: base.Host, auth: auth, other: baseRT}
 	}
+	// Outermost, so that Hooks.Request sees each attempt as sent.
+	hc.Transport = &observed{platform: c.platform, next: hc.Transport}
 	hc.Timeout = c.timeout
 	c.hc = hc
 	return c, nil
@@ -434,7 +436,7 @@ func (c *Client) send(rreq *retryablehttp.Request, opts []RequestOption) (*http.
 
 	ctx := req.Context()
 	cl := &call{c: c, ctx: ctx, method: req.Method, path: req.URL.Path, limiters: o.limiters}
-	if err := c.gate(ctx, o.limiters); err != nil {
+	if err := c.gate(ctx, cl.path, o.limiters); err != nil {
 		return nil, nil, c.requestError(cl.method, cl.path, err)
 	}
 	rc := &retryablehttp.Client{

@@ -60,4 +60,15 @@
 // enough calls left, it returns to the configured rate. A 429 holds every
 // request of the Client until its wait is over. Config.Limiter itself is
 // never modified.
+//
+// # Observation
+//
+// Every attempt, as sent (retries included, after authentication), is
+// reported to the Hooks.Request that ticketsync.WithHooks put in the
+// request's context, and every non-zero wait before an attempt (pacing,
+// limiters, the wait before a retry) to its Hooks.Wait, with the path's ids
+// replaced by {id}. The Syncer puts its Options.Hooks in the context of its
+// runs and webhook deliveries, so no platform package passes anything
+// along; without hooks in the context this costs one context lookup per
+// attempt.
 package httpx

@@ -96,10 +96,10 @@ func (cl *call) backoff(minWait, maxWait time.Duration, attempt int, resp *http.
 // prepareRetry is the retryablehttp.PrepareRetry: it waits out the backoff
 // and the rate limits before the next attempt. Its error ends the retries.
 func (cl *call) prepareRetry(req *http.Request) error {
-	if err := cl.c.sleep(cl.ctx, cl.wait); err != nil {
+	if err := cl.c.pause(cl.ctx, cl.wait, cl.path, waitRetry); err != nil {
 		return err
 	}
-	return cl.c.gate(cl.ctx, cl.limiters)
+	return cl.c.gate(cl.ctx, cl.path, cl.limiters)
 }
 
 // errorHandler is the retryablehttp.ErrorHandler: it hands back the last
@@ -229,15 +229,15 @@ func parseReset(v string, now time.Time) (time.Time, bool) {
 
 // gate waits, before an attempt, for the pacer, Config.Limiter and the
 // call's own limiters.
-func (c *Client) gate(ctx context.Context, extra []*rate.Limiter) error {
-	if err := c.sleep(ctx, c.pacer.reserve(c.now())); err != nil {
+func (c *Client) gate(ctx context.Context, path string, extra []*rate.Limiter) error {
+	if err := c.pause(ctx, c.pacer.reserve(c.now()), path, waitRateLimit); err != nil {
 		return err
 	}
-	if err := c.waitLimiter(ctx, c.limiter); err != nil {
+	if err := c.waitLimiter(ctx, path, c.limiter); err != nil {
 		return err
 	}
 	for _, l := range extra {
-		if err := c.waitLimiter(ctx, l); err != nil {
+		if err := c.waitLimiter(ctx, path, l); err != nil {
 			return err
 		}
 	}
@@ -245,7 +245,7 @@ func (c *Client) gate(ctx context.Context, extra []*rate.Limiter) error {
 }
 
 // waitLimiter is rate.Limiter.Wait on the Client's clock.
-func (c *Client) waitLimiter(ctx context.Context, l *rate.Limiter) error {
+func (c *Client) waitLimiter(ctx context.Context, path string, l *rate.Limiter) error {
 	if l == nil {
 		return nil
 	}
@@ -257,7 +257,7 @@ func (c *Client) waitLimiter(ctx context.Context, l *rate.Limiter) error {
 	if !r.OK() {
 		return errors.New("rate limiter allows no request (burst 0)")
 	}
-	if err := c.sleep(ctx, r.DelayFrom(now)); err != nil {
+	if err := c.pause(ctx, r.DelayFrom(now), path, waitRateLimit); err != nil {
 		r.CancelAt(c.now())
 		return err
 	}

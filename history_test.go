@@ -1,0 +1,147 @@
+package ticketsync_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/memstore"
+)
+
+// serve hands one signed delivery of body for connector id to h, without a
+// network, and returns the status code.
+func serve(h http.Handler, id string, body []byte) int {
+	req := httptest.NewRequest(http.MethodPost, "/api/webhooks/tickets?connectorId="+id, bytes.NewReader(body))
+	req.Header.Set("X-Test-Signature", hex.EncodeToString(sign(body)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func TestWebhookFloodKeepsThePollHistory(t *testing.T) {
+	const polls, deliveries = 150, 10_000
+	// A store that keeps 100 runs per connector and trigger.
+	store := memstore.NewWithOptions(memstore.Options{HistoryLimit: 100})
+	s, clock := newClockedSyncer(store, ticketsync.Options{Interval: time.Minute})
+	p := pollingReceiver{countingPoller: newCountingPoller()}
+	require.NoError(t, s.Add("acme", p, ticketsync.ModeBoth))
+	h := s.WebhookHandler()
+	runInBackground(t, s)
+
+	sent := 0
+	for i := range polls {
+		waitFor(t, p.fetched, "poll "+strconv.Itoa(i))
+		waitUntil(t, "the poll run to be recorded", func() bool {
+			st, _ := s.Status("acme")
+			return !st.Running && !st.NextRun.IsZero()
+		})
+		// The rest of the minute: deliveries, a few seconds apart.
+		for n := (i + 1) * deliveries / polls; sent < n; sent++ {
+			body := payload(testEvent{Kind: "updated", ID: strconv.Itoa(sent % 500), Full: true, Subject: "s", UpdatedAt: t0.Add(time.Duration(sent) * time.Second)})
+			require.Equal(t, http.StatusOK, serve(h, "acme", body))
+		}
+		clock.Advance(time.Minute)
+	}
+	waitFor(t, p.fetched, "the last poll")
+
+	ctx := context.Background()
+	pollRuns, err := s.History(ctx, "acme", ticketsync.TriggerPoll, 100)
+	require.NoError(t, err)
+	require.Len(t, pollRuns, 100, "the last 100 poll runs stay visible")
+	for i, r := range pollRuns {
+		assert.Equal(t, ticketsync.RunSucceeded, r.Status)
+		if i > 0 {
+			assert.True(t, r.StartedAt.Before(pollRuns[i-1].StartedAt), "newest first")
+		}
+	}
+	all, err := store.SyncRuns(ctx, "acme", 0)
+	require.NoError(t, err)
+	assert.Len(t, all, 200, "100 runs of each trigger")
+
+	hooks, err := s.History(ctx, "acme", ticketsync.TriggerWebhook, 0)
+	require.NoError(t, err)
+	require.Len(t, hooks, 100, "one webhook run per minute, the newest 100 kept")
+	total := 0
+	for _, r := range hooks {
+		assert.Equal(t, ticketsync.RunSucceeded, r.Status)
+		assert.Equal(t, r.Deliveries, r.Tickets, "one ticket per delivery")
+		total += r.Deliveries
+	}
+	assert.Equal(t, deliveries-(polls-100)*deliveries/polls, total, "the deliveries of the last 100 minutes")
+}
+
+func TestWebhookRunAggregatesAMinute(t *testing.T) {
+	store := memstore.New()
+	s, clock := newClockedSyncer(store, ticketsync.Options{})
+	require.NoError(t, s.Add("acme", testReceiver{}, ticketsync.ModeWebhook))
+	h := s.WebhookHandler()
+
+	// 50 concurrent deliveries of 2 tickets each, and 12 unparseable ones.
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			body := payload(
+				testEvent{Kind: "updated", ID: fmt.Sprint("a", i), Full: true, UpdatedAt: t0},
+				testEvent{Kind: "updated", ID: fmt.Sprint("b", i), Full: true, UpdatedAt: t0})
+			assert.Equal(t, http.StatusOK, serve(h, "acme", body))
+		})
+	}
+	for i := range 12 {
+		wg.Go(func() {
+			assert.Equal(t, http.StatusBadRequest, serve(h, "acme", []byte(fmt.Sprint("{broken ", i))))
+		})
+	}
+	wg.Wait()
+	runs, err := store.SyncRuns(context.Background(), "acme", 0)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	r := runs[0]
+	assert.Equal(t, ticketsync.TriggerWebhook, r.Trigger)
+	assert.Equal(t, 62, r.Deliveries)
+	assert.Equal(t, 100, r.Tickets)
+	assert.Equal(t, ticketsync.RunFailed, r.Status, "a delivery of the minute failed")
+	assert.Len(t, r.Errors, 10, "the latest errors only")
+	assert.Equal(t, t0, r.StartedAt)
+
+	// The next minute is a run of its own, and the first one stays whole.
+	clock.Advance(time.Minute)
+	require.Equal(t, http.StatusOK, serve(h, "acme", payload(testEvent{Kind: "updated", ID: "c", Full: true, UpdatedAt: t0})))
+	runs, err = store.SyncRuns(context.Background(), "acme", 0)
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	assert.Equal(t, 1, runs[0].Deliveries)
+	assert.Equal(t, ticketsync.RunSucceeded, runs[0].Status)
+	assert.Equal(t, 62, runs[1].Deliveries)
+	st, _ := s.Status("acme")
+	assert.Equal(t, t0.Add(time.Minute), st.LastWebhook)
+}
+
+// plainStore hides every optional interface of the Store it wraps.
+type plainStore struct{ ticketsync.Store }
+
+func TestHistoryFiltersWithoutHistoryFilter(t *testing.T) {
+	ctx := context.Background()
+	store := plainStore{memstore.New()}
+	for i, trigger := range []string{"poll", "webhook", "poll", "manual", "poll"} {
+		require.NoError(t, store.SaveSyncRun(ctx, ticketsync.SyncRun{ID: fmt.Sprint("r", i), ConnectorID: "acme", Trigger: trigger, StartedAt: t0.Add(time.Duration(i) * time.Minute)}))
+	}
+	s := ticketsync.NewSyncer(store, nil)
+	runs, err := s.History(ctx, "acme", ticketsync.TriggerPoll, 2)
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	assert.Equal(t, "r4", runs[0].ID)
+	assert.Equal(t, "r2", runs[1].ID)
+	runs, err = s.History(ctx, "acme", "", 0)
+	require.NoError(t, err)
+	assert.Len(t, runs, 5)
+}

@@ -1,0 +1,63 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/sqlstore"
+)
+
+// TestMigrationKeepsTheHistory upgrades a version 1 database that holds runs
+// and checks that they survive, with the fields version 2 adds.
+func TestMigrationKeepsTheHistory(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := openDB(t, d)
+		prefix := uniquePrefix(t, db, d)
+		if err := sqlstore.MigrateTo(ctx, db, d, prefix, 1); err != nil {
+			t.Fatal(err)
+		}
+		// A run as version 1 saved it.
+		if _, err := db.ExecContext(ctx, rebind(d, `INSERT INTO `+prefix+`sync_runs
+			(id, connector_id, run_trigger, status, started_at, finished_at, tickets, attempt)
+			VALUES ($1, 'acme', 'webhook', 'succeeded', '2026-01-02T03:04:05.000000Z', '2026-01-02T03:04:05.000000Z', 3, 1)`), "old-run"); err != nil {
+			t.Fatal(err)
+		}
+
+		s, err := sqlstore.New(ctx, db, &sqlstore.Options{TablePrefix: prefix})
+		if err != nil {
+			t.Fatalf("New over a version 1 database: %v", err)
+		}
+		runs, err := s.SyncRuns(ctx, "acme", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 1 || runs[0].ID != "old-run" || runs[0].Tickets != 3 || runs[0].Deliveries != 0 {
+			t.Fatalf("after the migration, runs = %+v, want the old run with 0 deliveries", runs)
+		}
+		at := time.Date(2026, 1, 2, 4, 0, 0, 0, time.UTC)
+		poll := ticketsync.SyncRun{ID: "poll-1", ConnectorID: "acme", Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunSucceeded, StartedAt: at, Attempt: 1}
+		hook := ticketsync.SyncRun{ID: "hook-1", ConnectorID: "acme", Trigger: ticketsync.TriggerWebhook, Status: ticketsync.RunSucceeded, StartedAt: at.Add(time.Minute), Deliveries: 40, Tickets: 38, Attempt: 1}
+		for _, r := range []ticketsync.SyncRun{poll, hook} {
+			if err := s.SaveSyncRun(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hooks, err := s.SyncRunsByTrigger(ctx, "acme", ticketsync.TriggerWebhook, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hooks) != 2 || hooks[0].ID != "hook-1" || hooks[0].Deliveries != 40 || hooks[1].ID != "old-run" {
+			t.Errorf("webhook runs = %+v, want hook-1 with 40 deliveries, then old-run", hooks)
+		}
+		polls, err := s.SyncRunsByTrigger(ctx, "acme", ticketsync.TriggerPoll, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(polls) != 1 || polls[0].ID != "poll-1" {
+			t.Errorf("poll runs = %+v, want poll-1", polls)
+		}
+	})
+}

@@ -1,0 +1,12 @@
+//go:build !unix
+
+package ticketsyncotel_test
+
+import (
+	"testing"
+	"time"
+)
+
+func cpuClock() time.Duration { return 0 }
+
+func reportCPU(b *testing.B, start time.Duration, perOp int, unit string) {}
