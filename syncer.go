@@ -141,6 +141,10 @@ type Syncer struct {
 	inflight int
 	running  bool          // Run is in progress
 	wake     chan struct{} // nudges Run's loop; buffered, size 1
+
+	// hooks remembers which tickets recent webhook deliveries named, for
+	// Explain.
+	hooks recentWebhooks
 }
 
 // entry is one registered connector and its schedule.

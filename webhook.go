@@ -177,6 +177,7 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 		d.Events = len(events)
 	}
 	stored, polled, err := s.storeEvents(ctx, e, events)
+	s.hooks.note(id, events, started, err)
 	if err != nil {
 		s.recordWebhook(r.Context(), e, started, 0, err)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
