@@ -385,7 +385,7 @@ func conclude(x *Explanation) (Verdict, string) {
 		}
 	}
 	if w := x.Webhook; w != nil && !w.Stored {
-		return VerdictWebhookNotStored, fmt.Sprintf("%s: a webhook for it arrived at %s but was not stored (%s); the platform was asked to deliver again%s", what, stamp(w.ReceivedAt), w.Error, nextNote(x))
+		return VerdictWebhookNotStored, fmt.Sprintf("%s: a webhook for it arrived at %s but was not stored (%s); the platform was asked to deliver again%s", what, stamp(w.ReceivedAt), w.Error, nextNote(x, "next poll"))
 	}
 	var failed, success *SyncRun
 	for i := range x.Runs {
@@ -408,16 +408,16 @@ func conclude(x *Explanation) (Verdict, string) {
 		if len(failed.Errors) > 0 {
 			reason = failed.Errors[len(failed.Errors)-1]
 		}
-		return VerdictStoreBehind, fmt.Sprintf("%s: the platform updated it at %s%s and the %s run failed: %s%s", what, stamp(p.UpdatedAt), read, stamp(failed.StartedAt), reason, nextNote(x))
+		return VerdictStoreBehind, fmt.Sprintf("%s: the platform updated it at %s%s and the %s run failed: %s%s", what, stamp(p.UpdatedAt), read, stamp(failed.StartedAt), reason, nextNote(x, "next attempt"))
 	}
-	return VerdictStoreBehind, fmt.Sprintf("%s: the platform updated it at %s%s; no run has read it yet%s", what, stamp(p.UpdatedAt), read, nextNote(x))
+	return VerdictStoreBehind, fmt.Sprintf("%s: the platform updated it at %s%s; no run has read it yet%s", what, stamp(p.UpdatedAt), read, nextNote(x, "next run"))
 }
 
-func nextNote(x *Explanation) string {
+func nextNote(x *Explanation, what string) string {
 	if x.NextRun.IsZero() {
 		return ""
 	}
-	return "; next attempt " + stamp(x.NextRun)
+	return "; " + what + " " + stamp(x.NextRun)
 }
 
 // diffTickets returns the fields in which the platform's copy p and the
