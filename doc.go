@@ -55,6 +55,15 @@
 // ErrInvalidSignature, ...); a platform's answer is an *APIError. No error,
 // log line or history entry holds a credential.
 //
+// # Explain
+//
+// Syncer.Explain tells why one ticket is missing from the Store or stale:
+// it compares the platform's copy (TicketGetter) with the Store's field by
+// field, reads how far the cursor has got (CursorDescriber), the poll runs
+// that could have delivered the change and the webhook deliveries this
+// process remembers for the ticket, and concludes with a Verdict and a
+// one-line Summary. Syncer.Repair stores the platform's copy on request.
+//
 // # Metrics and traces
 //
 // Options.Hooks observes runs, webhook deliveries and, through the context
