@@ -24,8 +24,9 @@ const BackfillCursorSuffix = "#backfill"
 
 // LaneStarter is an optional interface of a Poller whose platform can start
 // a cursor at a given time, as well as at the configured start. A new
-// connector (one with no saved cursor) whose Poller implements it is synced
-// in two lanes: a live lane whose cursor starts at DefaultLaneOverlap before
+// connector (one with no saved cursor) whose Poller implements it, and
+// whose first run is a scheduled one (Run, not SyncNow), is synced in two
+// lanes: a live lane whose cursor starts at DefaultLaneOverlap before
 // the first run, which keeps the connector current from that first run on,
 // and a backfill lane that walks the history from the configured start up to
 // where the live lane started. Without it the Syncer polls in one lane.
@@ -81,19 +82,21 @@ func decodeBackfillState(s string) (backfillState, error) {
 	return backfillState{liveFrom: time.Unix(0, n).UTC(), done: parts[2] == "1", cursor: parts[3]}, nil
 }
 
-// lanes sets up or loads e's backfill lane before a live run: it returns
+// lanes sets up or loads e's backfill lane before a poll run: it returns
 // the lane's state, and false when e is synced in one lane. A new
 // connector's lanes are set up here: the backfill state first, then the
 // live cursor, so that a crash between the two writes is completed on the
 // next run from the saved state.
-func (s *Syncer) lanes(ctx context.Context, e *entry) (backfillState, bool, error) {
+func (s *Syncer) lanes(ctx context.Context, e *entry, spec runSpec) (backfillState, bool, error) {
 	key := e.id + BackfillCursorSuffix
 	saved, err := s.store.Cursor(ctx, key)
 	if err != nil {
 		return backfillState{}, false, fmt.Errorf("load backfill state: %w", err)
 	}
 	starter, ok := e.poller.(LaneStarter)
-	if saved == "" && (!ok || s.opts.SingleLane) {
+	// Lanes are set up by a scheduled run only: a manual first run
+	// (SyncNow) syncs a new connector in one lane, from its start.
+	if saved == "" && (!ok || s.opts.SingleLane || spec.trigger != TriggerPoll) {
 		return backfillState{}, false, nil
 	}
 	live, err := s.store.Cursor(ctx, e.id)

@@ -43,7 +43,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		}()
 	}
 	ctx = s.runStart(ctx, e, spec)
-	lane, twoLanes, err := s.lanes(ctx, e)
+	lane, twoLanes, err := s.lanes(ctx, e, spec)
 	if err != nil {
 		run = s.failEarly(ctx, e, spec, err)
 		s.runEnd(ctx, e, spec, run, err)

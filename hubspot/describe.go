@@ -25,3 +25,12 @@ func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error)
 	}
 	return info, nil
 }
+
+var _ ticketsync.LaneStarter = (*Connector)(nil)
+
+// StartCursor returns a cursor whose first Fetch reads the tickets modified
+// at or after since, as a first sync from Config.StartTime would, for the
+// live lane of ticketsync's two-lane sync. It makes no request.
+func (c *Connector) StartCursor(since time.Time) (string, error) {
+	return c.encodeCursor(c.cursorFrom(max(since.UnixMilli(), c.startMillis()))), nil
+}

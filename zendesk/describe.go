@@ -30,3 +30,17 @@ func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error)
 	}
 	return info, nil
 }
+
+var _ ticketsync.LaneStarter = (*Connector)(nil)
+
+// StartCursor returns a cursor whose first Fetch reads the tickets changed
+// at or after since, with their comments (those from before since through
+// the comments API, as for a first sync from Config.StartTime), for the
+// live lane of ticketsync's two-lane sync. It makes no request.
+func (c *Connector) StartCursor(since time.Time) (string, error) {
+	at := since.Unix()
+	if !c.cfg.StartTime.IsZero() && c.cfg.StartTime.Unix() > at {
+		at = c.cfg.StartTime.Unix()
+	}
+	return c.encode(position{V: cursorVersion, Start: at, Events: at, Origin: at}), nil
+}
