@@ -32,6 +32,7 @@ type lanePlatform struct {
 	overBudget  int
 	calls       []string
 	startCalled int
+	order       []lanePos // the tickets in (UpdatedAt, ID) order; nil until the first Fetch
 }
 
 func (p *lanePlatform) Platform() string               { return "lanes" }
@@ -40,7 +41,26 @@ func (p *lanePlatform) Test(ctx context.Context) error { return nil }
 func (p *lanePlatform) put(t ticketsync.Ticket) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	old, had := p.tickets[t.ID]
 	p.tickets[t.ID] = t
+	if p.order == nil {
+		return
+	}
+	// Move the ticket to its place in the order.
+	if had {
+		if i, ok := p.find(lanePos{old.UpdatedAt, old.ID}); ok {
+			p.order = slices.Delete(p.order, i, i+1)
+		}
+	}
+	i, _ := p.find(lanePos{t.UpdatedAt, t.ID})
+	p.order = slices.Insert(p.order, i, lanePos{t.UpdatedAt, t.ID})
+}
+
+// find returns pos's index in p.order, or where it would be inserted.
+func (p *lanePlatform) find(pos lanePos) (int, bool) {
+	return slices.BinarySearchFunc(p.order, pos, func(a, b lanePos) int {
+		return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id))
+	})
 }
 
 type lanePos struct {
@@ -85,25 +105,34 @@ func (p *lanePlatform) Fetch(ctx context.Context, cursor string) (ticketsync.Pag
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var all []ticketsync.Ticket
-	for _, t := range p.tickets {
-		if lanePos.after(lanePos{t.UpdatedAt, t.ID}, from) && !t.UpdatedAt.Before(p.start) {
-			all = append(all, t)
+	if p.order == nil {
+		p.order = make([]lanePos, 0, len(p.tickets))
+		for _, t := range p.tickets {
+			p.order = append(p.order, lanePos{t.UpdatedAt, t.ID})
 		}
+		slices.SortFunc(p.order, func(a, b lanePos) int {
+			return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id))
+		})
 	}
-	slices.SortFunc(all, func(a, b ticketsync.Ticket) int {
-		return cmp.Or(a.UpdatedAt.Compare(b.UpdatedAt), strings.Compare(a.ID, b.ID))
+	if from.at.Before(p.start) {
+		from = lanePos{at: p.start.Add(-time.Nanosecond)}
+	}
+	i, _ := slices.BinarySearchFunc(p.order, from, func(a, b lanePos) int {
+		if a.after(b) {
+			return 1
+		}
+		return -1
 	})
-	if len(all) == 0 {
+	rest := p.order[i:]
+	if len(rest) == 0 {
 		return ticketsync.Page{Cursor: cursor}, nil
 	}
-	page := all[:min(p.pageSize, len(all))]
-	last := page[len(page)-1]
+	page := rest[:min(p.pageSize, len(rest))]
 	out := make([]ticketsync.Ticket, len(page))
-	for i, t := range page {
-		out[i] = t.Clone()
+	for i, pos := range page {
+		out[i] = p.tickets[pos.id].Clone()
 	}
-	return ticketsync.Page{Tickets: out, Cursor: lanePos{last.UpdatedAt, last.ID}.String(), More: len(all) > len(page)}, nil
+	return ticketsync.Page{Tickets: out, Cursor: page[len(page)-1].String(), More: len(rest) > len(page)}, nil
 }
 
 func (l lanePos) after(o lanePos) bool {
