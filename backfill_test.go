@@ -139,6 +139,18 @@ func (l lanePos) after(o lanePos) bool {
 	return l.at.After(o.at) || l.at.Equal(o.at) && l.id > o.id
 }
 
+func (p *lanePlatform) GetTickets(ctx context.Context, ids []string) ([]ticketsync.Ticket, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []ticketsync.Ticket
+	for _, id := range ids {
+		if t, ok := p.tickets[id]; ok {
+			out = append(out, t.Clone())
+		}
+	}
+	return out, nil
+}
+
 func (p *lanePlatform) StartCursor(since time.Time) (string, error) {
 	p.mu.Lock()
 	p.startCalled++
@@ -233,6 +245,26 @@ func TestBackfillLaneKeepsTheLiveLaneCurrent(t *testing.T) {
 	require.NoError(t, <-done)
 	st, _ = s.Status("big")
 	require.False(t, st.Backfill.Done, "the backfill ended before the restart; make the history larger")
+
+	// Explain names the backfill lane for a history ticket it has not
+	// reached yet.
+	var pending string
+	for i := range 3000 {
+		id := "h" + strconv.Itoa(i)
+		if _, err := store.Ticket(context.Background(), "big", id); err != nil {
+			pending = id
+			break
+		}
+	}
+	require.NotEmpty(t, pending)
+	x, err := s.Explain(context.Background(), "big", pending)
+	require.NoError(t, err)
+	t.Log(x)
+	assert.Equal(t, ticketsync.VerdictStoreBehind, x.Verdict)
+	assert.Contains(t, x.Summary, "backfill lane has not reached")
+	require.Len(t, x.Cursors, 2)
+	assert.False(t, x.Cursors[0].Behind, "the live lane is not expected to read history")
+	assert.True(t, x.Cursors[1].Behind)
 	p.mu.Lock()
 	callsBefore, startsBefore := len(p.calls), p.startCalled
 	p.mu.Unlock()

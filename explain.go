@@ -75,8 +75,14 @@ type FieldDiff struct {
 
 // CursorPosition is one of a connector's saved cursors, as Explain sees it.
 type CursorPosition struct {
-	// Lane is "live" for the connector's cursor.
+	// Lane is "live" for the connector's cursor, "backfill" for its
+	// backfill lane's (see LaneStarter).
 	Lane string
+	// LiveFrom and Done are the backfill lane's: where the live lane
+	// started, which the backfill lane reads up to, and whether it got
+	// there.
+	LiveFrom time.Time
+	Done     bool
 	// Saved is false when no cursor was saved yet (the next run starts at
 	// the configured start).
 	Saved bool
@@ -176,6 +182,13 @@ func (x *Explanation) String() string {
 		}
 		if c.Described && !c.Start.IsZero() {
 			b.WriteString(", configured start " + stamp(c.Start))
+		}
+		if c.Lane == "backfill" {
+			if c.Done {
+				b.WriteString(", done")
+			} else {
+				b.WriteString(", walking history up to " + stamp(c.LiveFrom))
+			}
 		}
 		if c.Behind {
 			b.WriteString(", behind the platform's copy")
@@ -277,7 +290,22 @@ func (s *Syncer) Explain(ctx context.Context, connectorID, ticketID string) (*Ex
 	}
 
 	if e.poller != nil {
-		x.Cursors = append(x.Cursors, s.describeCursor(ctx, e, "live", x.OnPlatform))
+		cur, err := s.store.Cursor(ctx, e.id)
+		x.Cursors = append(x.Cursors, describeCursor(e, "live", cur, err, x.OnPlatform))
+		if saved, err := s.store.Cursor(ctx, e.id+BackfillCursorSuffix); err != nil || saved != "" {
+			st, derr := decodeBackfillState(saved)
+			if err == nil {
+				err = derr
+			}
+			pos := describeCursor(e, "backfill", st.cursor, err, x.OnPlatform)
+			pos.Saved, pos.LiveFrom, pos.Done = true, st.liveFrom, st.done
+			if pos.Described && x.OnPlatform != nil {
+				// The backfill lane reads only up to where the live lane began.
+				pos.Behind = !st.done && !x.OnPlatform.UpdatedAt.Before(pos.Start) && x.OnPlatform.UpdatedAt.Before(st.liveFrom) &&
+					(pos.Checkpoint.IsZero() || x.OnPlatform.UpdatedAt.After(pos.Checkpoint))
+			}
+			x.Cursors = append(x.Cursors, pos)
+		}
 	}
 	if err := s.explainRuns(ctx, x); err != nil {
 		return nil, err
@@ -292,11 +320,11 @@ func (s *Syncer) Explain(ctx context.Context, connectorID, ticketID string) (*Ex
 	return x, nil
 }
 
-// describeCursor reads the saved cursor of e's lane and where it stands
-// against the platform's copy p (nil when unknown).
-func (s *Syncer) describeCursor(ctx context.Context, e *entry, lane string, p *Ticket) CursorPosition {
+// describeCursor describes cur, the saved cursor of e's lane (or the
+// error reading it), and where it stands against the platform's copy p
+// (nil when unknown).
+func describeCursor(e *entry, lane, cur string, err error, p *Ticket) CursorPosition {
 	pos := CursorPosition{Lane: lane}
-	cur, err := s.store.Cursor(ctx, e.id)
 	if err != nil {
 		pos.Error = "read cursor: " + err.Error()
 		return pos
@@ -386,6 +414,11 @@ func conclude(x *Explanation) (Verdict, string) {
 	}
 	if w := x.Webhook; w != nil && !w.Stored {
 		return VerdictWebhookNotStored, fmt.Sprintf("%s: a webhook for it arrived at %s but was not stored (%s); the platform was asked to deliver again%s", what, stamp(w.ReceivedAt), w.Error, nextNote(x, "next poll"))
+	}
+	for _, c := range x.Cursors {
+		if c.Lane == "backfill" && c.Behind {
+			return VerdictStoreBehind, fmt.Sprintf("%s: it last changed at %s, in the history the backfill lane has not reached yet (it has read up to %s and goes on up to %s)", what, stamp(p.UpdatedAt), stamp(c.Checkpoint), stamp(c.LiveFrom))
+		}
 	}
 	var failed, success *SyncRun
 	for i := range x.Runs {
