@@ -2,6 +2,7 @@ package ticketsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"strconv"
@@ -161,6 +162,9 @@ func (s *Syncer) backfillSlice(ctx context.Context, e *entry, st backfillState, 
 	ctx = s.runStart(ctx, e, spec)
 	run := SyncRun{ID: newRunID(), ConnectorID: e.id, Trigger: TriggerBackfill, Status: RunRunning, StartedAt: s.now(), Attempt: 1}
 	err := s.backfillPages(ctx, e, &st, &run, deadline)
+	if err != nil && errors.Is(context.Cause(ctx), errRunTimeout) {
+		err = nil // Options.RunTimeout ends the slice early; the next goes on
+	}
 	s.finish(ctx, e, spec, &run, err)
 	s.runEnd(ctx, e, spec, run, err)
 	s.noteBackfill(e, st)
@@ -194,7 +198,7 @@ func (s *Syncer) backfillPages(ctx context.Context, e *entry, st *backfillState,
 			}
 		}
 		if len(page.Tickets) > 0 {
-			if err := s.store.UpsertTickets(ctx, page.Tickets); err != nil {
+			if err := guard("store", func() error { return s.store.UpsertTickets(ctx, page.Tickets) }); err != nil {
 				return fmt.Errorf("page %d (%d tickets): store tickets: %w", n, len(page.Tickets), err)
 			}
 			for i := range page.Tickets {
@@ -220,7 +224,7 @@ func (s *Syncer) backfillPages(ctx context.Context, e *entry, st *backfillState,
 				next.done = true // reached where the live lane started
 			}
 		}
-		if err := s.store.SetCursor(ctx, key, next.encode()); err != nil {
+		if err := guard("store", func() error { return s.store.SetCursor(ctx, key, next.encode()) }); err != nil {
 			return fmt.Errorf("page %d: save backfill cursor: %w", n, err)
 		}
 		*st = next

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Errors from connectors, stores and the Syncer match them
@@ -30,12 +31,41 @@ var (
 	// ErrSyncInProgress: SyncNow was called while a run of that connector
 	// was already in progress.
 	ErrSyncInProgress = errors.New("sync already in progress")
+	// ErrInvalidID: a connector or ticket id that a Store cannot keep
+	// distinct from others: empty, longer than MaxIDLen bytes, not valid
+	// UTF-8, or holding a NUL character. See CheckID.
+	ErrInvalidID = errors.New("invalid id")
 	// ErrInvalidCursor: a connector cannot read the cursor it was given (it
 	// did not write it, or it was damaged). Retrying cannot fix it: the
 	// Syncer ends the run as RunFailed and Syncer.ResetCursor lets the
 	// connector sync again from its configured start.
 	ErrInvalidCursor = errors.New("invalid cursor")
 )
+
+// MaxIDLen is the longest connector or ticket id, in bytes, that the Syncer
+// accepts. Platforms' ids are far shorter.
+const MaxIDLen = 512
+
+// CheckID returns an error matching ErrInvalidID when id cannot serve as a
+// connector or ticket id: it is empty, longer than MaxIDLen bytes, not valid
+// UTF-8, or holds a NUL character. A Store that has to change such text to
+// keep it (PostgreSQL cannot hold NUL or invalid UTF-8) would merge ids
+// such as "n1\x00" and "n1", so the Syncer refuses them: Add refuses such a
+// connector id, and a poll or a webhook delivery skips, and records in its
+// SyncRun, a ticket with such an id.
+func CheckID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: empty id", ErrInvalidID)
+	case len(id) > MaxIDLen:
+		return fmt.Errorf("%w: id of %d bytes, over %d", ErrInvalidID, len(id), MaxIDLen)
+	case strings.IndexByte(id, 0) >= 0:
+		return fmt.Errorf("%w: id %q holds a NUL character", ErrInvalidID, id)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("%w: id %q is not valid UTF-8", ErrInvalidID, id)
+	}
+	return nil
+}
 
 // APIError is a platform's answer other than 2xx, after retries. It matches
 // ErrUnauthorized (401), ErrForbidden (403), ErrNotFound (404) and

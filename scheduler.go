@@ -104,7 +104,7 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 	attempt := e.attempt
 	s.mu.Unlock()
 
-	run, leased, err := s.pollOnce(ctx, e, runSpec{trigger: TriggerPoll, attempt: attempt, retry: true})
+	run, leased, err := s.safePollOnce(ctx, e, runSpec{trigger: TriggerPoll, attempt: attempt, retry: true})
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

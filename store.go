@@ -29,6 +29,11 @@ type Store interface {
 	// the same comment when their author's ID, CreatedAt and Body are equal.
 	// Comments are kept oldest first (CreatedAt, then ID).
 	//
+	// The Syncer passes only connector and ticket ids that CheckID accepts;
+	// a Store refuses other ids with an error matching ErrInvalidID rather
+	// than change them, which could merge two tickets. It may replace text
+	// it cannot hold (invalid UTF-8 by U+FFFD, say) in other fields.
+	//
 	// The Store must not keep a reference to the slice or to the tickets'
 	// slices and maps. Either all tickets of the call are stored or an error
 	// is returned (a retry of the same call is harmless).

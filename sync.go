@@ -12,12 +12,30 @@ import (
 // even after the run's context has ended.
 const finishTimeout = 10 * time.Second
 
+// errRunTimeout is the cause of a poll run's end at Options.RunTimeout.
+var errRunTimeout = errors.New("poll run took longer than allowed")
+
 // pollOnce runs one poll of e under its lease, when the Store is a Leaser.
 // leased is false when another replica holds the lease; nothing ran then.
 func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
+	if d := s.opts.RunTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, d, fmt.Errorf("%w (Options.RunTimeout %s)", errRunTimeout, d))
+		defer cancel()
+	}
 	if s.leaser != nil {
-		ok, err := s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
+		var ok bool
+		err := guard("store", func() (err error) {
+			ok, err = s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
+			return err
+		})
 		if err != nil {
+			// The lease may have been taken all the same (a statement
+			// that committed as its context ended): give it up, or no
+			// replica could poll the connector until it expires.
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+			_ = guard("store", func() error { return s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder) })
+			rcancel()
 			// Without the lease we cannot know whether another replica
 			// runs; record the failure so that it shows in the history.
 			err = fmt.Errorf("acquire lease: %w", err)
@@ -37,7 +55,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			cancel(nil)
 			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 			defer rcancel()
-			if err := s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder); err != nil {
+			if err := guard("store", func() error { return s.leaser.ReleaseLease(rctx, e.id, s.opts.Holder) }); err != nil {
 				s.log.Warn("ticketsync: release lease", "connector", e.id, "err", err)
 			}
 		}()
@@ -85,7 +103,11 @@ func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, 
 				return
 			case <-tick:
 			}
-			ok, err := s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+			var ok bool
+			err := guard("store", func() (err error) {
+				ok, err = s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+				return err
+			})
 			switch {
 			case err == nil && ok:
 				lastOK = s.now()
@@ -115,8 +137,8 @@ func (s *Syncer) failEarly(ctx context.Context, e *entry, spec runSpec, err erro
 // runPages is one sync run: load the cursor, then Fetch, store, save the
 // cursor, page after page until the connector is caught up. The cursor
 // moves only after its page's tickets are stored.
-func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun, error) {
-	run := SyncRun{
+func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (run SyncRun, err error) {
+	run = SyncRun{
 		ID:          newRunID(),
 		ConnectorID: e.id,
 		Trigger:     spec.trigger,
@@ -124,6 +146,14 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 		StartedAt:   s.now(),
 		Attempt:     spec.attempt,
 	}
+	defer func() {
+		// A Store that panics fails the run, as a connector that panics
+		// does, instead of killing the host or leaving the run "running".
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store panicked: %v", p)
+			s.finish(ctx, e, spec, &run, err)
+		}
+	}()
 	log := s.log.With("connector", e.id, "run", run.ID)
 	if err := s.store.SaveSyncRun(ctx, run); err != nil {
 		err = fmt.Errorf("record run start: %w", err)
@@ -159,6 +189,12 @@ func (s *Syncer) runPages(ctx context.Context, e *entry, spec runSpec) (SyncRun,
 			}
 			s.finish(ctx, e, spec, &run, err)
 			return run, err
+		}
+		var refused []string
+		page.Tickets, refused = dropInvalidIDs(page.Tickets)
+		if len(refused) > 0 {
+			run.Errors = append(run.Errors, refused...)
+			log.Warn("ticketsync: tickets with invalid ids skipped", "page", n, "notes", len(refused))
 		}
 		for i := range page.Tickets {
 			t := &page.Tickets[i]
@@ -226,7 +262,7 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 	switch {
 	case err == nil:
 		run.Status = RunSucceeded
-	case spec.retry && !permanent(err) && ctx.Err() == nil:
+	case spec.retry && !permanent(err) && (ctx.Err() == nil || errors.Is(context.Cause(ctx), errRunTimeout)):
 		run.Status = RunRetrying
 		s.mu.Lock()
 		interval := s.intervalOf(e)
@@ -245,7 +281,7 @@ func (s *Syncer) finish(ctx context.Context, e *entry, spec runSpec, run *SyncRu
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	if serr := s.store.SaveSyncRun(sctx, *run); serr != nil {
+	if serr := guard("store", func() error { return s.store.SaveSyncRun(sctx, *run) }); serr != nil {
 		s.log.Error("ticketsync: record run end", "connector", e.id, "run", run.ID, "err", serr)
 	}
 }
@@ -347,4 +383,28 @@ func fillEmpty(t, from *Ticket) {
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = from.CreatedAt
 	}
+}
+
+// guard calls f, turning a panic into an error that names what panicked:
+// a Store or connector that panics must neither take the host down nor
+// leave a run or a connector marked busy.
+func guard(what string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s panicked: %v", what, p)
+		}
+	}()
+	return f()
+}
+
+// safePollOnce is pollOnce with any panic it lets through turned into the
+// run's error.
+func (s *Syncer) safePollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			leased, err = true, fmt.Errorf("sync run panicked: %v", p)
+			s.log.Error("ticketsync: sync run panicked", "connector", e.id, "panic", fmt.Sprint(p))
+		}
+	}()
+	return s.pollOnce(ctx, e, spec)
 }

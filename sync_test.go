@@ -200,6 +200,11 @@ func TestAddRejectsBadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+	for _, bad := range []string{"", "c1\x00", "c1\xff", strings.Repeat("c", ticketsync.MaxIDLen+1)} {
+		err := s.Add(bad, newScripted(), ticketsync.ModePoll)
+		require.ErrorIs(t, err, ticketsync.ErrInvalidID, "id %q", bad)
+	}
+	require.NoError(t, s.Add(strings.Repeat("c", ticketsync.MaxIDLen), newScripted(), ticketsync.ModePoll))
 	require.NoError(t, s.Add("a", poller, ticketsync.ModePoll))
 	err := s.Add("a", newScripted(), ticketsync.ModePoll)
 	require.Error(t, err)

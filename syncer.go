@@ -69,6 +69,14 @@ const (
 	// quotas, and a broken or hostile header cannot stall a connector for
 	// longer.
 	DefaultMaxRetryAfter = 24 * time.Hour
+	// DefaultWebhookReadTimeout bounds the time to read one webhook
+	// delivery's body.
+	DefaultWebhookReadTimeout = 30 * time.Second
+	// DefaultRunTimeout bounds one poll run. A run that reaches it fails,
+	// says so in its SyncRun, releases its lease and is retried with
+	// backoff; the cursor saved so far keeps its progress, so a long
+	// backfill goes on where it stopped.
+	DefaultRunTimeout = time.Hour
 )
 
 // Options configure a Syncer. The zero value, or nil, means the defaults.
@@ -92,6 +100,12 @@ type Options struct {
 	// MaxBodyBytes bounds a webhook delivery's body (larger ones are
 	// answered 413); DefaultMaxBodyBytes when 0.
 	MaxBodyBytes int64
+	// WebhookReadTimeout bounds the time to read one delivery's body, set
+	// per delivery through http.ResponseController, so that slow or stalled
+	// senders cannot hold connections and memory (answered 408);
+	// DefaultWebhookReadTimeout when 0, none when negative. The host's
+	// http.Server should still set ReadHeaderTimeout and IdleTimeout.
+	WebhookReadTimeout time.Duration
 	// Logger receives the Syncer's logs; nil means silent. Logs never hold
 	// credentials, signatures or payloads.
 	Logger *slog.Logger
@@ -118,6 +132,11 @@ type Options struct {
 	// requests made for them, for metrics and traces; see Hooks and package
 	// ticketsyncotel.
 	Hooks *Hooks
+	// RunTimeout bounds one poll run, so that a connector stalled by a
+	// platform (a hung connection, a rate-limit wait) fails visibly and
+	// gives its lease up instead of renewing it for ever;
+	// DefaultRunTimeout when 0, no bound when negative.
+	RunTimeout time.Duration
 }
 
 // Syncer is the engine: it holds the connectors and the Store, polls on a
@@ -225,6 +244,12 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = DefaultLeaseTTL
 	}
+	if o.WebhookReadTimeout == 0 {
+		o.WebhookReadTimeout = DefaultWebhookReadTimeout
+	}
+	if o.RunTimeout == 0 {
+		o.RunTimeout = DefaultRunTimeout
+	}
 	if o.Holder == "" {
 		host, _ := os.Hostname()
 		o.Holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:8])
@@ -259,7 +284,9 @@ func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
 
 // Add registers connector c under id, to be synced in mode. id is what the
 // tickets' ConnectorID and the webhook URL's connectorId say; it must be
-// unique within the Syncer. Add returns an error if id is empty or taken, c
+// unique within the Syncer. Add returns an error if id is taken or invalid
+// (one matching ErrInvalidID when CheckID refuses it: empty, over MaxIDLen
+// bytes, a NUL character or invalid UTF-8), c
 // is nil, mode is unknown, or c cannot serve mode (ModePoll and ModeBoth need
 // a Poller, ModeWebhook and ModeBoth a WebhookReceiver).
 //
@@ -302,8 +329,8 @@ func (s *Syncer) AddWithOptions(id string, c Connector, mode Mode, opts *Connect
 // newEntry checks c and mode and returns the entry for them; op names the
 // caller in errors.
 func newEntry(op, id string, c Connector, mode Mode, opts *ConnectorOptions) (*entry, error) {
-	if id == "" {
-		return nil, fmt.Errorf("ticketsync: %s: empty id", op)
+	if err := CheckID(id); err != nil {
+		return nil, fmt.Errorf("ticketsync: %s: %w", op, err)
 	}
 	if c == nil {
 		return nil, fmt.Errorf("ticketsync: %s %q: nil connector", op, id)
@@ -623,7 +650,7 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 	e.cancel = cancel
 	s.mu.Unlock()
 
-	run, leased, err := s.pollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
+	run, leased, err := s.safePollOnce(ctx, e, runSpec{trigger: TriggerManual, attempt: 1})
 
 	s.mu.Lock()
 	s.release(e)

@@ -234,7 +234,10 @@ type Ticket struct {
 	CreatedAt time.Time
 	// UpdatedAt is the platform's last-modified time. It decides which of two
 	// copies of a ticket is newer: a Store never replaces a stored ticket
-	// with one whose UpdatedAt is older.
+	// with one whose UpdatedAt is older. A connector that does not know it
+	// leaves it zero, never the time of receipt: such a copy then never
+	// replaces one with a real time, so a late, older copy cannot undo a
+	// newer one.
 	UpdatedAt time.Time
 	// Deleted marks a tombstone: the ticket was deleted on the platform. The
 	// other fields keep what was last known of it.
@@ -282,6 +285,9 @@ type Event struct {
 	// loads the ticket through the connector's TicketGetter.
 	Ticket *Ticket
 	// At is when the change happened on the platform, when the payload says;
-	// a delete event's tombstone takes it as its UpdatedAt.
+	// a delete event's tombstone takes it as its UpdatedAt, so that a late or
+	// replayed delete older than the stored copy loses to it. A delete
+	// without At (and without Ticket.UpdatedAt) is placed just past the
+	// stored copy, so leave At zero rather than guess it.
 	At time.Time
 }

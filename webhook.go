@@ -28,7 +28,9 @@ const maxReasonLen = 200
 // For each delivery it reads the body (at most Options.MaxBodyBytes), has
 // the connector verify and parse it, loads tickets that the payload names
 // only by id through the connector's TicketGetter (all ids of the delivery in
-// one call), turns delete events into tombstones, stores the tickets, records
+// one call), turns delete events into tombstones (at the event's own time,
+// so that a delete older than the stored copy loses; an event without a
+// time is placed just past the stored copy), stores the tickets, records
 // the delivery in the connector's webhook SyncRun of the minute (see
 // SyncRun), calls Options.OnTickets, and only then
 // answers 200 with {"ok":true,"status":"received","connector":ID,"tickets":N}.
@@ -38,7 +40,8 @@ const maxReasonLen = 200
 // Its answers: 405 for a method other than POST; 400 without a connectorId
 // or for a payload the connector cannot parse (with a short reason); 404 for
 // an unknown connector or one added without a webhook mode (the body does not
-// say which ids exist); 413 for a body over the limit; 401 for a bad
+// say which ids exist); 413 for a body over the limit; 408 for a body not
+// received within Options.WebhookReadTimeout; 401 for a bad
 // signature; 503 with Retry-After when a ticket could not be loaded or
 // stored; 500 when the connector fails otherwise. Error bodies are
 // {"ok":false,"error":"..."}.
@@ -134,12 +137,33 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 		replyError(w, http.StatusRequestEntityTooLarge, "body too large")
 		return
 	}
+	lift := func() {}
+	if d := s.opts.WebhookReadTimeout; d > 0 {
+		// Not every ResponseWriter supports deadlines (a recorder in
+		// tests does not); the server's own timeouts then apply.
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(d)) == nil {
+			// Lifted once the body is in: the server's background read
+			// must not end the request's context while it is stored.
+			lift = func() { _ = rc.SetReadDeadline(time.Time{}) }
+		}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		lift()
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			log.Debug("ticketsync: webhook rejected", "outcome", "too large")
 			replyError(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		var timeout interface{ Timeout() bool }
+		if errors.As(err, &timeout) && timeout.Timeout() {
+			log.Debug("ticketsync: webhook rejected", "outcome", "body read timed out")
+			w.Header().Set("Connection", "close")
+			replyError(w, http.StatusRequestTimeout, "body not received in time")
 			return
 		}
 		log.Debug("ticketsync: webhook rejected", "outcome", "body read failed")
@@ -176,10 +200,18 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 	if d != nil {
 		d.Events = len(events)
 	}
-	stored, polled, err := s.storeEvents(ctx, e, events)
+	var (
+		stored []Ticket
+		polled bool
+		notes  SyncRun // collects the notes of skipped tickets
+	)
+	err = guard("store", func() (err error) {
+		stored, polled, err = s.storeEvents(ctx, e, events, &notes)
+		return err
+	})
 	s.hooks.note(id, events, started, err)
 	if err != nil {
-		s.recordWebhook(r.Context(), e, started, 0, err)
+		s.recordWebhook(r.Context(), e, started, 0, err, notes.Errors...)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(int(webhookRetryAfter/time.Second)))
 		if errors.Is(err, errCannotLoad) {
@@ -193,7 +225,7 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 	if d != nil {
 		d.Tickets = n
 	}
-	s.recordWebhook(r.Context(), e, started, n, nil)
+	s.recordWebhook(r.Context(), e, started, n, nil, notes.Errors...)
 	if len(stored) > 0 {
 		s.onTickets(r.Context(), id, stored)
 	}
@@ -207,7 +239,8 @@ var errCannotLoad = errors.New("connector can neither load tickets by id nor pol
 
 // storeEvents turns events into tickets and stores them. It returns the
 // stored tickets and whether a poll was requested for id-only events.
-func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (stored []Ticket, polled bool, err error) {
+// Tickets whose ids CheckID refuses are skipped, with a note in run.Errors.
+func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event, run *SyncRun) (stored []Ticket, polled bool, err error) {
 	var (
 		tickets []Ticket
 		need    []string
@@ -219,6 +252,10 @@ func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (sto
 			id = ev.Ticket.ID
 		}
 		if id == "" {
+			continue
+		}
+		if err := CheckID(id); err != nil {
+			run.Errors = append(run.Errors, fmt.Sprintf("ticket skipped: %v", err))
 			continue
 		}
 		switch {
@@ -258,6 +295,8 @@ func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (sto
 			return nil, false, errCannotLoad
 		}
 	}
+	tickets, notes := dropInvalidIDs(tickets)
+	run.Errors = append(run.Errors, notes...)
 	if len(tickets) == 0 {
 		return nil, polled, nil
 	}
@@ -273,13 +312,13 @@ func (s *Syncer) storeEvents(ctx context.Context, e *entry, events []Event) (sto
 }
 
 // tombstone builds the deleted copy of ticket id: the stored ticket's fields
-// kept, Deleted set, UpdatedAt the event's time but later than the stored
-// copy's, so that a poll delivering an older copy cannot bring it back.
+// kept, Deleted set, UpdatedAt the event's own time, so that newest-wins
+// decides: a late or replayed delete older than the stored copy loses. Only
+// an event without a time of its own is placed at the time of receipt, and
+// then later than the stored copy, so that a poll delivering an older copy
+// cannot bring it back.
 func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event) (Ticket, error) {
 	at := ev.At
-	if at.IsZero() {
-		at = s.now()
-	}
 	var t Ticket
 	if ev.Ticket != nil {
 		t = *ev.Ticket
@@ -287,11 +326,15 @@ func (s *Syncer) tombstone(ctx context.Context, connectorID, id string, ev Event
 			at = t.UpdatedAt
 		}
 	}
+	untimed := at.IsZero()
+	if untimed {
+		at = s.now()
+	}
 	stored, err := s.store.Ticket(ctx, connectorID, id)
 	switch {
 	case err == nil:
 		fillEmpty(&t, &stored)
-		if !at.After(stored.UpdatedAt) {
+		if untimed && !at.After(stored.UpdatedAt) {
 			at = stored.UpdatedAt.Add(time.Millisecond)
 		}
 	case !errors.Is(err, ErrNotFound):
@@ -322,11 +365,12 @@ type webhookRuns struct {
 }
 
 // recordWebhook records one delivery to e, started at started, that stored
-// tickets distinct tickets or failed with err, in e's webhook run of the
+// tickets distinct tickets or failed with err, with notes of what it
+// skipped, in e's webhook run of the
 // minute, and saves that run. Concurrent deliveries each wait for at most
 // the save in progress and one more: a save writes every delivery recorded
 // before it.
-func (s *Syncer) recordWebhook(ctx context.Context, e *entry, started time.Time, tickets int, err error) {
+func (s *Syncer) recordWebhook(ctx context.Context, e *entry, started time.Time, tickets int, err error, notes ...string) {
 	now := s.now()
 	w := &e.webhooks
 	w.mu.Lock()
@@ -343,12 +387,15 @@ func (s *Syncer) recordWebhook(ctx context.Context, e *entry, started time.Time,
 	if now.After(r.FinishedAt) {
 		r.FinishedAt = now
 	}
+	// Notes (skipped tickets) are kept with the errors; only an error
+	// fails the run.
+	r.Errors = append(r.Errors, notes...)
 	if err != nil {
 		r.Status = RunFailed
 		r.Errors = append(r.Errors, err.Error())
-		if n := len(r.Errors) - maxWebhookErrors; n > 0 {
-			r.Errors = slices.Delete(r.Errors, 0, n)
-		}
+	}
+	if n := len(r.Errors) - maxWebhookErrors; n > 0 {
+		r.Errors = slices.Delete(r.Errors, 0, n)
 	}
 	w.version++
 	mine := w.version
@@ -373,7 +420,7 @@ func (s *Syncer) recordWebhook(ctx context.Context, e *entry, started time.Time,
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	for _, run := range runs {
-		if serr := s.store.SaveSyncRun(sctx, run); serr != nil {
+		if serr := guard("store", func() error { return s.store.SaveSyncRun(sctx, run) }); serr != nil {
 			s.log.Error("ticketsync: record webhook run", "connector", run.ConnectorID, "err", serr)
 		}
 	}

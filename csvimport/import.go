@@ -36,8 +36,16 @@ const (
 	// SampleRows is how many rows Import reads ahead, before importing any,
 	// to learn the file's date order; fewer when they pass SampleBytes.
 	SampleRows = 1000
-	// SampleBytes bounds the cells held by the read-ahead.
+	// SampleBytes bounds what the rows read ahead hold: their cells' text
+	// and CellOverhead for each cell, empty ones included.
 	SampleBytes = 4 << 20
+	// DefaultBatchBytes bounds what the rows of one batch hold, counted as
+	// for SampleBytes: a batch goes to the Store when it reaches
+	// Options.BatchSize tickets or this many bytes, whichever comes first.
+	DefaultBatchBytes = 8 << 20
+	// CellOverhead is what a cell costs besides its text (its string
+	// header and separator), as the read-ahead and the batch count it.
+	CellOverhead = 24
 )
 
 // Errors that end an import. Import wraps them with the details.
@@ -91,6 +99,10 @@ type Options struct {
 	// BatchSize is the number of tickets per UpsertTickets call;
 	// DefaultBatchSize when 0.
 	BatchSize int
+	// BatchBytes bounds the text a batch holds (see DefaultBatchBytes): a
+	// batch of big or wide rows goes to the Store before it has BatchSize
+	// tickets. DefaultBatchBytes when 0.
+	BatchBytes int
 	// DryRun reads and checks the whole file and reports as an import
 	// would, but stores nothing: no tickets and no SyncRun. The store
 	// passed to Import may then be nil.
@@ -197,8 +209,16 @@ const minRowBytes = 128 << 10
 const maxRunErrors = 20
 
 // Import reads a CSV export from r and stores its tickets in store, in
-// batches, keeping memory bounded whatever the size of the input. It records
-// the import as a SyncRun with trigger ticketsync.TriggerImport.
+// batches, keeping memory bounded whatever the size and shape of the input.
+// It records the import as a SyncRun with trigger ticketsync.TriggerImport.
+//
+// What Import holds at once is about SampleBytes (the rows read ahead) +
+// Options.BatchBytes (the batch) + three times the longest row (at most
+// MaxRowBytes: the row being read, in encoding/csv's buffers and as text)
+// + 16 bytes per row for up to two million IDs (to report duplicates):
+// with the defaults and ordinary rows, under 20 MiB. Cells are counted with
+// CellOverhead each, so wide rows of empty cells are bounded too. The
+// Store's own copies are the Store's.
 //
 // A bad row is reported in Report.Errors with its line and reason, and the
 // import goes on. Import returns an error only when it cannot go on: the
@@ -289,6 +309,7 @@ type importer struct {
 
 	batch      []ticketsync.Ticket
 	batchLines []int
+	batchBytes int // rowBytes of the batch's rows
 	slots      []slot
 
 	status   map[string]seenWord[ticketsync.Status]
@@ -333,6 +354,9 @@ func newImporter(r io.Reader, store ticketsync.Store, opts Options) *importer {
 	im.started = im.now()
 	if im.opts.BatchSize <= 0 {
 		im.opts.BatchSize = DefaultBatchSize
+	}
+	if im.opts.BatchBytes <= 0 {
+		im.opts.BatchBytes = DefaultBatchBytes
 	}
 	if im.opts.MaxRowBytes <= 0 {
 		im.opts.MaxRowBytes = DefaultMaxRowBytes
@@ -480,7 +504,14 @@ func (im *importer) importAll(ctx context.Context) error {
 		br.Discard(3)
 	}
 	im.report.Comma = comma
-	cr := csv.NewReader(br)
+	var in io.Reader = br
+	if crOnly(head) {
+		// Excel's "CSV (Macintosh)": lines end with CR alone, which
+		// encoding/csv reads as data, making one header of the file.
+		in = &crToLF{r: br}
+		im.warn("lines end with CR alone (a Macintosh CSV); read as line breaks")
+	}
+	cr := csv.NewReader(in)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -540,9 +571,7 @@ func (im *importer) importAll(ctx context.Context) error {
 			return im.fatal(err)
 		}
 		sample = append(sample, record{fields: append([]string(nil), rec...), line: line, err: err})
-		for _, f := range rec {
-			size += len(f)
-		}
+		size += rowBytes(rec)
 	}
 	im.learnDates(sample)
 	im.seen = make(map[uint64]uint32, im.expectRows(len(sample), cr.InputOffset()-start))
@@ -565,6 +594,26 @@ func (im *importer) importAll(ctx context.Context) error {
 		}
 	}
 	return im.flush(ctx)
+}
+
+// crOnly reports whether the start of the input ends its lines with CR
+// alone: it holds a CR and no LF.
+func crOnly(head []byte) bool {
+	return bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0
+}
+
+// crToLF turns every CR into LF. A CR LF further on becomes two line
+// breaks, an empty line, which encoding/csv skips.
+type crToLF struct{ r io.Reader }
+
+func (c *crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // expectRows guesses the number of rows in the input, to size the index of
@@ -712,7 +761,7 @@ func (im *importer) row(ctx context.Context, rec []string, line int, readErr err
 		return fmt.Errorf("csvimport: %w: stopped at line %d after %s (Options.MaxErrors)",
 			ErrTooManyErrors, line, plural(im.report.Skipped, "bad row"))
 	}
-	if len(im.batch) == im.opts.BatchSize {
+	if len(im.batch) == im.opts.BatchSize || im.batchBytes >= im.opts.BatchBytes {
 		return im.flush(ctx)
 	}
 	return nil
@@ -839,8 +888,10 @@ func (im *importer) ticket(rec []string, line int) (RowError, bool) {
 
 	k := len(im.batch)
 	s := &im.slots[k]
-	if s.fields == nil {
-		s.fields = make(map[string]string, len(im.m.extra))
+	if s.fields == nil || len(s.fields) > maxKeptFields {
+		// A map keeps its size after clear: one wide row must not make
+		// every later row of this slot hold a map that large.
+		s.fields = make(map[string]string)
 	} else {
 		clear(s.fields)
 	}
@@ -881,7 +932,22 @@ func (im *importer) ticket(rec []string, line int) (RowError, bool) {
 	im.checkDuplicate(id, line)
 	im.batch = append(im.batch, t)
 	im.batchLines = append(im.batchLines, line)
+	im.batchBytes += rowBytes(rec)
 	return RowError{}, true
+}
+
+// maxKeptFields is the largest Fields map a batch slot reuses.
+const maxKeptFields = 64
+
+// rowBytes is what a row's cells hold: their text and CellOverhead each.
+// A ticket holds on to its row's text, which encoding/csv keeps as one
+// string per row.
+func rowBytes(rec []string) int {
+	n := CellOverhead * len(rec)
+	for _, f := range rec {
+		n += len(f)
+	}
+	return n
 }
 
 func (im *importer) idColumn() string {
@@ -1091,7 +1157,7 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	im.report.Imported += len(im.batch)
 	clear(im.batch) // drop the references to this batch's strings
-	im.batch, im.batchLines = im.batch[:0], im.batchLines[:0]
+	im.batch, im.batchLines, im.batchBytes = im.batch[:0], im.batchLines[:0], 0
 	im.progress()
 	return nil
 }

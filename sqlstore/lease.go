@@ -28,7 +28,8 @@ func (s *Store) AcquireLease(ctx context.Context, connectorID, holder string, tt
 		now := time.Now()
 		args = []any{connectorID, holder, dbTime(now.Add(ttl)), dbTime(now)}
 	}
-	res, err := s.db.ExecContext(ctx, s.q.acquireLease, args...)
+	defer s.writing()()
+	res, err := s.exec(ctx, s.q.acquireLease, args...)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: acquire lease on connector %q for %q: %w", connectorID, holder, err)
 	}
@@ -45,7 +46,8 @@ func (s *Store) ReleaseLease(ctx context.Context, connectorID, holder string) er
 	if s.dialect == Postgres {
 		connectorID, holder = dropNUL(connectorID), dropNUL(holder)
 	}
-	if _, err := s.db.ExecContext(ctx, s.q.releaseLease, connectorID, holder); err != nil {
+	defer s.writing()()
+	if _, err := s.exec(ctx, s.q.releaseLease, connectorID, holder); err != nil {
 		return fmt.Errorf("sqlstore: release lease on connector %q for %q: %w", connectorID, holder, err)
 	}
 	return nil

@@ -73,6 +73,7 @@ func (s *Store) ListTickets(ctx context.Context, connectorID string, opts *ListO
 			return TicketPage{}, fmt.Errorf("sqlstore: list tickets of connector %q: bad page token: %w", connectorID, err)
 		}
 	}
+	defer s.reading()()
 	rows, err := s.db.QueryContext(ctx, s.q.listTickets, connectorID, after.U, after.I, o.PageSize+1)
 	if err != nil {
 		return TicketPage{}, fmt.Errorf("sqlstore: list tickets of connector %q: %w", connectorID, err)
@@ -144,6 +145,7 @@ func (s *Store) CountByStatus(ctx context.Context, connectorID string) (map[tick
 	if connectorID == "" {
 		query, args = s.q.countStatusAll, nil
 	}
+	defer s.reading()()
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: count tickets of connector %q by status: %w", connectorID, err)

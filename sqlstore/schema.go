@@ -185,7 +185,8 @@ var migrations = []migration{
 //
 // New calls it unless Options.Migrate is MigrateOff.
 func (s *Store) Migrate(ctx context.Context) error {
-	err := s.migrate(ctx)
+	defer s.writing()()
+	err := s.retryBusy(ctx, func() error { return s.migrate(ctx) })
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate tables %q*: %w", s.prefix, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
@@ -80,6 +81,11 @@ type Store struct {
 	prefix  string
 	history int // runs kept per connector; <= 0: all
 	q       queries
+
+	// On SQLite: writers hold rw, readers share it unless wal (see
+	// sqlite.go).
+	rw  sync.RWMutex
+	wal bool
 }
 
 var (
@@ -94,7 +100,9 @@ var prefixRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,29}$`)
 // its choice) and closes after the Store's last use. With the default
 // Options.Migrate it creates or upgrades the schema first.
 //
-// For SQLite, open db with a busy timeout and WAL journal, for example with
+// For SQLite, a plain file name works ("tickets.db"): the Store serialises
+// its writers and retries while another process holds the lock. A busy
+// timeout and WAL journal are faster under concurrency, for example with
 // modernc.org/sqlite: "file:tickets.db?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_txlock=immediate".
 func New(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
 	if db == nil {
@@ -130,6 +138,7 @@ func New(ctx context.Context, db *sql.DB, opts *Options) (*Store, error) {
 		history: o.HistoryLimit,
 	}
 	s.q = buildQueries(s.dialect, s.prefix)
+	s.detectWAL(ctx)
 	switch o.Migrate {
 	case MigrateAuto:
 		if err := s.Migrate(ctx); err != nil {

@@ -13,7 +13,8 @@ import (
 // Cursor returns the connector's saved cursor, "" when none was saved.
 func (s *Store) Cursor(ctx context.Context, connectorID string) (string, error) {
 	var c string
-	err := s.db.QueryRowContext(ctx, s.q.cursor, connectorID).Scan(&c)
+	defer s.reading()()
+	err := s.retryBusy(ctx, func() error { return s.db.QueryRowContext(ctx, s.q.cursor, connectorID).Scan(&c) })
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -26,10 +27,9 @@ func (s *Store) Cursor(ctx context.Context, connectorID string) (string, error) 
 // SetCursor saves the connector's cursor, replacing the previous one, in one
 // statement.
 func (s *Store) SetCursor(ctx context.Context, connectorID, cursor string) error {
-	if s.dialect == Postgres {
-		connectorID, cursor = dropNUL(connectorID), dropNUL(cursor)
-	}
-	if _, err := s.db.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
+	connectorID, cursor = s.cleanText(connectorID), s.cleanText(cursor)
+	defer s.writing()()
+	if _, err := s.exec(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
 		return fmt.Errorf("sqlstore: set cursor of connector %q: %w", connectorID, err)
 	}
 	return nil
@@ -43,10 +43,7 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	if run.ID == "" {
 		return errors.New("sqlstore: save sync run: empty run ID")
 	}
-	clean := func(v string) string { return v }
-	if s.dialect == Postgres {
-		clean = dropNUL
-	}
+	clean := s.cleanText
 	var errs any
 	if run.Errors != nil {
 		list := make([]string, len(run.Errors))
@@ -59,14 +56,15 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 		}
 		errs = j
 	}
-	_, err := s.db.ExecContext(ctx, s.q.saveRun, clean(run.ID), clean(run.ConnectorID), clean(run.Trigger),
+	defer s.writing()()
+	_, err := s.exec(ctx, s.q.saveRun, clean(run.ID), clean(run.ConnectorID), clean(run.Trigger),
 		clean(string(run.Status)), dbTime(run.StartedAt), nullTime(run.FinishedAt), run.Tickets, errs,
 		run.Attempt, nullTime(run.NextRetryAt), run.Deliveries)
 	if err != nil {
 		return fmt.Errorf("sqlstore: save sync run %q of connector %q: %w", run.ID, run.ConnectorID, err)
 	}
 	if s.history > 0 {
-		if _, err := s.db.ExecContext(ctx, s.q.pruneRuns, clean(run.ConnectorID), s.history, clean(run.Trigger)); err != nil {
+		if _, err := s.exec(ctx, s.q.pruneRuns, clean(run.ConnectorID), s.history, clean(run.Trigger)); err != nil {
 			return fmt.Errorf("sqlstore: prune sync runs of connector %q: %w", run.ConnectorID, err)
 		}
 	}
@@ -108,7 +106,12 @@ func (s *Store) listRuns(ctx context.Context, query string, limit int, connector
 	for _, t := range trigger {
 		args = append(args, t)
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	defer s.reading()()
+	var rows *sql.Rows
+	err := s.retryBusy(ctx, func() (err error) {
+		rows, err = s.db.QueryContext(ctx, query, args...)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

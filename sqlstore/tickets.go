@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ticketsync/ticketsync"
 )
@@ -102,9 +103,11 @@ type batch struct {
 //
 // Comments are read back oldest first, then by ID. Times are stored in UTC
 // with microsecond precision. Text is stored as UTF-8 (invalid bytes become
-// U+FFFD); on PostgreSQL, which cannot store it, the NUL character is
-// dropped. A ticket without ConnectorID or ID fails the call before
-// anything is written.
+// U+FFFD) on every dialect; on PostgreSQL, which cannot store it, the NUL
+// character is dropped. Ids are never changed: a ticket whose ConnectorID
+// or ID ticketsync.CheckID refuses (empty, NUL, invalid UTF-8, too long)
+// fails the call with an error matching ticketsync.ErrInvalidID before
+// anything is written, since changing it could merge two tickets.
 func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) error {
 	if len(tickets) == 0 {
 		return nil
@@ -126,16 +129,14 @@ func (s *Store) UpsertTickets(ctx context.Context, tickets []ticketsync.Ticket) 
 // cursor). A sync loop that uses it instead of UpsertTickets followed by
 // SetCursor never fetches a stored page again after a crash.
 func (s *Store) StorePage(ctx context.Context, connectorID string, tickets []ticketsync.Ticket, cursor string) error {
-	if connectorID == "" {
-		return errors.New("sqlstore: store page: empty connector id")
+	if err := ticketsync.CheckID(connectorID); err != nil {
+		return fmt.Errorf("sqlstore: store page: connector %w", err)
 	}
 	b, err := s.prepare(tickets)
 	if err != nil {
 		return err
 	}
-	if s.dialect == Postgres {
-		connectorID, cursor = dropNUL(connectorID), dropNUL(cursor)
-	}
+	cursor = s.cleanText(cursor)
 	if err := s.writeBatch(ctx, b, connectorID, cursor, true); err != nil {
 		return fmt.Errorf("sqlstore: store page of %d tickets for connector %q: %w", len(tickets), connectorID, err)
 	}
@@ -184,17 +185,17 @@ func (p *pendingTicket) add(c commentRow, k [2]string) {
 // prepare validates tickets and turns them into a batch, sharing nothing
 // with the caller's slices and maps.
 func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
-	clean := func(v string) string { return v }
-	if s.dialect == Postgres {
-		clean = dropNUL
-	}
+	clean := s.cleanText
 	var pending []*pendingTicket
 	byKey := make(map[[2]string]*pendingTicket, len(tickets))
 	ncomments := 0
 	for n := range tickets {
 		t := &tickets[n]
 		if t.ConnectorID == "" || t.ID == "" {
-			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d has an empty ConnectorID or ID (%q, %q)", n+1, len(tickets), t.ConnectorID, t.ID)
+			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d has an empty ConnectorID or ID (%q, %q): %w", n+1, len(tickets), t.ConnectorID, t.ID, ticketsync.ErrInvalidID)
+		}
+		if err := cmp.Or(ticketsync.CheckID(t.ConnectorID), ticketsync.CheckID(t.ID)); err != nil {
+			return batch{}, fmt.Errorf("sqlstore: upsert tickets: ticket %d of %d: %w", n+1, len(tickets), err)
 		}
 		r := ticketRow{
 			C: clean(t.ConnectorID), I: clean(t.ID), Pf: clean(t.Platform), URL: clean(t.URL),
@@ -296,6 +297,19 @@ func contentKey(c *commentRow) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// cleanText makes v storable: invalid UTF-8 bytes become U+FFFD on every
+// dialect and, on PostgreSQL, whose text cannot hold it, the NUL character
+// is dropped.
+func (s *Store) cleanText(v string) string {
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	if s.dialect == Postgres {
+		v = dropNUL(v)
+	}
+	return v
+}
+
 // dropNUL removes the NUL characters that PostgreSQL's text cannot hold.
 func dropNUL(v string) string {
 	if strings.IndexByte(v, 0) < 0 {
@@ -307,6 +321,7 @@ func dropNUL(v string) string {
 // writeBatch writes b and, when withCursor, the connector's cursor,
 // atomically.
 func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
+	defer s.writing()()
 	if s.dialect == Postgres {
 		return s.writePostgres(ctx, b, connectorID, cursor, withCursor)
 	}
@@ -480,26 +495,28 @@ func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor st
 		}
 		cdocs = append(cdocs, j)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, j := range tdocs {
-			if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
-				return err
+	return s.retryBusy(ctx, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, j := range tdocs {
+				if _, err := tx.ExecContext(ctx, s.q.upsertTickets, j); err != nil {
+					return err
+				}
 			}
-		}
-		for _, j := range cdocs {
-			if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
-				return err
+			for _, j := range cdocs {
+				if _, err := tx.ExecContext(ctx, s.q.replaceComments, j); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.ExecContext(ctx, s.q.addComments, j); err != nil {
-				return err
+			if withCursor {
+				if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
+					return err
+				}
 			}
-		}
-		if withCursor {
-			if _, err := tx.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
 }
 
@@ -562,14 +579,27 @@ func transient(err error) bool {
 // CreatedAt, then by order of arrival), or an error matching
 // ticketsync.ErrNotFound.
 func (s *Store) Ticket(ctx context.Context, connectorID, id string) (ticketsync.Ticket, error) {
-	t, err := scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+	if ticketsync.CheckID(connectorID) != nil || ticketsync.CheckID(id) != nil {
+		// UpsertTickets refuses such ids, so none is stored.
+		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
+	}
+	defer s.reading()()
+	var t ticketsync.Ticket
+	err := s.retryBusy(ctx, func() (err error) {
+		t, err = scanTicket(s.db.QueryRowContext(ctx, s.q.ticket, connectorID, id))
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, ticketsync.ErrNotFound)
 	}
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+	var rows *sql.Rows
+	err = s.retryBusy(ctx, func() (err error) {
+		rows, err = s.db.QueryContext(ctx, s.q.comments, connectorID, id)
+		return err
+	})
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
 	}

@@ -73,9 +73,16 @@
 // Times are RFC 3339 (a time without zone is UTC; a date alone is
 // midnight UTC), or unix seconds or milliseconds as a number or a string of
 // digits; times before 1970 or more than MaxFutureSkew ahead are refused.
-// A ticket without an updated time takes the time of receipt, so that the
-// newest push wins. Status and priority words go through Config.StatusMap
-// and Config.PriorityMap, then ticketsync.ParseStatus and ParsePriority;
+// Send updated_at whenever the sender knows it: it decides which copy of a
+// ticket is newer. A ticket without an updated time has an unknown one
+// (UpdatedAt zero), not the time it arrived: it never replaces a stored
+// copy that has a real time (an older push arriving late must not undo a
+// newer one), and among pushes without a time the last to arrive wins. A
+// delete without a time is placed just past the stored copy, so a replayed
+// one deletes again: sign with a timestamp (see Who may push).
+//
+// Status and priority words go through Config.StatusMap and
+// Config.PriorityMap, then ticketsync.ParseStatus and ParsePriority;
 // the word itself is kept in RawStatus or RawPriority. An unknown or
 // missing status is StatusOpen (the ticket exists and nobody said it is
 // done); an unknown priority is PriorityNone. Tags are an array or one
@@ -119,12 +126,29 @@
 //	body='{"ticket":{"id":"12345","subject":"Login not working","status":"open"}}'
 //	url='https://support.example.com/api/webhooks/tickets?connectorId=ID'
 //
+// Prefer Standard Webhooks (https://www.standardwebhooks.com) where the
+// sender supports it, or can use one of its libraries: it signs a message
+// id and a timestamp with the body, so a captured delivery cannot be
+// replayed after the tolerance.
+//
 // HMAC-SHA256 of the raw body (Config.HMACSecrets), in X-Hub-Signature-256
 // or Config.SignatureHeader, as hex or base64, with or without "sha256=".
 // The documented format; SignHMAC computes it:
 //
 //	sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
 //	curl "$url" -H 'Content-Type: application/json' \
+//	  -H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"
+//
+// Such a signature covers the body only: anyone who captures a delivery
+// can send it again, at any time, and a replayed delete deletes the ticket
+// again. Set Config.TimestampHeader ("X-Webhook-Timestamp") to refuse
+// that: the sender then sends the time in unix seconds in that header and
+// signs the timestamp, a dot and the body (SignHMACTimestamped), and
+// deliveries more than Config.Tolerance (5 minutes) old are refused:
+//
+//	ts=$(date +%s)
+//	sig=$(printf '%s' "$ts.$body" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+//	curl "$url" -H 'Content-Type: application/json' -H "X-Webhook-Timestamp: $ts" \
 //	  -H "X-Hub-Signature-256: sha256=$sig" --data-binary "$body"
 //
 // Standard Webhooks (Config.StandardWebhooksSecrets, "whsec_" and base64):

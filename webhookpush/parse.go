@@ -33,7 +33,10 @@ type item struct {
 // A ticket without a status is StatusOpen; an unknown status word is kept
 // in RawStatus and also becomes StatusOpen. An unknown priority word is kept
 // in RawPriority and becomes PriorityNone. A ticket without an updated time
-// gets the time of receipt (Config.Now), so that the newest push wins.
+// keeps UpdatedAt (and At) zero: its time is unknown, so it never replaces a
+// stored copy that has a real time, and among copies without one the last
+// to arrive wins. A delete without a time is placed just past the stored
+// copy by the Syncer.
 //
 // A delivery of "{}", "[]", or whose event word is "ping" or "test" and
 // holds no ticket, parses to no events and no error. Otherwise the error
@@ -241,9 +244,6 @@ func (c *Connector) event(d *doc, it item, now time.Time) (ticketsync.Event, err
 	}
 	if !have[tStatus] {
 		t.Status = ticketsync.StatusOpen
-	}
-	if t.UpdatedAt.IsZero() {
-		t.UpdatedAt = now.UTC()
 	}
 	if kind == ticketsync.EventDeleted {
 		t.Deleted = true

@@ -3,6 +3,8 @@ package webhookpush
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -11,8 +13,8 @@ import (
 // the mapped paths and skips everything else. It stays bounds-checked all the
 // same, so that a mistake here is an error, never a panic.
 
-// member is one member of a JSON object: its key as raw bytes between the
-// quotes (escapes not decoded) and its raw value.
+// member is one member of a JSON object: its key, escapes decoded, and its
+// raw value.
 type member struct {
 	key []byte
 	val []byte
@@ -27,7 +29,15 @@ type doc struct {
 type indexed struct {
 	off     int // offset of the object in body
 	members []member
+	// For objects of more than mapMembers members: the value of each
+	// name (the last, when repeated) and of each name folded to lower case
+	// (the first), so that a lookup costs the same whatever the size.
+	exact, folded map[string][]byte
 }
+
+// mapMembers is the size above which an object's members are indexed by
+// name; below it, a scan is cheaper.
+const mapMembers = 16
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -126,11 +136,16 @@ func tooDeep(body []byte, limit int) bool {
 
 // members returns the members of the object obj (which starts with '{'),
 // indexing it once per delivery.
-func (d *doc) members(obj []byte) []member {
+func (d *doc) members(obj []byte) []member { return d.index(obj).members }
+
+// index returns the index of the object obj, building it on first use: the
+// members, their keys decoded once (a key with escapes costs the same
+// however often it is looked up), and for large objects maps by name.
+func (d *doc) index(obj []byte) *indexed {
 	off := cap(d.body) - cap(obj) // obj is a subslice of d.body
-	for _, c := range d.cache {
-		if c.off == off {
-			return c.members
+	for i := range d.cache {
+		if d.cache[i].off == off {
+			return &d.cache[i]
 		}
 	}
 	var ms []member
@@ -144,7 +159,10 @@ func (d *doc) members(obj []byte) []member {
 		if end < 0 {
 			break
 		}
-		key := obj[i+1 : end-1]
+		key, ok := decodeKey(obj[i+1 : end-1])
+		if !ok {
+			key = nil // matches no name
+		}
 		i = skipSpace(obj, end)
 		if i >= len(obj) || obj[i] != ':' {
 			break
@@ -164,8 +182,114 @@ func (d *doc) members(obj []byte) []member {
 		}
 		i++
 	}
-	d.cache = append(d.cache, indexed{off: off, members: ms})
-	return ms
+	x := indexed{off: off, members: ms}
+	if len(ms) > mapMembers {
+		x.exact = make(map[string][]byte, len(ms))
+		x.folded = make(map[string][]byte, len(ms))
+		for _, m := range ms {
+			if m.key == nil {
+				continue
+			}
+			x.exact[string(m.key)] = m.val
+			k := string(bytes.ToLower(m.key))
+			if _, ok := x.folded[k]; !ok {
+				x.folded[k] = m.val
+			}
+		}
+	}
+	d.cache = append(d.cache, x)
+	return &d.cache[len(d.cache)-1]
+}
+
+// decodeKey returns the text of a key's raw bytes between the quotes,
+// escapes decoded as encoding/json decodes them (a lone surrogate and an
+// invalid UTF-8 byte become U+FFFD); ok is false for a key that does not
+// decode.
+func decodeKey(raw []byte) ([]byte, bool) {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return raw, true
+	}
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(raw) {
+				return nil, false
+			}
+			switch e := raw[i+1]; e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, ok := hex4(raw, i+2)
+				if !ok {
+					return nil, false
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					r2, ok := rune(0), false
+					if i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+						r2, ok = hex4(raw, i+2)
+					}
+					if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
+						r = dec
+						i += 6
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+				continue
+			default:
+				return nil, false
+			}
+			i += 2
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, raw[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return out, true
+}
+
+// hex4 reads the four hex digits at raw[i:].
+func hex4(raw []byte, i int) (rune, bool) {
+	if i+4 > len(raw) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 // elements returns the raw elements of the array arr (which starts with
@@ -215,15 +339,11 @@ func element(arr []byte, n int) ([]byte, bool) {
 	}
 }
 
-// keyIs reports whether the raw key equals name; fold compares ASCII letters
-// without regard to case.
+// keyIs reports whether the decoded key equals name; fold compares ASCII
+// letters without regard to case.
 func keyIs(key []byte, name string, fold bool) bool {
-	if bytes.IndexByte(key, '\\') >= 0 {
-		var s string
-		if json.Unmarshal(quoted(key), &s) != nil {
-			return false
-		}
-		key = []byte(s)
+	if key == nil {
+		return false
 	}
 	if !fold {
 		return string(key) == name
@@ -246,14 +366,6 @@ func keyIs(key []byte, name string, fold bool) bool {
 	return true
 }
 
-// quoted returns key between quotes again, for json.Unmarshal.
-func quoted(key []byte) []byte {
-	q := make([]byte, 0, len(key)+2)
-	q = append(q, '"')
-	q = append(q, key...)
-	return append(q, '"')
-}
-
 // lookup returns the value of the member name of obj; the last one, as
 // encoding/json does, when a name is repeated. With fold, a member whose
 // name differs only in ASCII case is taken when none matches exactly.
@@ -261,8 +373,19 @@ func (d *doc) lookup(obj []byte, name string, fold bool) ([]byte, bool) {
 	if len(obj) == 0 || obj[0] != '{' {
 		return nil, false
 	}
+	x := d.index(obj)
+	if x.exact != nil {
+		if v, ok := x.exact[name]; ok {
+			return v, true
+		}
+		if !fold {
+			return nil, false
+		}
+		v, ok := x.folded[strings.ToLower(name)]
+		return v, ok
+	}
 	var exact, folded []byte
-	for _, m := range d.members(obj) {
+	for _, m := range x.members {
 		if keyIs(m.key, name, false) {
 			exact = m.val
 		} else if fold && folded == nil && keyIs(m.key, name, true) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/webhooksig"
 )
 
 // The Standard Webhooks headers. Svix, which started the scheme, sends the
@@ -31,16 +32,19 @@ func invalid(reason string) error {
 }
 
 // VerifyWebhook checks that r, whose raw body is body, carries a valid
-// credential of one of the configured schemes: an HMAC signature, a
-// Standard Webhooks signature with a fresh timestamp, or a bearer token. It
+// credential of one of the configured schemes: an HMAC signature (with a
+// fresh signed timestamp when Config.TimestampHeader is set), a Standard
+// Webhooks signature with a fresh timestamp, or a bearer token. It
 // accepts the delivery when any configured scheme accepts it. It returns an
 // error matching ticketsync.ErrInvalidSignature otherwise, whose text says
 // why ("missing X-Hub-Signature-256 header", "signature mismatch",
 // "timestamp outside tolerance") and never holds a secret or a signature.
 // It does not read r.Body.
 //
-// A Standard Webhooks delivery sent again with the same webhook-id (a retry
-// or a replay) is accepted again while its timestamp is within Tolerance:
+// Signatures are compared in constant time with every configured secret
+// (internal/webhooksig). A Standard Webhooks or timestamped HMAC delivery
+// sent again (a retry or a replay) is accepted again while its timestamp is
+// within Tolerance:
 // the tickets it carries are stored idempotently, so it changes nothing.
 // Past Tolerance it is refused.
 func (c *Connector) VerifyWebhook(r *http.Request, body []byte) error {
@@ -95,28 +99,52 @@ func (c *Connector) expectedHeaders() []string {
 	return hs
 }
 
+// hmacVerifier checks the HMAC scheme's signatures.
+func (c *Connector) hmacVerifier() webhooksig.Verifier {
+	return webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.HexOrBase64, Prefix: "sha256=", Secrets: c.hmacKeys}
+}
+
 // verifyHMAC reports whether the signature header is present, and the
-// error when it does not verify.
+// error when it does not verify. With a TimestampHeader, the signature
+// covers the timestamp, a dot and the body, and the timestamp must be
+// within the tolerance.
 func (c *Connector) verifyHMAC(r *http.Request, body []byte) (present bool, err error) {
 	v := strings.TrimSpace(r.Header.Get(c.sigHeader))
 	if v == "" {
 		return false, invalid("missing " + c.sigHeader + " header")
 	}
-	if len(v) > 7 && strings.EqualFold(v[:7], "sha256=") {
-		v = v[7:]
+	message := body
+	if c.tsHeader != "" {
+		ts := strings.TrimSpace(r.Header.Get(c.tsHeader))
+		if ts == "" {
+			return true, invalid("missing " + c.tsHeader + " header: deliveries must sign the time they were sent")
+		}
+		sec, perr := strconv.ParseInt(ts, 10, 64)
+		if perr != nil || sec <= 0 {
+			return true, invalid("malformed " + c.tsHeader + " header: want unix seconds")
+		}
+		if webhooksig.CheckTimestamp(time.Unix(sec, 0), c.now(), c.tolerance) != nil {
+			return true, invalid(c.tsHeader + " outside tolerance")
+		}
+		message = timestamped(ts, body)
 	}
-	sig := decodeSignature(v)
-	if len(sig) != sha256.Size {
+	trimmed := v
+	if len(trimmed) > 7 && strings.EqualFold(trimmed[:7], "sha256=") {
+		trimmed = trimmed[7:]
+	}
+	if len(decodeSignature(trimmed)) != sha256.Size {
 		return true, invalid("malformed " + c.sigHeader + " header: want sha256= and a hex or base64 HMAC-SHA256")
 	}
-	for _, key := range c.hmacKeys {
-		m := hmac.New(sha256.New, key)
-		m.Write(body)
-		if hmac.Equal(m.Sum(nil), sig) {
-			return true, nil
-		}
+	if c.hmacVerifier().Verify(message, v) != nil {
+		return true, invalid("signature mismatch in " + c.sigHeader + " header")
 	}
-	return true, invalid("signature mismatch in " + c.sigHeader + " header")
+	return true, nil
+}
+
+// timestamped is what a timestamped HMAC signs: the timestamp as sent, a
+// dot, and the body.
+func timestamped(ts string, body []byte) []byte {
+	return webhooksig.Message([]byte(ts), []byte{'.'}, body)
 }
 
 // decodeSignature decodes a hex or base64 signature; nil when it is
@@ -165,40 +193,35 @@ func (c *Connector) verifyStandard(r *http.Request, body []byte) (present bool, 
 	if perr != nil || sec <= 0 {
 		return true, invalid("malformed webhook-timestamp header: want unix seconds")
 	}
-	now := c.now()
-	if d := now.Sub(time.Unix(sec, 0)); d > c.tolerance || d < -c.tolerance {
+	if webhooksig.CheckTimestamp(time.Unix(sec, 0), c.now(), c.tolerance) != nil {
 		return true, invalid("webhook-timestamp outside tolerance")
 	}
-	var want [][]byte
-	for _, key := range c.swKeys {
-		want = append(want, standardMAC(key, id, ts, body))
-	}
+	var v1 []string
 	for _, entry := range strings.Fields(sigs) {
-		version, sig, ok := strings.Cut(entry, ",")
-		if !ok || version != "v1" {
-			continue // v1a and later versions are not ours to check
-		}
-		got, derr := base64.StdEncoding.DecodeString(sig)
-		if derr != nil {
-			continue
-		}
-		for _, w := range want {
-			if hmac.Equal(got, w) {
-				return true, nil
-			}
+		if strings.HasPrefix(entry, "v1,") {
+			v1 = append(v1, entry) // v1a and later versions are not ours to check
 		}
 	}
-	return true, invalid("signature mismatch in webhook-signature header")
+	if len(v1) == 0 {
+		return true, invalid("signature mismatch in webhook-signature header")
+	}
+	sv := webhooksig.Verifier{Algorithm: webhooksig.HMACSHA256, Encoding: webhooksig.Base64, Prefix: "v1,", Secrets: c.swKeys}
+	if sv.Verify(standardMessage(id, ts, body), v1...) != nil {
+		return true, invalid("signature mismatch in webhook-signature header")
+	}
+	return true, nil
+}
+
+// standardMessage is what a Standard Webhooks signature signs:
+// "id.timestamp.body".
+func standardMessage(id, ts string, body []byte) []byte {
+	return webhooksig.Message([]byte(id), []byte{'.'}, []byte(ts), []byte{'.'}, body)
 }
 
 // standardMAC is HMAC-SHA256 of "id.timestamp.body".
 func standardMAC(key []byte, id, ts string, body []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(id))
-	m.Write([]byte{'.'})
-	m.Write([]byte(ts))
-	m.Write([]byte{'.'})
-	m.Write(body)
+	m.Write(standardMessage(id, ts, body))
 	return m.Sum(nil)
 }
 
@@ -241,6 +264,21 @@ func (c *Connector) verifyToken(r *http.Request) (present bool, err error) {
 func SignHMAC(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// SignHMACTimestamped returns the value of the X-Hub-Signature-256 header
+// of a delivery protected against replay (Config.TimestampHeader):
+// "sha256=" and the hex HMAC-SHA256, under secret, of timestamp (the
+// header's value as sent, unix seconds), a dot, and body. Send timestamp in
+// the TimestampHeader:
+//
+//	ts := strconv.FormatInt(time.Now().Unix(), 10)
+//	req.Header.Set("X-Webhook-Timestamp", ts)
+//	req.Header.Set("X-Hub-Signature-256", webhookpush.SignHMACTimestamped(secret, ts, body))
+func SignHMACTimestamped(secret, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(timestamped(timestamp, body))
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 

@@ -363,3 +363,33 @@ func TestSignHMACFormat(t *testing.T) {
 		t.Errorf("BearerAuthorization = %q", BearerAuthorization("abc"))
 	}
 }
+
+// With TimestampHeader set, an HMAC delivery signs its timestamp too and
+// is refused outside Tolerance, so a captured delivery (a delete, say)
+// cannot be replayed later; without the header, or with the timestamp
+// changed, it is refused.
+func TestVerifyHMACWithSignedTimestamp(t *testing.T) {
+	body := []byte(documented)
+	c := mustNew(t, Config{HMACSecrets: []string{hmacOld, hmacNew}, TimestampHeader: "X-Webhook-Timestamp"})
+	ts := strconv.FormatInt(testNow.Unix(), 10)
+	old := strconv.FormatInt(testNow.Add(-6*time.Minute).Unix(), 10)
+	tests := []struct {
+		name   string
+		h      http.Header
+		reason string
+	}{
+		{"signed now", hdr("X-Hub-Signature-256", SignHMACTimestamped(hmacNew, ts, body), "X-Webhook-Timestamp", ts), ""},
+		{"old secret during rotation", hdr("X-Hub-Signature-256", SignHMACTimestamped(hmacOld, ts, body), "X-Webhook-Timestamp", ts), ""},
+		{"replayed after the tolerance", hdr("X-Hub-Signature-256", SignHMACTimestamped(hmacNew, old, body), "X-Webhook-Timestamp", old), "X-Webhook-Timestamp outside tolerance"},
+		{"timestamp moved forward", hdr("X-Hub-Signature-256", SignHMACTimestamped(hmacNew, old, body), "X-Webhook-Timestamp", ts), "signature mismatch"},
+		{"no timestamp", hdr("X-Hub-Signature-256", SignHMAC(hmacNew, body)), "missing X-Webhook-Timestamp header"},
+		{"body-only signature with a timestamp", hdr("X-Hub-Signature-256", SignHMAC(hmacNew, body), "X-Webhook-Timestamp", ts), "signature mismatch"},
+		{"malformed timestamp", hdr("X-Hub-Signature-256", SignHMACTimestamped(hmacNew, "soon", body), "X-Webhook-Timestamp", "soon"), "malformed X-Webhook-Timestamp header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkVerify(t, c, tt.h, body, tt.reason) })
+	}
+	if _, err := New(Config{TimestampHeader: "X-Webhook-Timestamp", BearerTokens: []string{tokenNew}}); err == nil {
+		t.Error("New accepted TimestampHeader without HMACSecrets")
+	}
+}

@@ -71,6 +71,15 @@ type Config struct {
 	// SignatureHeader is the header of the HMAC signature;
 	// DefaultSignatureHeader when empty.
 	SignatureHeader string
+	// TimestampHeader, when set ("X-Webhook-Timestamp"), protects HMAC
+	// deliveries against replay: each must carry this header with the time
+	// it was sent, in unix seconds, and its HMAC signs that value, a dot
+	// and the body (SignHMACTimestamped); a delivery without it, or whose
+	// time is more than Tolerance from Now, is refused. Without it an HMAC
+	// signature covers the body only, and a captured delivery can be
+	// replayed at any time: set it, or prefer Standard Webhooks, which
+	// signs a timestamp always.
+	TimestampHeader string
 	// StandardWebhooksSecrets accepts deliveries signed by the Standard
 	// Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature
 	// headers) under one of these secrets, each "whsec_" followed by
@@ -89,8 +98,8 @@ type Config struct {
 	// accepted and one that carries a wrong credential is still refused,
 	// which helps while senders move to signing.
 	AllowUnsigned bool
-	// Tolerance is how far a Standard Webhooks timestamp may be from Now,
-	// either way; DefaultTolerance when 0.
+	// Tolerance is how far a Standard Webhooks or TimestampHeader
+	// timestamp may be from Now, either way; DefaultTolerance when 0.
 	Tolerance time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -108,9 +117,10 @@ type Connector struct {
 	statusMap map[string]ticketsync.Status
 	prioMap   map[string]ticketsync.Priority
 
-	hmacKeys    [][]byte
+	hmacKeys    []string
 	sigHeader   string
-	swKeys      [][]byte
+	tsHeader    string
+	swKeys      []string
 	tokenHashes [][sha256.Size]byte
 	tokenHeader string
 	tolerance   time.Duration
@@ -146,11 +156,18 @@ func (c *Connector) compile() error {
 		if s == "" {
 			return fmt.Errorf("webhookpush: HMACSecrets[%d] is empty", i)
 		}
-		c.hmacKeys = append(c.hmacKeys, []byte(s))
+		c.hmacKeys = append(c.hmacKeys, s)
 	}
 	c.sigHeader = http.CanonicalHeaderKey(strings.TrimSpace(cfg.SignatureHeader))
 	if c.sigHeader == "" {
 		c.sigHeader = DefaultSignatureHeader
+	}
+	c.tsHeader = http.CanonicalHeaderKey(strings.TrimSpace(cfg.TimestampHeader))
+	if c.tsHeader != "" && len(cfg.HMACSecrets) == 0 {
+		return errors.New("webhookpush: TimestampHeader is set without HMACSecrets: it protects HMAC deliveries only")
+	}
+	if c.tsHeader != "" && strings.EqualFold(c.tsHeader, c.sigHeader) {
+		return fmt.Errorf("webhookpush: TimestampHeader and SignatureHeader are both %q", c.tsHeader)
 	}
 	c.swKeys = nil
 	for i, s := range cfg.StandardWebhooksSecrets {
@@ -158,7 +175,7 @@ func (c *Connector) compile() error {
 		if err != nil {
 			return fmt.Errorf("webhookpush: StandardWebhooksSecrets[%d]: %v", i, err)
 		}
-		c.swKeys = append(c.swKeys, key)
+		c.swKeys = append(c.swKeys, string(key))
 	}
 	c.tokenHashes = nil
 	for i, t := range cfg.BearerTokens {

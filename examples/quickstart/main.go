@@ -158,7 +158,13 @@ func run(ctx context.Context, out io.Writer, dsn string) error {
 		fmt.Fprintln(out, "the earlier run's cursor belongs to another fake account: reset")
 	}
 	began := time.Now()
-	hooks := httptest.NewServer(syncer.WebhookHandler())
+	hooks := httptest.NewUnstartedServer(syncer.WebhookHandler())
+	// A real server sets these too, so that slow senders cannot hold
+	// connections open.
+	hooks.Config.ReadHeaderTimeout = 10 * time.Second
+	hooks.Config.ReadTimeout = time.Minute
+	hooks.Config.IdleTimeout = 2 * time.Minute
+	hooks.Start()
 	defer hooks.Close()
 
 	runCtx, stop := context.WithCancel(ctx)

@@ -110,7 +110,15 @@ func run(ctx context.Context) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/webhooks/tickets", syncer.WebhookHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts keep slow or stalled senders from holding connections:
+	// the Syncer also bounds each delivery's body (WebhookReadTimeout).
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
 	go func() { _ = srv.Serve(ln) }()
 	fmt.Printf("webhooks: http://%s/api/webhooks/tickets?connectorId=%s\n", ln.Addr(), connectorID)
 

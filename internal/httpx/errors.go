@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -57,7 +58,15 @@ func (e *RequestError) Timeout() bool {
 func (c *Client) requestError(method, path string, err error) error {
 	err = sanitize(err)
 	var tokenErr *oauth2.RetrieveError
-	if errors.As(err, &tokenErr) && tokenErr.Response != nil &&
+	if errors.As(err, &tokenErr) {
+		// The token endpoint's body, its error_description and the text
+		// around it may echo the refresh token or the client secret,
+		// which the Client never sees: keep only the status and a
+		// well-formed error code.
+		tokenErr = tokenFailure(tokenErr)
+		err = &unwrapped{msg: tokenMessage(tokenErr), cause: tokenErr}
+	}
+	if tokenErr != nil && tokenErr.Response != nil &&
 		(tokenErr.Response.StatusCode == http.StatusBadRequest || tokenErr.Response.StatusCode == http.StatusUnauthorized) {
 		// The OAuth server refused the grant or the client: the
 		// credentials need fixing, as for a 401.
@@ -396,4 +405,34 @@ func truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// oauthCode matches an OAuth error code (RFC 6749, section 5.2):
+// "invalid_grant", "invalid_client".
+var oauthCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
+
+// tokenFailure returns a copy of e that holds only its status and a
+// well-formed error code: no body, description, URI or request.
+func tokenFailure(e *oauth2.RetrieveError) *oauth2.RetrieveError {
+	out := &oauth2.RetrieveError{}
+	if e.Response != nil {
+		out.Response = &http.Response{Status: e.Response.Status, StatusCode: e.Response.StatusCode, Header: http.Header{}}
+	}
+	if oauthCode.MatchString(e.ErrorCode) {
+		out.ErrorCode = e.ErrorCode
+	}
+	return out
+}
+
+// tokenMessage describes a failure of the token endpoint in one line:
+// "oauth2: token endpoint answered 400 Bad Request (invalid_grant)".
+func tokenMessage(e *oauth2.RetrieveError) string {
+	msg := "oauth2: token endpoint failed"
+	if e.Response != nil {
+		msg = fmt.Sprintf("oauth2: token endpoint answered %d %s", e.Response.StatusCode, http.StatusText(e.Response.StatusCode))
+	}
+	if e.ErrorCode != "" {
+		msg += " (" + e.ErrorCode + ")"
+	}
+	return msg
 }

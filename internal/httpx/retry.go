@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -173,8 +174,8 @@ func (c *Client) serverWait(resp *http.Response) (d time.Duration, ok bool) {
 		return 0, false
 	}
 	if v := resp.Header.Get("RateLimit-Reset"); v != "" {
-		if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && n >= 0 {
-			return max(time.Duration(n)*time.Second, time.Second), true
+		if n, ok := parseCount(v); ok {
+			return max(times(n, time.Second), time.Second), true
 		}
 	}
 	if at, ok := parseReset(resp.Header.Get("X-RateLimit-Reset"), now); ok {
@@ -191,11 +192,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		return time.Duration(n) * time.Second, true
+	if n, ok := parseCount(v); ok {
+		return times(n, time.Second), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true
@@ -210,14 +208,11 @@ func parseReset(v string, now time.Time) (time.Time, bool) {
 	if v == "" {
 		return time.Time{}, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return time.Time{}, false
-		}
+	if n, ok := parseCount(v); ok {
 		if n > 1e9 {
 			return time.Unix(n, 0), true
 		}
-		return now.Add(time.Duration(n) * time.Second), true
+		return now.Add(times(n, time.Second)), true
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, v); err == nil {
@@ -272,4 +267,32 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// parseCount reads a header's non-negative whole number. A number too large
+// for an int64 is math.MaxInt64: a platform asking for a very long wait is
+// not to be read as asking for none.
+func parseCount(v string) (int64, bool) {
+	v = strings.TrimSpace(v)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange && v != "" && v[0] != '-' {
+			return math.MaxInt64, true
+		}
+		return 0, false
+	}
+	return n, n >= 0
+}
+
+// times returns n units, saturating at the longest time.Duration instead of
+// wrapping around: 9223372037 seconds is not 0.
+func times(n int64, unit time.Duration) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	if n > math.MaxInt64/int64(unit) {
+		return math.MaxInt64
+	}
+	return time.Duration(n) * unit
 }

@@ -126,8 +126,8 @@ func budgets(h http.Header, now time.Time) []budget {
 	add(h.Get("X-Rate-Limit-Remaining"), h.Get("X-Rate-Limit"), time.Time{})
 	// IETF draft, Zendesk list endpoints: reset in seconds.
 	var reset time.Time
-	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("RateLimit-Reset")), 10, 64); err == nil && n >= 0 {
-		reset = now.Add(max(time.Duration(n)*time.Second, time.Nanosecond))
+	if n, ok := parseCount(h.Get("RateLimit-Reset")); ok {
+		reset = now.Add(max(times(n, time.Second), time.Nanosecond))
 	}
 	add(h.Get("RateLimit-Remaining"), h.Get("RateLimit-Limit"), reset)
 	// Freshdesk (Total, per minute), Intercom (reset in unix seconds), Jira
@@ -140,8 +140,8 @@ func budgets(h http.Header, now time.Time) []budget {
 	add(h.Get("X-RateLimit-Remaining"), limit, reset)
 	// HubSpot: a rolling window of Interval-Milliseconds.
 	reset = time.Time{}
-	if n, err := strconv.ParseInt(strings.TrimSpace(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds")), 10, 64); err == nil && n > 0 {
-		reset = now.Add(time.Duration(n) * time.Millisecond)
+	if n, ok := parseCount(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds")); ok && n > 0 {
+		reset = now.Add(times(n, time.Millisecond))
 	}
 	add(h.Get("X-HubSpot-RateLimit-Remaining"), h.Get("X-HubSpot-RateLimit-Max"), reset)
 	// A platform that sends the same budget twice, once with its reset
@@ -161,6 +161,14 @@ func (c *Client) observe(ctx context.Context, resp *http.Response) {
 	bs := budgets(resp.Header, now)
 	if len(bs) == 0 {
 		return
+	}
+	// A server-stated wait is capped like a 429's: a reset in unix
+	// milliseconds, a skewed clock or a hostile header must not stall the
+	// connector for years.
+	for i := range bs {
+		if bs[i].reset.Sub(now) > c.maxRetryWait {
+			bs[i].reset = now.Add(c.maxRetryWait)
+		}
 	}
 	var tight *budget
 	for i := range bs {
