@@ -27,7 +27,7 @@ const BackfillCursorSuffix = "#backfill"
 // a cursor at a given time, as well as at the configured start. A new
 // connector (one with no saved cursor) whose Poller implements it, and
 // whose first run is a scheduled one (Run, not SyncNow), is synced in two
-// lanes: a live lane whose cursor starts at DefaultLaneOverlap before
+// lanes when Options.BackfillLane is set: a live lane whose cursor starts at DefaultLaneOverlap before
 // the first run, which keeps the connector current from that first run on,
 // and a backfill lane that walks the history from the configured start up to
 // where the live lane started. Without it the Syncer polls in one lane.
@@ -97,7 +97,7 @@ func (s *Syncer) lanes(ctx context.Context, e *entry, spec runSpec) (backfillSta
 	starter, ok := e.poller.(LaneStarter)
 	// Lanes are set up by a scheduled run only: a manual first run
 	// (SyncNow) syncs a new connector in one lane, from its start.
-	if saved == "" && (!ok || s.opts.SingleLane || spec.trigger != TriggerPoll) {
+	if saved == "" && (!ok || !s.opts.BackfillLane || spec.trigger != TriggerPoll) {
 		return backfillState{}, false, nil
 	}
 	live, err := s.store.Cursor(ctx, e.id)

@@ -210,7 +210,7 @@ func TestBackfillLaneKeepsTheLiveLaneCurrent(t *testing.T) {
 	var mu sync.Mutex
 	deliveries := map[string]int{}
 	arrived := make(chan string, 16)
-	opts := &ticketsync.Options{Interval: interval, Jitter: -1, OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
+	opts := &ticketsync.Options{Interval: interval, Jitter: -1, BackfillLane: true, OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, tk := range tickets {

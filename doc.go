@@ -57,8 +57,8 @@
 //
 // # Backfill lane
 //
-// A new connector whose Poller implements LaneStarter is polled in two
-// lanes: a live lane from DefaultLaneOverlap before its first scheduled
+// With Options.BackfillLane, a new connector whose Poller implements
+// LaneStarter is polled in two lanes: a live lane from DefaultLaneOverlap before its first scheduled
 // run, and a backfill lane from its configured start up to there. The
 // backfill lane runs after the live run of each interval, for the rest of
 // that interval, on the same connector (and so within its rate limits);

@@ -74,6 +74,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		// live run is due when it ends.
 		s.mu.Lock()
 		deadline := run.FinishedAt.Add(s.intervalOf(e))
+		s.noteRun(e, run, err) // the listing shows the live run at once
 		s.mu.Unlock()
 		s.backfillSlice(ctx, e, lane, deadline)
 	}

@@ -125,9 +125,11 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
 	LeaseTTL time.Duration
-	// SingleLane turns off the backfill lane (see LaneStarter): new
-	// connectors are polled in one lane from their configured start.
-	SingleLane bool
+	// BackfillLane turns on the backfill lane (see LaneStarter): a new
+	// connector whose platform can start a cursor at a time is polled in a
+	// live lane and a backfill lane. Off, every connector is polled in one
+	// lane from its configured start.
+	BackfillLane bool
 	// Hooks, when set, observe runs, webhook deliveries and the platform
 	// requests made for them, for metrics and traces; see Hooks and package
 	// ticketsyncotel.
