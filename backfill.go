@@ -228,6 +228,7 @@ func (s *Syncer) backfillPages(ctx context.Context, e *entry, st *backfillState,
 			return fmt.Errorf("page %d: save backfill cursor: %w", n, err)
 		}
 		*st = next
+		s.noteBackfill(e, next)
 		if n%10 == 0 {
 			if err := s.store.SaveSyncRun(ctx, *run); err != nil {
 				s.log.Warn("ticketsync: record backfill progress", "connector", e.id, "err", err)
