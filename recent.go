@@ -70,9 +70,11 @@ func (r *recentWebhooks) note(connectorID string, events []Event, at time.Time, 
 		ring.seen[id] = s
 		ring.order = append(ring.order, id)
 	}
-	// Forget the oldest ids once the ring holds too many, compacting the
-	// order so that it stays bounded as well.
-	for len(ring.seen) > DefaultRecentWebhooks || len(ring.order) > 2*DefaultRecentWebhooks {
+	// Forget the oldest ids once the ring holds too many, down to three
+	// quarters of the bound so that this runs once per quarter of it, and
+	// compact the order so that it stays bounded as well.
+	if len(ring.seen) > DefaultRecentWebhooks || len(ring.order) > 2*DefaultRecentWebhooks {
+		const target = DefaultRecentWebhooks - DefaultRecentWebhooks/4
 		var keep []string
 		n := len(ring.seen)
 		last := make(map[string]int, len(ring.order))
@@ -83,7 +85,7 @@ func (r *recentWebhooks) note(connectorID string, events []Event, at time.Time, 
 			if last[id] != i {
 				continue // seen again later
 			}
-			if n > DefaultRecentWebhooks {
+			if n > target {
 				delete(ring.seen, id)
 				n--
 				continue
