@@ -55,6 +55,25 @@
 // ErrInvalidSignature, ...); a platform's answer is an *APIError. No error,
 // log line or history entry holds a credential.
 //
+// # Backfill lane
+//
+// With Options.BackfillLane, a new connector whose Poller implements
+// LaneStarter is polled in two lanes: a live lane from DefaultLaneOverlap before its first scheduled
+// run, and a backfill lane from its configured start up to there. The
+// backfill lane runs after the live run of each interval, for the rest of
+// that interval, on the same connector (and so within its rate limits);
+// its runs are recorded with TriggerBackfill and its progress is in
+// ConnectorStatus.Backfill.
+//
+// # Explain
+//
+// Syncer.Explain tells why one ticket is missing from the Store or stale:
+// it compares the platform's copy (TicketGetter) with the Store's field by
+// field, reads how far the cursor has got (CursorDescriber), the poll runs
+// that could have delivered the change and the webhook deliveries this
+// process remembers for the ticket, and concludes with a Verdict and a
+// one-line Summary. Syncer.Repair stores the platform's copy on request.
+//
 // # Metrics and traces
 //
 // Options.Hooks observes runs, webhook deliveries and, through the context

@@ -61,8 +61,23 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		}()
 	}
 	ctx = s.runStart(ctx, e, spec)
+	lane, twoLanes, err := s.lanes(ctx, e, spec)
+	if err != nil {
+		run = s.failEarly(ctx, e, spec, err)
+		s.runEnd(ctx, e, spec, run, err)
+		return run, true, err
+	}
 	run, err = s.runPages(ctx, e, spec)
 	s.runEnd(ctx, e, spec, run, err)
+	if err == nil && twoLanes && spec.trigger == TriggerPoll {
+		// The backfill lane takes what is left of the interval; the next
+		// live run is due when it ends.
+		s.mu.Lock()
+		deadline := run.FinishedAt.Add(s.intervalOf(e))
+		s.noteRun(e, run, err) // the listing shows the live run at once
+		s.mu.Unlock()
+		s.backfillSlice(ctx, e, lane, deadline)
+	}
 	return run, true, err
 }
 

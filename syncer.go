@@ -125,6 +125,11 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
 	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
 	LeaseTTL time.Duration
+	// BackfillLane turns on the backfill lane (see LaneStarter): a new
+	// connector whose platform can start a cursor at a time is polled in a
+	// live lane and a backfill lane. Off, every connector is polled in one
+	// lane from its configured start.
+	BackfillLane bool
 	// Hooks, when set, observe runs, webhook deliveries and the platform
 	// requests made for them, for metrics and traces; see Hooks and package
 	// ticketsyncotel.
@@ -163,6 +168,9 @@ type Syncer struct {
 
 	// webhooks are the registrations RegisterWebhook made, by connector id.
 	webhooks map[string]WebhookRegistration
+	// hooks remembers which tickets recent webhook deliveries named, for
+	// Explain.
+	hooks recentWebhooks
 }
 
 // entry is one registered connector and its schedule.
@@ -193,7 +201,8 @@ type entry struct {
 	index    int           // position in Syncer.queue, -1 when not queued
 	last     lastRun
 
-	webhooks webhookRuns // not guarded by Syncer.mu
+	webhooks webhookRuns     // not guarded by Syncer.mu
+	backfill *BackfillStatus // nil while the connector is polled in one lane
 }
 
 // lastRun is what a ConnectorStatus reports of the past.
@@ -535,6 +544,10 @@ type ConnectorStatus struct {
 	// LastWebhook is when a webhook delivery to the connector was last
 	// stored.
 	LastWebhook time.Time
+	// Backfill is the state of the connector's backfill lane (see
+	// LaneStarter) as of its last run in this Syncer; nil when it is
+	// polled in one lane or has not run yet.
+	Backfill *BackfillStatus
 }
 
 // Connectors returns the status of every connector, sorted by id. It reads
@@ -579,6 +592,10 @@ func (s *Syncer) statusOf(e *entry) ConnectorStatus {
 		LastError:   e.last.err,
 		LastSuccess: e.last.success,
 		LastWebhook: e.last.webhook,
+	}
+	if e.backfill != nil {
+		b := *e.backfill
+		st.Backfill = &b
 	}
 	if e.index >= 0 {
 		st.NextRun = e.due
@@ -719,6 +736,11 @@ func (s *Syncer) resetCursor(ctx context.Context, id string) error {
 				s.log.Warn("ticketsync: release lease", "connector", id, "err", err)
 			}
 		}()
+	}
+	// The backfill lane's state goes first: a live cursor left alone
+	// would otherwise be restarted at the old lane's start.
+	if err := s.store.SetCursor(ctx, id+BackfillCursorSuffix, ""); err != nil {
+		return err
 	}
 	return s.store.SetCursor(ctx, id, "")
 }

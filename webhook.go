@@ -209,6 +209,7 @@ func (h *webhookHandler) serve(w http.ResponseWriter, r *http.Request, d *Webhoo
 		stored, polled, err = s.storeEvents(ctx, e, events, &notes)
 		return err
 	})
+	s.hooks.note(id, events, started, err)
 	if err != nil {
 		s.recordWebhook(r.Context(), e, started, 0, err, notes.Errors...)
 		log.Warn("ticketsync: webhook not stored; asking the platform to deliver again", "events", len(events), "err", err)

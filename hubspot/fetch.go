@@ -149,14 +149,7 @@ func (c *Connector) codec() incremental.Codec {
 
 func (c *Connector) decodeCursor(s string) (cursor, error) {
 	if s == "" {
-		start := c.startMillis()
-		// A first sync reads everything up to now; only what changed in the
-		// last SettleWindow still needs its settled re-read.
-		settled := max(start, c.now().UnixMilli()-c.cfg.SettleWindow.Milliseconds())
-		// Engagements logged before now came with their tickets' first
-		// read; only later ones need the engagements phase.
-		eng := max(start, c.now().UnixMilli())
-		return cursor{V: cursorVersion, From: start, ArchSince: start, ThrSince: start, Settled: settled, EngSince: eng, EngFrom: eng}, nil
+		return c.cursorFrom(c.startMillis()), nil
 	}
 	var cur cursor
 	if err := c.codec().Decode(s, &cur); err != nil {
@@ -170,6 +163,17 @@ func (c *Connector) decodeCursor(s string) (cursor, error) {
 		cur.From = searchFloor
 	}
 	return cur, nil
+}
+
+// cursorFrom is the cursor of a first sync from start (unix milliseconds).
+func (c *Connector) cursorFrom(start int64) cursor {
+	// A first sync reads everything up to now; only what changed in the
+	// last SettleWindow still needs its settled re-read.
+	settled := max(start, c.now().UnixMilli()-c.cfg.SettleWindow.Milliseconds())
+	// Engagements logged before now came with their tickets' first
+	// read; only later ones need the engagements phase.
+	eng := max(start, c.now().UnixMilli())
+	return cursor{V: cursorVersion, From: start, ArchSince: start, ThrSince: start, Settled: settled, EngSince: eng, EngFrom: eng}
 }
 
 // decodeLegacyCursor reads a cursor of the versions before the shared

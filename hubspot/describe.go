@@ -1,0 +1,36 @@
+package hubspot
+
+import (
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+var _ ticketsync.CursorDescriber = (*Connector)(nil)
+
+// DescribeCursor says where cursor stands, for ticketsync.Syncer.Explain,
+// without a request: the search reads changes oldest first, so its
+// checkpoint is the newest modification time it has delivered.
+func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error) {
+	info := ticketsync.CursorInfo{Start: c.cfg.StartTime}
+	if cursor == "" {
+		return info, nil
+	}
+	cur, err := c.decodeCursor(cursor)
+	if err != nil {
+		return info, err
+	}
+	if cur.Max > 0 {
+		info.Checkpoint = time.UnixMilli(cur.Max).UTC()
+	}
+	return info, nil
+}
+
+var _ ticketsync.LaneStarter = (*Connector)(nil)
+
+// StartCursor returns a cursor whose first Fetch reads the tickets modified
+// at or after since, as a first sync from Config.StartTime would, for the
+// live lane of ticketsync's two-lane sync. It makes no request.
+func (c *Connector) StartCursor(since time.Time) (string, error) {
+	return c.encodeCursor(c.cursorFrom(max(since.UnixMilli(), c.startMillis()))), nil
+}
