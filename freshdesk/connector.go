@@ -34,6 +34,7 @@ type Connector struct {
 	credits, list *rate.Limiter
 
 	codec incremental.Codec
+	now   func() time.Time // the clock ReadAt is told
 
 	mu     sync.Mutex
 	fields *ticketFields               // nil until first loaded
@@ -64,6 +65,10 @@ func newConnector(cfg Config, clk clock) (*Connector, error) {
 		return nil, err
 	}
 	credits := perMinute(s.RequestsPerMinute, 0.9)
+	now := clk.now
+	if now == nil {
+		now = time.Now
+	}
 	client, err := httpx.New(httpx.Config{
 		Platform:    Platform,
 		BaseURL:     s.apiBase,
@@ -85,6 +90,7 @@ func newConnector(cfg Config, clk clock) (*Connector, error) {
 		credits: credits,
 		list:    perMinute(s.ListRequestsPerMinute, 60.0/62),
 		codec:   incremental.Codec{Connector: Platform, Version: cursorVersion, Fingerprint: s.apiBase},
+		now:     now,
 	}, nil
 }
 

@@ -39,6 +39,10 @@ type cursor struct {
 	W     [listCount]incremental.Window `json:"w"`
 }
 
+// clockSkew is how far Freshdesk's clock is taken to lag ours when telling
+// whether the second a ticket was read in had ended.
+const clockSkew = 2 * time.Second
+
 // cursorVersion is the layout of cursor.
 const cursorVersion = 1
 
@@ -51,7 +55,7 @@ const cursorVersion = 1
 // a second that holds more than a page.
 func (c *Connector) policy() incremental.Policy {
 	return incremental.Policy{Start: c.cfg.StartTime, Granularity: time.Second, Ordered: true,
-		RestartEvery: 1, MaxPages: maxPage, PageSize: c.cfg.PageSize}
+		RestartEvery: 1, MaxPages: maxPage, PageSize: c.cfg.PageSize, Skew: clockSkew}
 }
 
 // Fetch returns one page of changed tickets: one ticket list request
@@ -91,6 +95,10 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 			return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w: the cursor's page is out of range; %s", op, ticketsync.ErrInvalidCursor, hintCursor)
 		}
 	}
+	// updated_at has whole seconds: a ticket read during its second may
+	// change again within it, so the Window delivers it again until a read
+	// made after that second.
+	w.ReadAt(policy, c.now())
 	page, next, err := c.listPage(ctx, phase, q.From, pageNo)
 	if isPageCap(err) {
 		// Freshdesk refused a page below the cap the policy knows: restart

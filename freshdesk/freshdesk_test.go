@@ -573,3 +573,41 @@ func TestFetchNamesNewAgents(t *testing.T) {
 		t.Errorf("the agents list was read %d times, want 2: once, and again for the new agent", n)
 	}
 }
+
+// TestFetchCommentWithinTheSecondOfARead: updated_at has whole seconds, so
+// a note added in the second a sync read its ticket leaves updated_at
+// where it was; the next sync still delivers the note. Once a sync has
+// read the ticket after that second ended, it is not delivered again.
+func TestFetchCommentWithinTheSecondOfARead(t *testing.T) {
+	f := newFake(t, nil)
+	f.GenerateTickets(5, nil)
+	f.Advance(time.Minute)
+	tk, err := f.CreateTicket(freshdesktest.Ticket{Subject: "Busy", DescriptionText: "Changes twice in a second."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := connector(t, f, nil)
+	store := memstore.New()
+	cursor, _ := syncAll(t, c, store, "")
+	f.Advance(300 * time.Millisecond) // still the second tk was created in
+	if _, err := f.AddNote(tk.ID, "Added in the same second."); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.Ticket(tk.ID); !got.UpdatedAt.Equal(tk.UpdatedAt) {
+		t.Fatalf("the fake moved updated_at within one second: %s, then %s", tk.UpdatedAt, got.UpdatedAt)
+	}
+	cursor, _ = syncAll(t, c, store, cursor)
+	expectEqual(t, f, store)
+
+	// Read again after the second ended, the ticket is final: the sync
+	// after that one delivers nothing.
+	f.Advance(3 * time.Second)
+	cursor, _ = syncAll(t, c, store, cursor)
+	page, err := c.Fetch(context.Background(), cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Tickets) != 0 {
+		t.Errorf("a sync with nothing changed delivered %d tickets", len(page.Tickets))
+	}
+}

@@ -544,3 +544,35 @@ func TestQuietRunCost(t *testing.T) {
 		}
 	}
 }
+
+// A run cut short after its search phase leaves a cursor in the later
+// phases; the run that resumes there ends the pass without searching
+// again, so a change made in between comes with the run after it, never
+// later and never lost (the soak's convergence runs twice for this).
+func TestChangeAfterACutShortSearchComesNextRun(t *testing.T) {
+	fake, c := newPair(t, nil, func(cfg *hubspot.Config) { cfg.SearchLag = -1 })
+	var ids []string
+	for range 5 {
+		ids = append(ids, fake.CreateTicket(map[string]string{"subject": "v1"}))
+		fake.Advance(time.Second)
+	}
+	page, err := c.Fetch(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Tickets) != 5 || !page.More {
+		t.Fatalf("first page: %d tickets, More %v; want all 5 and later phases to come", len(page.Tickets), page.More)
+	}
+	// The run stops here; the ticket changes; later runs resume.
+	fake.UpdateTicket(ids[2], map[string]string{"subject": "v2"})
+	fake.Advance(time.Second)
+	resumed := drain(t, c, page.Cursor)
+	next := drain(t, c, resumed.cursor)
+	got := next.tickets[ids[2]]
+	if r, ok := resumed.tickets[ids[2]]; ok && r.UpdatedAt.After(got.UpdatedAt) {
+		got = r
+	}
+	if got.Subject != "v2" {
+		t.Errorf("ticket %s changed between runs: subject %q after two runs, want v2", ids[2], got.Subject)
+	}
+}

@@ -149,9 +149,10 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 				Channel:     channel[p("source_type")],
 				Tags:        []string{p("hs_ticket_category")},
 				Fields:      map[string]string{"hs_pipeline": p("hs_pipeline"), "hs_ticket_category": p("hs_ticket_category")},
-				CreatedAt:   st.CreatedAt,
-				UpdatedAt:   st.UpdatedAt,
-				Deleted:     st.Archived,
+				// HubSpot's dates have milliseconds.
+				CreatedAt: st.CreatedAt.Truncate(time.Millisecond),
+				UpdatedAt: st.UpdatedAt.Truncate(time.Millisecond),
+				Deleted:   st.Archived,
 			}
 			if o := p("hubspot_owner_id"); o != "" {
 				t.Assignee = ticketsync.Person{ID: o, Name: "Agnes Agent", Email: "agent@example.com"}

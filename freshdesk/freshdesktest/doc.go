@@ -80,6 +80,13 @@
 // inclusive updated_since, updated_at moving on delete and spam, and the
 // order among tickets with equal keys.
 //
+// updated_at is the fake clock's second at the change, as the API's
+// whole-second timestamps ("2015-07-02T16:25:06Z" in the ticket
+// attributes of the API reference) read: a second change within one
+// second leaves it where the first put it, and it never runs ahead of the
+// clock, so a ticket changed later never shows an earlier updated_at than
+// one changed before it.
+//
 // # Not modelled
 //
 // Writes through the API (the fake changes through its Go methods), search

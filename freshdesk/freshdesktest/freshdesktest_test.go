@@ -242,3 +242,33 @@ func TestWebhookBuilders(t *testing.T) {
 		t.Errorf("delivery: %s, headers %v", req.Method, req.Header)
 	}
 }
+
+// updated_at is the clock's second: changes within one second leave it
+// there, and a ticket changed later never shows an earlier one.
+func TestUpdatedAtIsTheClocksSecond(t *testing.T) {
+	f := newFake(t, nil)
+	f.Advance(500 * time.Millisecond)
+	a, err := f.CreateTicket(freshdesktest.Ticket{Subject: "a", DescriptionText: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.CreateTicket(freshdesktest.Ticket{Subject: "b", DescriptionText: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.AddNote(a.ID, "again"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.UpdateTicket(a.ID, func(t *freshdesktest.Ticket) { t.Subject = "a2" }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.AddNote(b.ID, "later"); err != nil {
+		t.Fatal(err)
+	}
+	ga, _ := f.Ticket(a.ID)
+	gb, _ := f.Ticket(b.ID)
+	sec := f.Now().Truncate(time.Second)
+	if !ga.UpdatedAt.Equal(sec) || !gb.UpdatedAt.Equal(sec) {
+		t.Errorf("updated_at %s and %s after changes within the second %s", ga.UpdatedAt, gb.UpdatedAt, sec)
+	}
+}

@@ -265,7 +265,7 @@ func (s *Server) CreateTicket(t Ticket) (Ticket, error) {
 }
 
 func (s *Server) createTicketLocked(t Ticket) (Ticket, error) {
-	now := s.now()
+	now := s.now().Truncate(time.Second) // the API's times have whole seconds
 	if t.ID == 0 {
 		t.ID = s.nextTicketID
 	}
@@ -337,14 +337,17 @@ func (s *Server) UpdateTicket(id int64, change func(*Ticket)) (Ticket, error) {
 	return cloneTicket(t), nil
 }
 
-// touchLocked returns the clock's time, or a second after before when the
-// clock has not moved past it, so that every change moves updated_at.
+// touchLocked returns the time a change made now stamps: the clock's
+// second. Two changes within one second leave updated_at where the first
+// put it, as Freshdesk's whole-second updated_at does; it never runs ahead
+// of the clock, since Freshdesk stamps a change when it is made and a
+// ticket changed later never shows an earlier updated_at than one changed
+// before it.
 func (s *Server) touchLocked(before time.Time) time.Time {
-	now := s.now().Truncate(time.Second)
-	if !now.After(before) {
-		now = before.Truncate(time.Second).Add(time.Second)
+	if now := s.now().Truncate(time.Second); now.After(before) {
+		return now
 	}
-	return now
+	return before
 }
 
 // SetStatus changes a ticket's status.

@@ -19,6 +19,7 @@
 //			return ticketsync.Page{}, fmt.Errorf("freshdesk: fetch: %w", err) // matches ErrInvalidCursor
 //		}
 //		q := cur.W.Query(c.policy)
+//		cur.W.ReadAt(c.policy, time.Now()) // with Granularity coarser than a millisecond
 //		items, next, err := c.list(ctx, q.From, q.Page) // updated_since=q.From, page=q.Page
 //		...
 //		for _, it := range items {
@@ -33,7 +34,7 @@
 //
 // The Policy says how the platform's query behaves:
 //
-//	Freshdesk  Policy{Granularity: time.Second, Ordered: true, RestartEvery: 1, MaxPages: 300}
+//	Freshdesk  Policy{Granularity: time.Second, Ordered: true, RestartEvery: 1, MaxPages: 300, Skew: 2 * time.Second}
 //	           (updated_since is >=, order_by=updated_at asc, page ≤ 300 of 100;
 //	           page numbers shift when tickets change, so every page starts a
 //	           fresh query, paging on only through a second of more than a page)
@@ -58,6 +59,11 @@
 //     Window remembers the ids it delivered with their change times (the
 //     newest MaxSeen of those that a later query can return again). A newer
 //     version of a delivered record is delivered again.
+//   - A record can change again within the instant it was read at and
+//     keep its change time (whole seconds): after Window.ReadAt, a record
+//     whose instant had not ended when it was read is delivered again
+//     when a later query returns it at that instant, until a read made
+//     after the instant (and Policy.Skew) ended.
 //   - When a whole query's results share one instant, a platform that can
 //     filter by id (TieBreak) is asked for that instant's records by id
 //     (Query.Tie); for one that cannot, Next returns an error rather than

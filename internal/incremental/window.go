@@ -69,6 +69,9 @@ type Policy struct {
 	// more after it is Settle old; a lag longer than Overlap but shorter
 	// than Settle loses nothing. The re-read may deliver records again.
 	Settle time.Duration
+	// Skew is how far the platform's clock may lag the times passed to
+	// Window.ReadAt; only ReadAt uses it.
+	Skew time.Duration
 	// MaxSeen bounds the ids remembered to skip re-read records; zero means
 	// DefaultMaxSeen. Past it, the oldest are forgotten, which can only
 	// deliver a record twice.
@@ -142,6 +145,10 @@ type Window struct {
 	pageMax  int64
 	lastID   string
 	observed bool
+	// open, when hasOpen, is the first instant that had not ended when
+	// the page was read (Window.ReadAt).
+	open    int64
+	hasOpen bool
 }
 
 // state is what a Window encodes.
@@ -183,13 +190,26 @@ func (w *Window) begin(p Policy) {
 // Query returns the query to send for the next page.
 func (w *Window) Query(p Policy) Query {
 	w.begin(p)
-	w.pageN, w.pageMax, w.lastID, w.observed = 0, 0, "", false
+	w.pageN, w.pageMax, w.lastID, w.observed, w.hasOpen = 0, 0, "", false, false
 	q := Query{From: time.UnixMilli(w.st.From).UTC(), Page: w.st.Page, Settling: w.st.Settling, Granularity: p.Granularity}
 	if w.st.Tie != nil {
 		q = Query{Tie: true, TieAt: time.UnixMilli(w.st.Tie.At).UTC(), AfterID: w.st.Tie.After,
 			From: time.UnixMilli(w.st.Tie.At).UTC(), Settling: w.st.Settling, Granularity: p.Granularity}
 	}
 	return q
+}
+
+// ReadAt tells the Window when the page the last Query asked for was
+// requested, on the caller's clock; call it after Query and before
+// Observe. A change time has the Policy's Granularity, so a record can
+// change again within the instant it was read at and keep the same
+// change time (Freshdesk's updated_at has whole seconds): Observe then
+// remembers a record whose instant had not ended at t minus Policy.Skew
+// as not final, and delivers it again when a later query returns it at
+// the same instant. Without ReadAt, a record re-read at the time it was
+// delivered with is taken as unchanged.
+func (w *Window) ReadAt(p Policy, t time.Time) {
+	w.open, w.hasOpen = p.floor(t.Add(-p.Skew).UnixMilli()), true
 }
 
 // Observe records one result of the page, in the order the platform
@@ -217,6 +237,11 @@ func (w *Window) Observe(id string, changed time.Time) bool {
 		return false
 	}
 	w.st.Seen[id] = ms
+	if w.hasOpen && ms >= w.open {
+		// Its instant was not over when read: a change later within it
+		// would come back with the same time.
+		w.st.Seen[id] = ms - 1
+	}
 	return true
 }
 

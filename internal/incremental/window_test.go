@@ -1,6 +1,7 @@
 package incremental_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -312,4 +313,72 @@ func TestRestartEveryPagesOnThroughABusySecond(t *testing.T) {
 	if len(got) != 60 {
 		t.Errorf("delivered %d of 60", len(got))
 	}
+}
+
+// A record read while its second had not ended can change again within
+// that second and come back with the same whole-second time: it is
+// delivered again until a read made after the second ended.
+func TestChangeWithinTheSecondReadIsDeliveredAgain(t *testing.T) {
+	p := incremental.Policy{Granularity: time.Second, Ordered: true, RestartEvery: 1, Start: t0}
+	at := t0.Add(5 * time.Second) // the record's updated_at, whole seconds
+	var w incremental.Window
+	w.Query(p)
+	w.ReadAt(p, at.Add(300*time.Millisecond)) // read during that second
+	if !w.Observe("x", at) {
+		t.Fatal("first read not delivered")
+	}
+	if _, err := w.Next(p, ""); err != nil {
+		t.Fatal(err)
+	}
+	// x changes again at at+600ms: updated_at is still at.
+	w = roundTrip(t, w)
+	w.Query(p)
+	w.ReadAt(p, at.Add(800*time.Millisecond))
+	if !w.Observe("x", at) {
+		t.Error("a change within the second it was read in was not delivered")
+	}
+	if _, err := w.Next(p, ""); err != nil {
+		t.Fatal(err)
+	}
+	w = roundTrip(t, w)
+	w.Query(p)
+	w.ReadAt(p, at.Add(1200*time.Millisecond))
+	if !w.Observe("x", at) {
+		t.Error("a read during the second did not make the next one deliver again")
+	}
+	if _, err := w.Next(p, ""); err != nil {
+		t.Fatal(err)
+	}
+	w = roundTrip(t, w)
+	w.Query(p)
+	w.ReadAt(p, at.Add(2*time.Second))
+	if w.Observe("x", at) {
+		t.Error("delivered again after a read made once its second had ended")
+	}
+	// With Skew, the platform's second is taken to end Skew later.
+	ps := p
+	ps.Skew = 2 * time.Second
+	var s incremental.Window
+	s.Query(ps)
+	s.ReadAt(ps, at.Add(1500*time.Millisecond))
+	s.Observe("y", at)
+	s.Next(ps, "")
+	s.Query(ps)
+	s.ReadAt(ps, at.Add(1600*time.Millisecond))
+	if !s.Observe("y", at) {
+		t.Error("Skew: a read within Skew of the second was taken as final")
+	}
+}
+
+func roundTrip(t *testing.T, w incremental.Window) incremental.Window {
+	t.Helper()
+	b, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out incremental.Window
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
