@@ -13,6 +13,7 @@ import (
 
 	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
+	"github.com/ticketsync/ticketsync/intercom"
 	"github.com/ticketsync/ticketsync/internal/httpx"
 	"github.com/ticketsync/ticketsync/jira"
 	"github.com/ticketsync/ticketsync/webhookpush"
@@ -98,6 +99,20 @@ var secretHolders = []secretHolder{
 			cfg := jira.Config{Subdomain: "acme", Email: "a@b.c", APIToken: leakToken,
 				WebhookSecret: leakToken2, WebhookSecrets: []string{leakToken2}}
 			c, err := jira.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.TokenSource = oauth2.StaticTokenSource(&oauth2.Token{AccessToken: leakToken, RefreshToken: leakToken2})
+			return []printable{{"Config", cfg}, {"*Config", &cfg}, {"*Connector", c}}
+		},
+	},
+	{
+		name:    "intercom",
+		secrets: []string{leakToken, leakToken2, leakPassword},
+		values: func(t *testing.T) []printable {
+			cfg := intercom.Config{AccessToken: leakToken, Region: "EU", AppID: "abc123xy",
+				ClientSecret: leakToken2, ClientSecrets: []string{leakPassword}}
+			c, err := intercom.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

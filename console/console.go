@@ -16,6 +16,7 @@ import (
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/freshdesk"
 	"github.com/ticketsync/ticketsync/hubspot"
+	"github.com/ticketsync/ticketsync/intercom"
 	"github.com/ticketsync/ticketsync/jira"
 	"github.com/ticketsync/ticketsync/webhookpush"
 	"github.com/ticketsync/ticketsync/zendesk"
@@ -184,13 +185,14 @@ func PlatformOf[C any, T ticketsync.Connector](form ticketsync.Form, newConnecto
 }
 
 // DefaultPlatforms returns the platforms whose packages describe a form:
-// Zendesk, Freshdesk, Jira Service Management, HubSpot and Webhook Push,
-// against their real services.
+// Zendesk, Freshdesk, Jira Service Management, Intercom, HubSpot and
+// Webhook Push, against their real services.
 func DefaultPlatforms() []Platform {
 	return []Platform{
 		PlatformOf(zendesk.Form(), zendesk.New, nil),
 		PlatformOf(freshdesk.Form(), freshdesk.New, nil),
 		PlatformOf(jira.Form(), jira.New, nil),
+		PlatformOf(intercom.Form(), intercom.New, nil),
 		PlatformOf(hubspot.Form(), hubspot.New, nil),
 		PlatformOf(webhookpush.Form(), webhookpush.New, nil),
 	}

@@ -77,6 +77,7 @@ func TestDefaultPlatformsModes(t *testing.T) {
 		"hubspot":     {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"freshdesk":   {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"jira":        {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
+		"intercom":    {ticketsync.ModeBoth, ticketsync.ModePoll, ticketsync.ModeWebhook},
 		"webhookpush": {ticketsync.ModeWebhook},
 	}
 	if n := len(console.DefaultPlatforms()); n != len(want) {
