@@ -147,6 +147,25 @@ func (a *account) InjectFault(status, n int) {
 	a.f.InjectFault(f)
 }
 
+// InjectBodyFault makes the fake answer the next n requests with a broken
+// body or a 429 without Retry-After. Freshdesk has no reset header of its own.
+func (a *account) InjectBodyFault(kind ticketsynctest.BodyFault, n int) bool {
+	var f freshdesktest.Fault
+	switch kind {
+	case ticketsynctest.Truncated:
+		f = freshdesktest.Fault{Truncate: true}
+	case ticketsynctest.HTMLPage:
+		f = freshdesktest.Fault{HTMLBody: true, Status: http.StatusBadGateway}
+	case ticketsynctest.RateLimitedNoRetryAfter:
+		f = freshdesktest.Fault{Status: http.StatusTooManyRequests}
+	default:
+		return false
+	}
+	f.Count = n
+	a.f.InjectFault(f)
+	return true
+}
+
 func (a *account) Secrets() []string { return []string{a.f.APIKey, kitBadKey, kitToken} }
 
 var kitEvents = map[ticketsync.EventKind]string{

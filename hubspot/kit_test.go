@@ -211,6 +211,27 @@ func (a *account) InjectFault(status, n int) {
 	a.fake.InjectFault(f)
 }
 
+// InjectBodyFault makes the fake answer the next n requests with a broken
+// body or a 429 without Retry-After. HubSpot sends no reset header; X-HubSpot-RateLimit-Remaining says the window is spent.
+func (a *account) InjectBodyFault(kind ticketsynctest.BodyFault, n int) bool {
+	var f hubspottest.Fault
+	switch kind {
+	case ticketsynctest.Truncated:
+		f = hubspottest.Fault{Truncate: true}
+	case ticketsynctest.HTMLPage:
+		f = hubspottest.Fault{HTMLBody: true, Status: http.StatusBadGateway}
+	case ticketsynctest.RateLimitedNoRetryAfter:
+		h := http.Header{}
+		h.Set("X-HubSpot-RateLimit-Remaining", "0")
+		f = hubspottest.Fault{Status: http.StatusTooManyRequests, Header: h}
+	default:
+		return false
+	}
+	f.Count = n
+	a.fake.InjectFault(f)
+	return true
+}
+
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
 	var e hubspottest.WebhookEvent
 	switch kind {

@@ -282,6 +282,23 @@ func (a *account) InjectFault(status, n int) {
 	a.fake.InjectFault(intercomtest.Fault{Status: status, Count: n})
 }
 
+// InjectBodyFault makes the fake answer the next n requests with a broken
+// body or a 429 without Retry-After: Intercom's 429 carries only
+// X-RateLimit-Reset, a Unix time.
+func (a *account) InjectBodyFault(kind ticketsynctest.BodyFault, n int) bool {
+	switch kind {
+	case ticketsynctest.Truncated:
+		a.fake.InjectFault(intercomtest.Fault{Truncate: true, Count: n})
+	case ticketsynctest.HTMLPage:
+		a.fake.InjectFault(intercomtest.Fault{HTMLBody: true, Status: http.StatusBadGateway, Count: n})
+	case ticketsynctest.RateLimitedNoRetryAfter:
+		a.fake.RateLimited(n, time.Second)
+	default:
+		return false
+	}
+	return true
+}
+
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
 	k, n := split(id)
 	topics := map[ticketsync.EventKind][2]string{

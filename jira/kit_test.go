@@ -267,6 +267,25 @@ func (a *account) InjectFault(status, n int) {
 	a.f.InjectFault(jiratest.Fault{Status: status, Count: n})
 }
 
+// InjectBodyFault makes the fake answer the next n requests with a broken
+// body or a 429 without Retry-After. Jira's X-RateLimit headers come without a reset time.
+func (a *account) InjectBodyFault(kind ticketsynctest.BodyFault, n int) bool {
+	var f jiratest.Fault
+	switch kind {
+	case ticketsynctest.Truncated:
+		f = jiratest.Fault{Truncate: true}
+	case ticketsynctest.HTMLPage:
+		f = jiratest.Fault{HTMLBody: true, Status: http.StatusBadGateway}
+	case ticketsynctest.RateLimitedNoRetryAfter:
+		f = jiratest.RateLimited(n, 0)
+	default:
+		return false
+	}
+	f.Count = n
+	a.f.InjectFault(f)
+	return true
+}
+
 func (a *account) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
 	event := map[ticketsync.EventKind]string{
 		ticketsync.EventCreated: jiratest.IssueCreated, ticketsync.EventUpdated: jiratest.IssueUpdated,

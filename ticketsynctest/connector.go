@@ -71,6 +71,44 @@ type Account interface {
 	Secrets() []string
 }
 
+// BodyFault is a kind of broken answer a BodyFaulter makes its fake give.
+type BodyFault int
+
+const (
+	// Truncated is a 200 whose JSON body is cut short of what its
+	// Content-Length promised.
+	Truncated BodyFault = iota + 1
+	// HTMLPage is an HTML error page (a 502 or 503 from a proxy or a
+	// maintenance page) instead of the platform's JSON.
+	HTMLPage
+	// RateLimitedNoRetryAfter is a 429 without Retry-After, carrying the
+	// platform's own reset header when it has one.
+	RateLimitedNoRetryAfter
+)
+
+// String names the kind.
+func (b BodyFault) String() string {
+	switch b {
+	case Truncated:
+		return "truncated body"
+	case HTMLPage:
+		return "HTML error page"
+	case RateLimitedNoRetryAfter:
+		return "429 without Retry-After"
+	}
+	return fmt.Sprintf("BodyFault(%d)", int(b))
+}
+
+// BodyFaulter is an Account that can also break the bodies and headers of
+// its fake's answers. It is optional: RunSoak finds it by type assertion
+// and injects these faults only into harnesses that implement it.
+type BodyFaulter interface {
+	// InjectBodyFault makes the fake answer the next n requests with a
+	// fault of kind. It reports false, injecting nothing, for a kind the
+	// harness does not support (or keeps out of its soak).
+	InjectBodyFault(kind BodyFault, n int) bool
+}
+
 // Capabilities describe a platform for RunConnectorTests.
 type Capabilities struct {
 	// Platform is what Connector.Platform returns.

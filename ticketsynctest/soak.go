@@ -45,6 +45,7 @@ type SoakReport struct {
 	Rounds, Restarts              int
 	Changes                       int // creates, updates, deletes and comments on the fake
 	PlatformFaults                int // 500, 503 and 429 answers injected into the fake
+	BodyFaults                    int // truncated bodies, HTML pages, 429s without Retry-After (BodyFaulter)
 	StoreFailures, StorePanics    int // Store calls that failed or panicked
 	Deliveries, Duplicates        int // webhook deliveries, and those sent twice
 	Tampered                      int // deliveries changed after signing
@@ -57,7 +58,9 @@ type SoakReport struct {
 // RunSoak drives a Syncer over the fake account of h through rounds of
 // random faults, then checks that everything converges exactly. Each round
 // changes the account (creates, updates, deletes, comments), has the fake
-// answer some requests with 500, 503 or 429 (with Retry-After), makes the
+// answer some requests with 500, 503 or 429 (with Retry-After) and, when the
+// harness's Account is a BodyFaulter, with truncated bodies, HTML error
+// pages and 429s without Retry-After, makes the
 // Store fail or panic on some calls, runs the scheduler for a while, sends
 // webhook deliveries (when the platform has them) in random order, some
 // twice and some tampered with, and then restarts: a new Syncer, a new
@@ -172,6 +175,14 @@ func (k *soak) round() {
 		statuses := []int{http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusTooManyRequests}
 		k.acct.InjectFault(statuses[k.rng.IntN(len(statuses))], 1)
 		k.rep.PlatformFaults++
+	}
+	if bf, ok := k.acct.(BodyFaulter); ok {
+		kinds := []BodyFault{Truncated, HTMLPage, RateLimitedNoRetryAfter}
+		for range k.rng.IntN(3) {
+			if bf.InjectBodyFault(kinds[k.rng.IntN(len(kinds))], 1) {
+				k.rep.BodyFaults++
+			}
+		}
 	}
 	k.store.arm(k.rng)
 

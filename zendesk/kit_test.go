@@ -151,6 +151,27 @@ func (a *account) InjectFault(status, n int) {
 	a.f.InjectFault(f)
 }
 
+// InjectBodyFault makes the fake answer the next n requests with a broken
+// body or a 429 without Retry-After. Zendesk's own reset header is ratelimit-reset, in seconds.
+func (a *account) InjectBodyFault(kind ticketsynctest.BodyFault, n int) bool {
+	var f zendesktest.Fault
+	switch kind {
+	case ticketsynctest.Truncated:
+		f = zendesktest.Fault{Truncate: true}
+	case ticketsynctest.HTMLPage:
+		f = zendesktest.Fault{HTMLBody: true, Status: http.StatusBadGateway}
+	case ticketsynctest.RateLimitedNoRetryAfter:
+		h := http.Header{}
+		h.Set("ratelimit-reset", "1")
+		f = zendesktest.Fault{Status: http.StatusTooManyRequests, Header: h}
+	default:
+		return false
+	}
+	f.Count = n
+	a.f.InjectFault(f)
+	return true
+}
+
 func (a *account) Secrets() []string { return []string{a.f.Token, kitBadToken, kitSecret} }
 
 var eventTypes = map[ticketsync.EventKind]string{
