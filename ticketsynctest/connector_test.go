@@ -319,6 +319,26 @@ func (a *toyAccount) InjectFault(status, n int) {
 	}
 }
 
+// toyBodyFaults counts the body faults the toy accounts took, for
+// TestRunSoak.
+var toyBodyFaults atomic.Int64
+
+// InjectBodyFault: the toy has no bodies to break, so a broken body is the
+// error a connector makes of one, a 502 (Truncated, HTMLPage) or a 429.
+func (a *toyAccount) InjectBodyFault(kind BodyFault, n int) bool {
+	status := http.StatusBadGateway
+	switch kind {
+	case Truncated, HTMLPage:
+	case RateLimitedNoRetryAfter:
+		status = http.StatusTooManyRequests
+	default:
+		return false
+	}
+	a.InjectFault(status, n)
+	toyBodyFaults.Add(int64(n))
+	return true
+}
+
 func (a *toyAccount) Secrets() []string {
 	return []string{toyToken, toyBadToken, toySecret, toyROToken}
 }
