@@ -53,6 +53,11 @@ func TestWebhookFloodKeepsThePollHistory(t *testing.T) {
 		clock.Advance(time.Minute)
 	}
 	waitFor(t, p.fetched, "the last poll")
+	// Fetch has been called; the run is recorded as finished a moment later.
+	waitUntil(t, "the last poll run to be recorded", func() bool {
+		st, _ := s.Status("acme")
+		return !st.Running && !st.NextRun.IsZero()
+	})
 
 	ctx := context.Background()
 	pollRuns, err := s.History(ctx, "acme", ticketsync.TriggerPoll, 100)
