@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/fanout"
 	"github.com/ticketsync/ticketsync/internal/httpx"
 	"github.com/ticketsync/ticketsync/internal/incremental"
 )
@@ -277,49 +277,21 @@ func (c *Connector) loadAgents(ctx context.Context) error {
 // was deleted meanwhile: it keeps no comments, and the trash listing
 // delivers its tombstone.
 func (c *Connector) fillConversations(ctx context.Context, tickets []ticketsync.Ticket) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, c.cfg.Concurrency)
-	)
-	for i := range tickets {
-		if tickets[i].Deleted {
-			continue
+	return fanout.Each(ctx, len(tickets), c.cfg.Concurrency, func(ctx context.Context, i int) error {
+		t := &tickets[i]
+		if t.Deleted {
+			return nil
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		comments, err := c.conversations(ctx, t.ID)
+		switch {
+		case err == nil:
+			t.Comments = comments
+		case errors.Is(err, ticketsync.ErrNotFound):
+		default:
+			return err
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(t *ticketsync.Ticket) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			comments, err := c.conversations(ctx, t.ID)
-			switch {
-			case err == nil:
-				t.Comments = comments
-			case errors.Is(err, ticketsync.ErrNotFound):
-			default:
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				mu.Unlock()
-			}
-		}(&tickets[i])
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+		return nil
+	})
 }
 
 // conversationPageSize is the largest page of the conversations list.

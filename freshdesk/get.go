@@ -6,9 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/fanout"
 )
 
 // GetTickets loads tickets by id with every field and all their
@@ -37,44 +37,15 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 		return nil, c.classify("get tickets by id", err)
 	}
 	out := make([]*ticketsync.Ticket, len(nums))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, c.cfg.Concurrency)
-	)
-	for i, tid := range nums {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	err = fanout.Each(ctx, len(nums), c.cfg.Concurrency, func(ctx context.Context, i int) error {
+		t, err := c.getTicket(ctx, nums[i], tf)
+		if err != nil {
+			return c.classify("get ticket "+nums[i], err)
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			t, err := c.getTicket(ctx, tid, tf)
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = c.classify("get ticket "+tid, err)
-					cancel()
-				}
-				mu.Unlock()
-				return
-			}
-			out[i] = t
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		out[i] = t
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	var tickets []ticketsync.Ticket

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/fanout"
 )
 
 // ref names one record: its kind and Intercom's id.
@@ -64,54 +64,27 @@ func (c *Connector) load(ctx context.Context, refs []ref) ([]ticketsync.Ticket, 
 		return nil, err
 	}
 	out := make([]loaded, len(refs))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, c.cfg.Concurrency)
-	)
-	for i, r := range refs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var err error
-			switch r.kind {
-			case KindConversation:
-				var w wireConversation
-				if _, err = c.client.GetJSON(ctx, "conversations/"+r.id, nil, &w); err == nil {
-					out[i].conv = &w
-				}
-			default:
-				var w wireTicket
-				if _, err = c.client.GetJSON(ctx, "tickets/"+r.id, nil, &w); err == nil {
-					out[i].ticket = &w
-				}
+	err = fanout.Each(ctx, len(refs), c.cfg.Concurrency, func(ctx context.Context, i int) error {
+		r := refs[i]
+		var err error
+		switch r.kind {
+		case KindConversation:
+			var w wireConversation
+			if _, err = c.client.GetJSON(ctx, "conversations/"+r.id, nil, &w); err == nil {
+				out[i].conv = &w
 			}
-			if err != nil && !errors.Is(err, ticketsync.ErrNotFound) {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				mu.Unlock()
+		default:
+			var w wireTicket
+			if _, err = c.client.GetJSON(ctx, "tickets/"+r.id, nil, &w); err == nil {
+				out[i].ticket = &w
 			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
+		}
+		if err != nil && !errors.Is(err, ticketsync.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 

@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/internal/fanout"
 )
 
 // maxShowMany is the most ids GET /tickets/show_many takes.
@@ -75,47 +75,19 @@ func (c *Connector) GetTickets(ctx context.Context, ids []string) ([]ticketsync.
 // whose comments answer 404 was deleted meanwhile: its ID is cleared so that
 // the caller drops it.
 func (c *Connector) fillComments(ctx context.Context, tickets []ticketsync.Ticket) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-		sem      = make(chan struct{}, getConcurrency)
-	)
-	for i := range tickets {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	return fanout.Each(ctx, len(tickets), getConcurrency, func(ctx context.Context, i int) error {
+		t := &tickets[i]
+		comments, err := c.listComments(ctx, t.ID)
+		switch {
+		case err == nil:
+			t.Comments = comments
+		case isNotFound(err):
+			t.ID = ""
+		default:
+			return err
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(t *ticketsync.Ticket) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			comments, err := c.listComments(ctx, t.ID)
-			switch {
-			case err == nil:
-				t.Comments = comments
-			case isNotFound(err):
-				t.ID = ""
-			default:
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel()
-				}
-				mu.Unlock()
-			}
-		}(&tickets[i])
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+		return nil
+	})
 }
 
 // listComments returns all comments of one ticket, oldest first, following
