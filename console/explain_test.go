@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/webhookpush"
@@ -57,6 +58,19 @@ func TestConnectorPageHasTheExplainBox(t *testing.T) {
 	mustContain(t, "connector page", r.body,
 		`<form method="get" action="/admin/support/connectors/acme/explain"`,
 		`<label for="explain-ticket">Ticket id</label>`, `name="ticket"`, "Why is a ticket missing or stale?")
+
+	// A connector that is only history cannot be explained: no box.
+	run := ticketsync.SyncRun{ID: "r1", ConnectorID: "gone", Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunSucceeded,
+		StartedAt: time.Now().Add(-time.Hour), FinishedAt: time.Now().Add(-time.Hour), Attempt: 1}
+	if err := e.store.SaveSyncRun(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get("/connectors/gone"); r.status != http.StatusOK || strings.Contains(r.body, "/explain") {
+		t.Errorf("the page of a removed connector: %d, with an explain box: %v", r.status, strings.Contains(r.body, "/explain"))
+	}
+	if r := e.explain("gone", "1"); r.status != http.StatusNotFound {
+		t.Errorf("explain on a removed connector: %d", r.status)
+	}
 }
 
 func TestExplainInSync(t *testing.T) {
