@@ -435,4 +435,6 @@ func TestBrowserExplainAndRepair(t *testing.T) {
 		t.Fatalf("after the repair the Store has %q", s)
 	}
 	b.screenshot("explain-repaired")
+	b.run("a phone's width", chromedp.EmulateViewport(390, 844))
+	b.screenshot("explain-phone")
 }

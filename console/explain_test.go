@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -288,4 +289,43 @@ func TestRepairStoresThePlatformsCopy(t *testing.T) {
 	page := e.follow(r)
 	mustContain(t, "page after the repair", page.body,
 		"Repaired: the platform&#39;s copy is stored.", `class="conclusion conclusion-ok"`, "in sync")
+}
+
+func TestExplainShowsTheWebhookSighting(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addZendesk("acme", ticketsync.ModeBoth)
+	id := e.fake.Tickets()[0].ID
+	if _, err := e.fake.UpdateTicket(id, func(tk *zendesktest.Ticket) { tk.Status = "pending" }); err != nil {
+		t.Fatal(err)
+	}
+	body, err := e.fake.EventPayload("ticket.status_changed", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := e.fake.SignedWebhook("http://support.example.com/api/webhooks/tickets?connectorId=acme", "whsec-do-not-show", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signature []string
+	for k, v := range req.Header {
+		if strings.HasSuffix(strings.ToLower(k), "signature") { // not its timestamp
+			signature = append(signature, v...)
+		}
+	}
+	if len(signature) == 0 {
+		t.Fatalf("no signature header in %v", req.Header)
+	}
+	rec := httptest.NewRecorder()
+	e.syncer.WebhookHandler().ServeHTTP(rec, req)
+	if rec.Code/100 != 2 {
+		t.Fatalf("webhook delivery: %d %s", rec.Code, rec.Body)
+	}
+	r := e.explain("acme", strconv.FormatInt(id, 10))
+	mustContain(t, "explanation after a webhook", r.body,
+		"The latest delivery naming this ticket, <code>", "and was stored.", `class="conclusion conclusion-ok"`)
+	for _, s := range append(signature, "whsec-do-not-show", e.fake.Token) {
+		if strings.Contains(r.body, s) {
+			t.Errorf("the explanation shows the secret or signature %q", s)
+		}
+	}
 }

@@ -59,9 +59,9 @@ type console struct {
 // Handler returns the console over syncer and store: the pages
 // "Connectors", "Connect a platform", each connector's sync history with
 // the explanation of a ticket (Syncer.Explain, and Syncer.Repair on
-// request), and "Import CSV". The host mounts it under Options.Prefix and must set
-// Options.Authorize; without it every request is refused with 403, as the
-// console never authenticates by itself.
+// request), and "Import CSV". The host mounts it under Options.Prefix and
+// must set Options.Authorize; without it every request is refused with
+// 403, as the console never authenticates by itself.
 //
 // Every answer carries a Content-Security-Policy without inline script and
 // with frame-ancestors 'none', X-Content-Type-Options: nosniff and
