@@ -128,7 +128,7 @@ func (c *console) repair(w http.ResponseWriter, r *http.Request) {
 	c.log.Info("console: repaired", "connector", id, "ticket", p.Ticket, "deleted", t.Deleted)
 	code := "repaired"
 	if t.Deleted {
-		code = "repaired-deleted"
+		code = "tombstoned"
 	}
 	c.redirect(w, r, c.connectorLink(id, "/explain?"+url.Values{"ticket": {p.Ticket}, "done": {code}}.Encode()))
 }

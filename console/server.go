@@ -265,17 +265,17 @@ func (c *console) fail(w http.ResponseWriter, status int, msg string) {
 // flashes are the messages a redirect may ask for, by code: a redirect
 // never carries text of its own, so nothing in a URL is shown as is.
 var flashes = map[string]string{
-	"synced":           "Sync finished.",
-	"sync-failed":      "The sync failed; the error is in the history below.",
-	"sync-busy":        "A sync of this connector is already in progress.",
-	"sync-bg":          "Sync started; it goes on in the background. Reload to see it finish.",
-	"paused":           "Paused: the connector is not polled until you resume it. Webhooks are still received.",
-	"resumed":          "Resumed.",
-	"removed":          "Removed. Its tickets and history stay in the store.",
-	"imported":         "Import finished.",
-	"secret":           "Saved: webhook deliveries are checked with the new value from now on.",
-	"repaired":         "Repaired: the platform's copy is stored.",
-	"repaired-deleted": "Repaired: the platform no longer has this ticket, so the Store's copy is marked deleted.",
+	"synced":      "Sync finished.",
+	"sync-failed": "The sync failed; the error is in the history below.",
+	"sync-busy":   "A sync of this connector is already in progress.",
+	"sync-bg":     "Sync started; it goes on in the background. Reload to see it finish.",
+	"paused":      "Paused: the connector is not polled until you resume it. Webhooks are still received.",
+	"resumed":     "Resumed.",
+	"removed":     "Removed. Its tickets and history stay in the store.",
+	"imported":    "Import finished.",
+	"secret":      "Saved: webhook deliveries are checked with the new value from now on.",
+	"repaired":    "Repaired: the platform's copy is stored.",
+	"tombstoned":  "Repaired: the platform no longer has this ticket, so the Store's copy is marked deleted.",
 }
 
 func (c *console) flash(r *http.Request) string {
