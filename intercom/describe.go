@@ -1,0 +1,77 @@
+package intercom
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ticketsync/ticketsync"
+)
+
+var _ ticketsync.CursorDescriber = (*Connector)(nil)
+
+// DescribeCursor says where cursor stands, for ticketsync.Syncer.Explain
+// and the backfill lane's progress, without a request. The cursor holds two
+// searches, conversations and tickets, and its Checkpoint is the lesser of
+// their positions: a change after it may not have been read by one of
+// them. A search's results come in no documented order, so a search's
+// position is the newest change its last finished pass read; the pass in
+// progress moves it only when it ends. A cursor made by StartCursor stands
+// at least at its start. Checkpoint is zero until both searches have
+// finished a pass (or from the start of a cursor made by StartCursor).
+func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error) {
+	info := ticketsync.CursorInfo{Start: c.cfg.StartTime}
+	cur, err := c.decodeCursor(cursor)
+	if err != nil {
+		return info, fmt.Errorf("intercom: describe cursor: %w", err)
+	}
+	conv, tick := cur.Conv.position(), cur.Tick.position()
+	if !conv.IsZero() && !tick.IsZero() {
+		info.Checkpoint = conv
+		if tick.Before(conv) {
+			info.Checkpoint = tick
+		}
+	}
+	return info, nil
+}
+
+// position is the time up to which the stream has read its search's
+// changes, zero when it cannot tell.
+func (st stream) position() time.Time {
+	var at time.Time
+	if st.Began == 0 {
+		// Between passes: the last one read every change up to the newest
+		// it saw (Fetch never lets that pass the second before the pass
+		// began).
+		if t, ok := st.W.Checkpoint(); ok {
+			at = t
+		}
+	} else if st.Read > 0 {
+		at = time.UnixMilli(st.Read).UTC()
+	}
+	if st.Since > 0 {
+		if since := time.Unix(st.Since, 0).UTC(); at.Before(since) {
+			at = since
+		}
+	}
+	return at
+}
+
+var _ ticketsync.LaneStarter = (*Connector)(nil)
+
+// StartCursor returns a cursor whose first Fetch reads the conversations
+// and tickets changed at or after since (from the start of its second),
+// each read by id with its parts as in any sync, for the live lane of
+// ticketsync's two-lane sync; its later passes never go back before since.
+// A since before Config.StartTime starts at StartTime. It makes no
+// request.
+func (c *Connector) StartCursor(since time.Time) (string, error) {
+	at := since.Unix()
+	if !c.cfg.StartTime.IsZero() && c.cfg.StartTime.Unix() > at {
+		at = c.cfg.StartTime.Unix()
+	}
+	if at <= 0 {
+		// The epoch or before: all history, as the empty cursor reads it.
+		return c.codec.Encode(cursor{Phase: KindConversation}), nil
+	}
+	return c.codec.Encode(cursor{Phase: KindConversation, Conv: stream{Since: at}, Tick: stream{Since: at}}), nil
+}
