@@ -13,11 +13,12 @@ var _ ticketsync.CursorDescriber = (*Connector)(nil)
 // and the backfill lane's progress, without a request. The cursor holds two
 // searches, conversations and tickets, and its Checkpoint is the lesser of
 // their positions: a change after it may not have been read by one of
-// them. A search's results come in no documented order, so a search's
-// position is the newest change its last finished pass read; the pass in
-// progress moves it only when it ends. A cursor made by StartCursor stands
-// at least at its start. Checkpoint is zero until both searches have
-// finished a pass (or from the start of a cursor made by StartCursor).
+// them. A search's results come in no documented order, so a search has
+// read up to where its last finished pass began, less the five seconds
+// allowed for the search index's lag; a pass in progress moves that only
+// when it ends. Checkpoint is zero until both searches have finished a
+// pass, except on a cursor made by StartCursor, which stands at its start
+// from the first.
 func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error) {
 	info := ticketsync.CursorInfo{Start: c.cfg.StartTime}
 	cur, err := c.decodeCursor(cursor)
@@ -38,15 +39,15 @@ func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error)
 // changes, zero when it cannot tell.
 func (st stream) position() time.Time {
 	var at time.Time
-	if st.Began == 0 {
-		// Between passes: the last one read every change up to the newest
-		// it saw (Fetch never lets that pass the second before the pass
-		// began).
+	switch {
+	case st.Read > 0:
+		at = time.UnixMilli(st.Read).UTC()
+	case st.Began == 0:
+		// Between passes of a cursor written before Read was kept: the
+		// last pass read the changes up to the newest it saw.
 		if t, ok := st.W.Checkpoint(); ok {
 			at = t
 		}
-	} else if st.Read > 0 {
-		at = time.UnixMilli(st.Read).UTC()
 	}
 	if st.Since > 0 {
 		if since := time.Unix(st.Since, 0).UTC(); at.Before(since) {

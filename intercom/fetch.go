@@ -21,14 +21,14 @@ type cursor struct {
 }
 
 // stream is one search's Window, the server's clock (unix seconds) when
-// its pass in progress began, where the Window stood when that pass began
-// (Read), and where the stream starts when not at Config.StartTime.
+// its pass in progress began, how far its last finished pass read, and
+// where the stream starts when not at Config.StartTime.
 type stream struct {
 	W     incremental.Window `json:"w"`
 	Began int64              `json:"b,omitempty"`
-	// Read is the Window's checkpoint (unix milliseconds) when its last
-	// pass ended: the search's results come in no order, so a pass in
-	// progress has read up to no further than that.
+	// Read (unix milliseconds) is how far the last finished pass read:
+	// searchLag before it began. The search's results come in no order,
+	// so a pass in progress has read no further than that.
 	Read int64 `json:"r,omitempty"`
 	// Since (unix seconds) is where a cursor made by StartCursor starts
 	// the stream; zero means Config.StartTime.
@@ -117,10 +117,10 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	}
 	if !more {
 		// This search's pass is over: the other one's, or the run's.
+		// It read every change the search could see when it began, up
+		// to the index's lag before that.
+		st.Read = max(st.Read, time.Unix(st.Began, 0).Add(-searchLag).UnixMilli())
 		st.Began = 0
-		if at, ok := st.W.Checkpoint(); ok {
-			st.Read = at.UnixMilli()
-		}
 		more = cur.Phase == KindConversation
 		if more {
 			cur.Phase = KindTicket
