@@ -60,11 +60,11 @@ func (st stream) position() time.Time {
 var _ ticketsync.LaneStarter = (*Connector)(nil)
 
 // StartCursor returns a cursor whose first Fetch reads the conversations
-// and tickets changed at or after since (from the start of its second),
-// each read by id with its parts as in any sync, for the live lane of
-// ticketsync's two-lane sync; its later passes never go back before since.
-// A since before Config.StartTime starts at StartTime. It makes no
-// request.
+// and tickets changed at or after since, each read by id with all its
+// parts as in any sync, for the live lane of ticketsync's two-lane sync.
+// Its searches start five seconds (the search index's allowed lag) before
+// the second of since, and its later passes never go back further. A since
+// before Config.StartTime starts at StartTime. It makes no request.
 func (c *Connector) StartCursor(since time.Time) (string, error) {
 	at := since.Unix()
 	if !c.cfg.StartTime.IsZero() && c.cfg.StartTime.Unix() > at {

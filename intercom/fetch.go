@@ -37,12 +37,15 @@ type stream struct {
 
 // policy is how Intercom's searches behave: updated_at in unix seconds,
 // with the strict ">" (sent as one second before the Window's From), in no
-// documented order, and perhaps a little late. The stream's passes never
-// start before its Since.
+// documented order, and perhaps a little late. A stream with a Since
+// starts searchLag before it, for a change just before since that reached
+// the index late, and its passes never go back further.
 func (c *Connector) policy(st *stream) incremental.Policy {
 	start := c.cfg.StartTime
-	if st.Since > 0 && (start.IsZero() || st.Since > start.Unix()) {
-		start = time.Unix(st.Since, 0).UTC()
+	if st.Since > 0 {
+		if from := time.Unix(st.Since, 0).Add(-searchLag).UTC(); start.IsZero() || from.After(start) {
+			start = from
+		}
 	}
 	return incremental.Policy{Start: start, Granularity: time.Second, Overlap: searchLag, PageSize: PageSize}
 }
