@@ -50,7 +50,7 @@ func (st stream) position() time.Time {
 		}
 	}
 	if st.Since > 0 {
-		if since := time.Unix(st.Since, 0).UTC(); at.Before(since) {
+		if since := time.UnixMilli(st.Since).UTC(); at.Before(since) {
 			at = since
 		}
 	}
@@ -66,9 +66,9 @@ var _ ticketsync.LaneStarter = (*Connector)(nil)
 // the second of since, and its later passes never go back further. A since
 // before Config.StartTime starts at StartTime. It makes no request.
 func (c *Connector) StartCursor(since time.Time) (string, error) {
-	at := since.Unix()
-	if !c.cfg.StartTime.IsZero() && c.cfg.StartTime.Unix() > at {
-		at = c.cfg.StartTime.Unix()
+	at := since.UnixMilli()
+	if !c.cfg.StartTime.IsZero() && c.cfg.StartTime.UnixMilli() > at {
+		at = c.cfg.StartTime.UnixMilli()
 	}
 	if at <= 0 {
 		// The epoch or before: all history, as the empty cursor reads it.

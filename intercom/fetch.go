@@ -30,8 +30,8 @@ type stream struct {
 	// searchLag before it began. The search's results come in no order,
 	// so a pass in progress has read no further than that.
 	Read int64 `json:"r,omitempty"`
-	// Since (unix seconds) is where a cursor made by StartCursor starts
-	// the stream; zero means Config.StartTime.
+	// Since (unix milliseconds) is where a cursor made by StartCursor
+	// starts the stream; zero means Config.StartTime.
 	Since int64 `json:"s,omitempty"`
 }
 
@@ -43,7 +43,7 @@ type stream struct {
 func (c *Connector) policy(st *stream) incremental.Policy {
 	start := c.cfg.StartTime
 	if st.Since > 0 {
-		if from := time.Unix(st.Since, 0).Add(-searchLag).UTC(); start.IsZero() || from.After(start) {
+		if from := time.UnixMilli(st.Since).Add(-searchLag).UTC(); start.IsZero() || from.After(start) {
 			start = from
 		}
 	}

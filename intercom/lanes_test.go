@@ -214,9 +214,13 @@ func TestStartCursorStartsTheLiveLaneAtATime(t *testing.T) {
 
 	// A live lane started on a quiet hour reads nothing, and its later
 	// passes do not go back to the history either.
-	quiet, err := c.StartCursor(w.Now())
+	quietSince := w.Now().Add(500 * time.Millisecond)
+	quiet, err := c.StartCursor(quietSince)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if info, err := c.DescribeCursor(quiet); err != nil || info.Checkpoint.Before(quietSince) {
+		t.Errorf("live cursor started within a second: checkpoint %s, %v; want at or after %s", info.Checkpoint, err, quietSince)
 	}
 	for pass := range 2 {
 		l := drainLane(t, c, quiet, nil)
