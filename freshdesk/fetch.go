@@ -21,7 +21,7 @@ import (
 // page 301 is refused with 400.
 const maxPage = 300
 
-// The listings a sync pass reads, in order.
+// The listings a sync pass reads (the numbers are stored in cursors).
 const (
 	listTickets = iota // the default listing: live tickets
 	listDeleted        // filter=deleted: tickets in the trash
@@ -31,12 +31,30 @@ const (
 
 var listFilters = [listCount]string{"", "deleted", "spam"}
 
+// nextList is the listing read after each one within a pass: the trash,
+// then spam, then the default listing, which ends the pass. The short
+// listings go first so that a cursor's checkpoint, the oldest of the three
+// listings' (DescribeCursor), moves with the long one.
+var nextList = [listCount]int{listTickets: listDeleted, listDeleted: listSpam, listSpam: listTickets}
+
+// firstList is the listing a new cursor reads first.
+const firstList = listDeleted
+
 // cursor is what the opaque cursor holds: the listing being read and, for
 // each listing, its changed-since window (the updated_since of the current
-// query, its next page, and the tickets delivered at the boundary second).
+// query, its next page, and the tickets delivered at the boundary second)
+// and when its last pass ended. A cursor made by StartCursor also holds the
+// time it starts at.
 type cursor struct {
 	Phase int                           `json:"ph"`
 	W     [listCount]incremental.Window `json:"w"`
+	// Done is, per listing, the time in Unix milliseconds up to which its
+	// last complete pass read every change: the time of its last request
+	// less clockSkew, in whole seconds. Zero before a pass ends.
+	Done [listCount]int64 `json:"d,omitzero"`
+	// Since is the time in Unix milliseconds that StartCursor was given;
+	// zero for a cursor that starts at Config.StartTime.
+	Since int64 `json:"s,omitempty"`
 }
 
 // clockSkew is how far Freshdesk's clock is taken to lag ours when telling
@@ -46,16 +64,34 @@ const clockSkew = 2 * time.Second
 // cursorVersion is the layout of cursor.
 const cursorVersion = 1
 
-// policy is how Freshdesk's ticket list behaves: updated_since in whole
-// seconds and inclusive, order_by=updated_at ascending, at most 300 pages
-// per query. Page numbers shift when tickets change while a client pages
+// policy is how Freshdesk's ticket list behaves for cur: updated_since in
+// whole seconds and inclusive, order_by=updated_at ascending, at most 300
+// pages per query. Page numbers shift when tickets change while a client pages
 // (a ticket updated after page 1 moves to the end, and the one after it
 // slides onto page 1, already read), so every page is the first page of a
 // fresh query from the newest updated_at delivered, paging on only through
 // a second that holds more than a page.
-func (c *Connector) policy() incremental.Policy {
-	return incremental.Policy{Start: c.cfg.StartTime, Granularity: time.Second, Ordered: true,
+// The first pass starts at Config.StartTime, or for a cursor made by
+// StartCursor at the second before its start (see sinceStart).
+func (c *Connector) policy(cur *cursor) incremental.Policy {
+	start := c.cfg.StartTime
+	if cur.Since != 0 {
+		if s := sinceStart(time.UnixMilli(cur.Since)); s.After(start) {
+			start = s
+		}
+	}
+	return incremental.Policy{Start: start, Granularity: time.Second, Ordered: true,
 		RestartEvery: 1, MaxPages: maxPage, PageSize: c.cfg.PageSize, Skew: clockSkew}
+}
+
+// sinceStart is the updated_since from which a cursor that must read the
+// changes made at or after since starts: the whole second before since's.
+// updated_at has whole seconds, so a change made within since's second
+// shows that second, before since; and Freshdesk does not document whether
+// updated_since is inclusive, so the second before is asked for too, which
+// reads that second's tickets even if it is not.
+func sinceStart(since time.Time) time.Time {
+	return since.UTC().Truncate(time.Second).Add(-time.Second)
 }
 
 // Fetch returns one page of changed tickets: one ticket list request
@@ -74,7 +110,7 @@ func (c *Connector) policy() incremental.Policy {
 // remembered in the cursor and not delivered again unless they changed.
 func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
 	const op = "fetch tickets"
-	var cur cursor
+	cur := cursor{Phase: firstList}
 	if err := c.codec.Decode(cursorText, &cur); err != nil {
 		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w; %s", op, err, hintCursor)
 	}
@@ -85,7 +121,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if err != nil {
 		return ticketsync.Page{}, c.classify(op, err)
 	}
-	policy := c.policy()
+	policy := c.policy(&cur)
 	phase := cur.Phase
 	w := &cur.W[phase]
 	q := w.Query(policy)
@@ -98,7 +134,8 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	// updated_at has whole seconds: a ticket read during its second may
 	// change again within it, so the Window delivers it again until a read
 	// made after that second.
-	w.ReadAt(policy, c.now())
+	readAt := c.now()
+	w.ReadAt(policy, readAt)
 	page, next, err := c.listPage(ctx, phase, q.From, pageNo)
 	if isPageCap(err) {
 		// Freshdesk refused a page below the cap the policy knows: restart
@@ -141,9 +178,12 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: the %s listing: %w; set Config.StartTime past this second", op, listName(phase), err)
 	}
 	if !more {
-		cur.Phase = (phase + 1) % listCount
+		// The listing is read through: every change made before this
+		// request (less the clocks' skew) has been delivered.
+		cur.Done[phase] = readAt.Add(-clockSkew).Truncate(time.Second).UnixMilli()
+		cur.Phase = nextList[phase]
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: c.codec.Encode(cur), More: more || phase != listSpam}, nil
+	return ticketsync.Page{Tickets: tickets, Cursor: c.codec.Encode(cur), More: more || phase != listTickets}, nil
 }
 
 func listName(phase int) string {
