@@ -65,18 +65,20 @@ const clockSkew = 2 * time.Second
 const cursorVersion = 1
 
 // policy is how Freshdesk's ticket list behaves for cur: updated_since in
-// whole seconds and inclusive, order_by=updated_at ascending, at most 300
-// pages per query. Page numbers shift when tickets change while a client pages
-// (a ticket updated after page 1 moves to the end, and the one after it
-// slides onto page 1, already read), so every page is the first page of a
-// fresh query from the newest updated_at delivered, paging on only through
-// a second that holds more than a page.
+// whole seconds and inclusive (as listPage asks), order_by=updated_at
+// ascending, at most 300 pages per query. Page numbers shift when tickets
+// change while a client pages (a ticket updated after page 1 moves to the
+// end, and the one after it slides onto page 1, already read), so every
+// page is the first page of a fresh query from the newest updated_at
+// delivered, paging on only through a second that holds more than a page.
 // The first pass starts at Config.StartTime, or for a cursor made by
-// StartCursor at the second before its start (see sinceStart).
+// StartCursor at the start of since's second: updated_at has whole
+// seconds, so a change made within that second, after since, shows a time
+// before since.
 func (c *Connector) policy(cur *cursor) incremental.Policy {
 	start := c.cfg.StartTime
 	if cur.Since != 0 {
-		if s := sinceStart(time.UnixMilli(cur.Since)); s.After(start) {
+		if s := time.UnixMilli(cur.Since).UTC().Truncate(time.Second); s.After(start) {
 			start = s
 		}
 	}
@@ -84,24 +86,14 @@ func (c *Connector) policy(cur *cursor) incremental.Policy {
 		RestartEvery: 1, MaxPages: maxPage, PageSize: c.cfg.PageSize, Skew: clockSkew}
 }
 
-// sinceStart is the updated_since from which a cursor that must read the
-// changes made at or after since starts: the whole second before since's.
-// updated_at has whole seconds, so a change made within since's second
-// shows that second, before since; and Freshdesk does not document whether
-// updated_since is inclusive, so the second before is asked for too, which
-// reads that second's tickets even if it is not.
-func sinceStart(since time.Time) time.Time {
-	return since.UTC().Truncate(time.Second).Add(-time.Second)
-}
-
 // Fetch returns one page of changed tickets: one ticket list request
 // (GET /api/v2/tickets with updated_since, order_by=updated_at,
 // order_type=asc, per_page and include=requester,description) and, for each
 // ticket on it, its conversations (GET /api/v2/tickets/{id}/conversations,
-// 100 a page), a few at a time. A sync pass reads the default listing, then
-// the trash (filter=deleted) and spam (filter=spam), whose tickets are
-// delivered as tombstones without conversations. More is false once the
-// three are caught up.
+// 100 a page), a few at a time. A sync pass reads the trash
+// (filter=deleted) and spam (filter=spam), whose tickets are delivered as
+// tombstones without conversations, then the default listing. More is false
+// once the three are caught up.
 //
 // Each page of a listing starts a fresh query from the latest updated_at
 // delivered (page numbers shift as tickets change), following Link:
@@ -155,6 +147,9 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	}
 	var tickets []ticketsync.Ticket
 	for i := range page {
+		if page[i].UpdatedAt.Before(q.From) {
+			continue // the second before the query's, asked for in case updated_since is strict (listPage)
+		}
 		if w.Observe(id(page[i].ID), page[i].UpdatedAt) {
 			tickets = append(tickets, c.ticket(&page[i], tf))
 		}
@@ -193,8 +188,17 @@ func listName(phase int) string {
 	return "tickets"
 }
 
-// listPage reads one page of a listing; next reports a rel="next" link.
+// listPage reads one page of a listing of the tickets updated at or after
+// since, a whole second; next reports a rel="next" link. Freshdesk does not
+// say whether updated_since is inclusive: the query asks from the second
+// before, and the caller leaves out the tickets of that second, so that
+// the tickets of since's own second are read either way. A restart from the
+// newest second delivered (every page) would otherwise lose, were it strict,
+// the tickets of that second that the last page did not hold.
 func (c *Connector) listPage(ctx context.Context, phase int, since time.Time, page int) ([]wireTicket, bool, error) {
+	if since.Unix() > 0 {
+		since = since.Add(-time.Second) // not before the epoch
+	}
 	v := url.Values{
 		"updated_since": {since.UTC().Format(time.RFC3339)},
 		"order_by":      {"updated_at"},

@@ -536,6 +536,23 @@ func TestFetchMapsTickets(t *testing.T) {
 	}
 }
 
+// TestFetchUpdatedSinceInclusiveOrStrict: ten tickets a second, pages of
+// ten, so that pages end within a second and each restart queries from a
+// second whose tickets were only partly delivered. Freshdesk does not say
+// whether updated_since is inclusive; the sync must be whole either way.
+func TestFetchUpdatedSinceInclusiveOrStrict(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("StrictSince=%t", strict), func(t *testing.T) {
+			f := newFake(t, &freshdesktest.Options{StrictSince: strict})
+			f.GenerateTickets(200, &freshdesktest.GenerateOptions{Spacing: 100 * time.Millisecond, Conversations: -1})
+			c := connector(t, f, &freshdesk.Config{Domain: f.Domain, PageSize: 10, RequestsPerMinute: -1, ListRequestsPerMinute: -1})
+			store := memstore.New()
+			syncAll(t, c, store, "")
+			expectEqual(t, f, store)
+		})
+	}
+}
+
 // TestFetchPagesShiftMidSync: a ticket read on the first page is updated
 // before the second page is asked for. On Freshdesk the ticket moves to
 // the end of the listing and the one after it slides back onto the first
