@@ -48,9 +48,9 @@ var _ ticketsync.LaneStarter = (*Connector)(nil)
 // after since (not before Config.StartTime), with their conversations, and
 // the tickets moved to the trash or spam since then, as a first sync from
 // Config.StartTime reads them from there: for the live lane of ticketsync's
-// two-lane sync. Its queries start at the whole second before since's, as
-// updated_at has whole seconds and Freshdesk does not document whether
-// updated_since is inclusive. It makes no request.
+// two-lane sync. Its queries start at the start of since's second, as
+// updated_at has whole seconds: a change made within it, after since, shows
+// a time before since. It makes no request.
 func (c *Connector) StartCursor(since time.Time) (string, error) {
 	cur := cursor{Phase: firstList}
 	if since.UnixMilli() > 0 { // else from Config.StartTime

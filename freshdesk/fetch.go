@@ -147,7 +147,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	}
 	var tickets []ticketsync.Ticket
 	for i := range page {
-		if page[i].UpdatedAt.Before(q.From) {
+		if at := page[i].UpdatedAt; !at.IsZero() && at.Before(q.From) {
 			continue // the second before the query's, asked for in case updated_since is strict (listPage)
 		}
 		if w.Observe(id(page[i].ID), page[i].UpdatedAt) {
