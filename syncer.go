@@ -683,6 +683,11 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 			s.mu.Unlock()
 			return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, err)
 		}
+		if e.removed {
+			// Removed or replaced while the slice ended.
+			s.mu.Unlock()
+			return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrSyncInProgress)
+		}
 		yielded = true
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
