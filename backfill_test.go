@@ -463,3 +463,44 @@ func TestSingleLaneOptOut(t *testing.T) {
 	assert.Nil(t, st.Backfill)
 	storeEqualsPlatform(t, store, p)
 }
+
+// TestSetIntervalEndsTheBackfillSlice: a slice's deadline was set by the
+// old interval; SetInterval ends the slice after its current page, and the
+// next live run, then the backfill, come at the new interval.
+func TestSetIntervalEndsTheBackfillSlice(t *testing.T) {
+	clock := newFakeClock()
+	p := newLanePlatform(1000, clock.Now())
+	p.latency = 0
+	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
+		reached: make(chan struct{}), proceed: make(chan struct{})}
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	require.NoError(t, s.Add("big", g, ticketsync.ModePoll))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	waitFor(t, g.reached, "the backfill's third page")
+	require.NoError(t, s.SetInterval("big", time.Minute))
+	close(g.proceed)
+	// On a clock that stands still, the slice would otherwise run to the
+	// end of the history.
+	require.Eventually(t, func() bool { return ticketsync.Idle(s) }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, 3, g.backfills(), "the slice went on past the page it was on")
+	st, _ := s.Status("big")
+	require.NotNil(t, st.Backfill)
+	assert.False(t, st.Backfill.Done)
+	assert.Equal(t, clock.Now().Add(time.Minute), st.NextRun, "the next live run is not planned at the new interval")
+
+	clock.Advance(time.Minute)
+	require.Eventually(t, func() bool {
+		st, _ := s.Status("big")
+		return st.Backfill != nil && st.Backfill.Done
+	}, 10*time.Second, 5*time.Millisecond, "the backfill did not resume at the new interval")
+	storeEqualsPlatform(t, store, p)
+}
