@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -502,5 +504,72 @@ func TestSetIntervalEndsTheBackfillSlice(t *testing.T) {
 		st, _ := s.Status("big")
 		return st.Backfill != nil && st.Backfill.Done
 	}, 10*time.Second, 5*time.Millisecond, "the backfill did not resume at the new interval")
+	storeEqualsPlatform(t, store, p)
+}
+
+// hookLanes is a gatedLanes that receives webhooks naming tickets only,
+// and cannot load tickets by id: a delivery asks for a poll.
+type hookLanes struct{ g *gatedLanes }
+
+func (h hookLanes) Platform() string               { return "lanes" }
+func (h hookLanes) Test(ctx context.Context) error { return nil }
+func (h hookLanes) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
+	return h.g.Fetch(ctx, cursor)
+}
+func (h hookLanes) StartCursor(since time.Time) (string, error) { return h.g.StartCursor(since) }
+func (h hookLanes) DescribeCursor(c string) (ticketsync.CursorInfo, error) {
+	return h.g.DescribeCursor(c)
+}
+func (h hookLanes) VerifyWebhook(r *http.Request, body []byte) error { return nil }
+func (h hookLanes) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
+	return []ticketsync.Event{{Kind: ticketsync.EventCreated, TicketID: string(body)}}, nil
+}
+
+// TestWebhookPollRequestEndsTheBackfillSlice: a delivery that asks for a
+// poll while a backfill slice runs ends the slice after its page; the live
+// run stores the ticket before the backfill's next page.
+func TestWebhookPollRequestEndsTheBackfillSlice(t *testing.T) {
+	clock := newFakeClock()
+	p := newLanePlatform(1000, clock.Now())
+	p.latency = 0
+	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
+		reached: make(chan struct{}), proceed: make(chan struct{})}
+	stored := make(chan int, 1)
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now,
+		OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
+			for _, tk := range tickets {
+				if tk.ID == "live1" {
+					select {
+					case stored <- g.backfills():
+					default:
+					}
+				}
+			}
+		}})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	require.NoError(t, s.Add("big", hookLanes{g}, ticketsync.ModeBoth))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	waitFor(t, g.reached, "the backfill's third page")
+	now := clock.Now()
+	p.put(ticketsync.Ticket{ID: "live1", Subject: "furious customer", CreatedAt: now, UpdatedAt: now})
+	req := httptest.NewRequest(http.MethodPost, "/webhooks?connectorId=big", strings.NewReader("live1"))
+	w := httptest.NewRecorder()
+	s.WebhookHandler().ServeHTTP(w, req)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	close(g.proceed)
+	assert.Equal(t, 3, waitFor(t, stored, "the ticket the webhook named"),
+		"backfill pages begun before the live run stored the ticket: the slice went on past its page")
+	require.Eventually(t, func() bool {
+		st, _ := s.Status("big")
+		return st.Backfill != nil && st.Backfill.Done
+	}, 10*time.Second, 5*time.Millisecond, "the backfill did not resume")
 	storeEqualsPlatform(t, store, p)
 }
