@@ -53,19 +53,33 @@ func appendComments(dst []byte, cs []commentRow) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain marks the bytes that stand for themselves in a JSON string:
+// printable ASCII but for " and \. Bytes of multi-byte characters are
+// looked at apart.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s, valid UTF-8, as a JSON string.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if jsonPlain[c] {
 			i++
 			continue
 		}
 		if c >= utf8.RuneSelf {
-			// U+2028 and U+2029 are valid JSON, but not valid
-			// JavaScript; escape them as encoding/json does.
+			// U+2028 and U+2029 (E2 80 A8, E2 80 A9) are valid JSON, but
+			// not valid JavaScript; escape them as encoding/json does.
+			if c != 0xe2 {
+				i++
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == '\u2028' || r == '\u2029' {
 				dst = append(dst, s[start:i]...)
@@ -94,6 +108,17 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// commentsSize is about how many bytes appendComments writes for cs, to
+// size its buffer.
+func commentsSize(cs []commentRow) int {
+	n := 2
+	for i := range cs {
+		c := &cs[i]
+		n += 128 + len(c.I) + len(c.K) + len(c.Ai) + len(c.An) + len(c.Ae) + len(c.B) + len(c.Ca)
+	}
+	return n
 }
 
 // decodeComments reads a comments column.

@@ -257,7 +257,11 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 		return cmp.Or(strings.Compare(x.row.C, y.row.C), strings.Compare(x.row.I, y.row.I))
 	})
 	b := batch{tickets: make([]ticketRow, 0, len(pending))}
-	var buf []byte
+	size := 0
+	for _, p := range pending {
+		size += commentsSize(p.comments)
+	}
+	buf := make([]byte, 0, size)
 	for _, p := range pending {
 		// A ticket's comments count as coming with the copy the call
 		// keeps; they stay in order of arrival.
