@@ -11,15 +11,16 @@ import (
 )
 
 // On PostgreSQL through pgx (github.com/jackc/pgx/v5/stdlib), a batch is
-// staged with COPY into two temporary tables of the connection and merged
-// into the Store's tables with one statement: the same ON CONFLICT rules as
-// upsertPage, without the cost of sending every value as an element of an
-// array literal that the server parses again. Other drivers take the
-// parameter path (writePostgres).
+// copied straight into the tickets table when none of its tickets is
+// stored, and otherwise staged with COPY into a temporary table of the
+// connection and merged into the Store's table with one statement: the
+// same ON CONFLICT rules as upsertPage, without the cost of sending every
+// value as an element of an array literal that the server parses again.
+// Other drivers take the parameter path (writePostgres).
 //
-// The staging tables live in the connection's temporary schema, so they
-// are private to it, and are emptied at commit (ON COMMIT DELETE ROWS), so
-// a failed call leaves nothing behind. A connection pooler in transaction
+// The staging table lives in the connection's temporary schema, so it is
+// private to it, and is emptied at commit (ON COMMIT DELETE ROWS), so a
+// failed call leaves nothing behind. A connection pooler in transaction
 // mode (PgBouncer) keeps them working as long as it pins a connection for
 // the whole transaction, which it does.
 
@@ -37,12 +38,9 @@ const (
 	copyOff
 )
 
-// stageCols are the staging tables' columns, in COPY order.
-var (
-	stageTicketCols = []string{"c", "i", "pf", "url", "sub", "des", "st", "rst", "pr", "rpr", "ch",
-		"ri", "rn", "re", "ai", "an", "ae", "g", "f", "ca", "ua", "d"}
-	stageCommentCols = []string{"c", "t", "i", "k", "ai", "an", "ae", "b", "p", "ca"}
-)
+// stageTicketCols are the staging table's columns, in COPY order.
+var stageTicketCols = []string{"c", "i", "pf", "url", "sub", "des", "st", "rst", "pr", "rpr", "ch",
+	"ri", "rn", "re", "ai", "an", "ae", "g", "f", "ca", "ua", "d", "cm"}
 
 // writeCopy writes b as writePostgres does, through COPY. It returns
 // errNoCopy, having written nothing, when the connection is not pgx's.
@@ -67,9 +65,9 @@ func (s *Store) writeCopy(ctx context.Context, b batch, connectorID, cursor stri
 				return errNoCopy
 			}
 			s.copyPath.Store(copyOn)
-			err := s.copyBatch(ctx, pc.Conn(), tickets, b.comments, connectorID, cursor, withCursor, mergeDirect)
+			err := s.copyBatch(ctx, pc.Conn(), tickets, connectorID, cursor, withCursor, mergeDirect)
 			if uniqueViolation(err) {
-				err = s.copyBatch(ctx, pc.Conn(), tickets, b.comments, connectorID, cursor, withCursor, mergeGeneral)
+				err = s.copyBatch(ctx, pc.Conn(), tickets, connectorID, cursor, withCursor, mergeStaged)
 			}
 			return err
 		})
@@ -79,19 +77,15 @@ func (s *Store) writeCopy(ctx context.Context, b batch, connectorID, cursor stri
 // How copyBatch merges a batch.
 const (
 	// mergeDirect copies a batch whose tickets are all new straight into
-	// the Store's tables, and takes mergePlain otherwise.
+	// the Store's table, and takes mergeStaged otherwise.
 	mergeDirect = iota
-	// mergePlain stages the batch and merges it with mergeNew.
-	mergePlain
-	// mergeGeneral stages the batch and merges it with mergeStage.
-	mergeGeneral
+	// mergeStaged stages the batch and merges it with mergeStage.
+	mergeStaged
 )
 
-// The Store's columns, in COPY order (the staging tables' order).
-var (
-	ticketCopyCols  = splitCols(ticketCols)
-	commentCopyCols = splitCols(commentCols)
-)
+// ticketCopyCols are the Store's columns, in COPY order (the staging
+// table's order).
+var ticketCopyCols = append(splitCols(ticketCols), "comments")
 
 func splitCols(cols string) []string {
 	out := strings.Split(cols, ",")
@@ -104,14 +98,13 @@ func splitCols(cols string) []string {
 // copyBatch writes one batch in one transaction of c, as mode says.
 //
 // mergeDirect first asks which of the batch's tickets are stored. When none
-// is, the batch is copied into the Store's tables as it is: no staging, no
+// is, the batch is copied into the Store's table as it is: no staging, no
 // ON CONFLICT, only the cost of the rows and their indexes, which is what
 // a first sync or an import pays. A ticket that another transaction stores
-// meanwhile, or a comment left stored without its ticket, makes the COPY
-// fail with a unique violation, and the caller then takes mergeGeneral.
-func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSource, commentRows []commentRow, connectorID, cursor string, withCursor bool, mode int) (err error) {
+// meanwhile makes the COPY fail with a unique violation, and the caller
+// then takes mergeStaged.
+func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSource, connectorID, cursor string, withCursor bool, mode int) (err error) {
 	tickets.reset()
-	comments := &commentSource{rows: commentRows, n: -1}
 	// Without arguments, pgx sends this as one simple query: one round trip.
 	if _, err := c.Exec(ctx, s.q.stageBegin); err != nil {
 		return err
@@ -137,11 +130,6 @@ func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSourc
 			if _, err := c.CopyFrom(ctx, pgx.Identifier{s.prefix + "tickets"}, ticketCopyCols, tickets); err != nil {
 				return err
 			}
-			if len(comments.rows) > 0 {
-				if _, err := c.CopyFrom(ctx, pgx.Identifier{s.prefix + "comments"}, commentCopyCols, comments); err != nil {
-					return err
-				}
-			}
 			if withCursor {
 				if _, err := c.Exec(ctx, s.q.setCursor, connectorID, cursor, now); err != nil {
 					return err
@@ -150,27 +138,17 @@ func (s *Store) copyBatch(ctx context.Context, c *pgx.Conn, tickets *ticketSourc
 			_, err = c.Exec(ctx, "COMMIT")
 			return err
 		}
-		mode = mergePlain
 	}
 	if len(tickets.rows) > 0 {
 		if _, err := c.CopyFrom(ctx, pgx.Identifier{"pg_temp", s.prefix + "stage_tickets"}, stageTicketCols, tickets); err != nil {
 			return err
 		}
 	}
-	if len(comments.rows) > 0 {
-		if _, err := c.CopyFrom(ctx, pgx.Identifier{"pg_temp", s.prefix + "stage_comments"}, stageCommentCols, comments); err != nil {
-			return err
-		}
-	}
-	merge, mergeCursor := s.q.mergeStage, s.q.mergeStageCursor
-	if mode == mergePlain {
-		merge, mergeCursor = s.q.mergeNew, s.q.mergeNewCursor
-	}
 	switch {
 	case withCursor:
-		_, err = c.Exec(ctx, mergeCursor, connectorID, cursor, now)
+		_, err = c.Exec(ctx, s.q.mergeStageCursor, connectorID, cursor, now)
 	case len(tickets.rows) > 0:
-		_, err = c.Exec(ctx, merge)
+		_, err = c.Exec(ctx, s.q.mergeStage)
 	}
 	if err != nil {
 		return err
@@ -227,7 +205,7 @@ func (s *ticketSource) Values() ([]any, error) {
 	} else {
 		v[19] = t.created
 	}
-	v[20], v[21] = t.updated, t.D
+	v[20], v[21], v[22] = t.updated, t.D, json.RawMessage(t.cm)
 	return v, nil
 }
 
@@ -239,21 +217,3 @@ func jsonOrNil(j []byte) any {
 	}
 	return json.RawMessage(j)
 }
-
-// commentSource feeds a batch's comments to CopyFrom.
-type commentSource struct {
-	rows []commentRow
-	n    int
-	vals [10]any
-}
-
-func (s *commentSource) Next() bool { s.n++; return s.n < len(s.rows) }
-
-func (s *commentSource) Values() ([]any, error) {
-	c := &s.rows[s.n]
-	v := s.vals[:]
-	v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9] = c.C, c.T, c.I, c.K, c.Ai, c.An, c.Ae, c.B, c.P, c.at
-	return v, nil
-}
-
-func (s *commentSource) Err() error { return nil }

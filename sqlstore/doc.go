@@ -16,7 +16,16 @@
 //     tags (a JSON array) and fields (a JSON object) are JSONB on PostgreSQL
 //     and JSON text on SQLite, so a host can query them (tags ? 'vip',
 //     fields->>'plan' on PostgreSQL; json_each(tags) on SQLite).
-//   - comments: one row per (connector_id, ticket_id, comment_id).
+//   - comments: a view with one row per comment (connector_id, ticket_id,
+//     comment_id, content_key, author_id, author_name, author_email, body,
+//     public, created_at), for the host's queries. The comments live in
+//     the tickets table's column comments (JSONB on PostgreSQL, JSON text
+//     on SQLite): an array, in order of arrival, of objects with the keys
+//     id, content_key, author_id, author_name, author_email, body, public
+//     and created_at (fixed-width RFC 3339 text), so that a ticket and its
+//     comments are one row, written and read at once. content_key
+//     identifies a comment without an ID and is empty otherwise. Schema
+//     version 4 moved them there from a table of their own.
 //   - cursors: one row per connector.
 //   - sync_runs: the sync history, the newest Options.HistoryLimit runs per
 //     connector and trigger.
@@ -28,24 +37,25 @@
 //
 // # What is atomic
 //
-//   - UpsertTickets: the whole call. Newest-wins is decided inside the
-//     statement (INSERT ... ON CONFLICT ... DO UPDATE ... WHERE
-//     excluded.updated_at >= updated_at), never by reading first, so
-//     concurrent writers on any number of replicas are safe. On PostgreSQL
+//   - UpsertTickets: the whole call. Newest-wins and the comment union
+//     are decided inside the statement (INSERT ... ON CONFLICT ... DO
+//     UPDATE ... WHERE, on the locked row as it stands when the statement
+//     reaches it), never by reading first, so concurrent writers on any
+//     number of replicas are safe and lose no comment. On PostgreSQL
 //     through pgx (github.com/jackc/pgx/v5/stdlib) a call is one
-//     transaction: its rows are sent with COPY, straight into the tables
-//     when none of its tickets is stored (a unique violation, should
+//     transaction: its rows are sent with COPY, straight into the tickets
+//     table when none of its tickets is stored (a unique violation, should
 //     another writer store one meanwhile, sends the call down the general
-//     path), otherwise into temporary staging tables merged by one
+//     path), otherwise into a temporary staging table merged by one
 //     statement. With other drivers a call of up to 2,000 tickets is a
-//     single statement (one round trip) that writes tickets and comments
-//     together. On SQLite, one immediate transaction of prepared
-//     statements.
+//     single statement (one round trip). On SQLite, one immediate
+//     transaction of prepared statements, which holds the write lock from
+//     its start, so that a stored ticket is read, merged and written back
+//     without another writer in between.
 //   - StorePage: a page's tickets and the cursor after it, together.
 //   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease: one statement
 //     each. SaveSyncRun trims the history in a second statement.
-//   - Ticket reads the ticket and its comments in two statements: a
-//     concurrent write may add a comment between them, never remove one.
+//   - Ticket and ListTickets read a ticket and its comments as one row.
 //
 // The Syncer stores a page with UpsertTickets and then saves the cursor with
 // SetCursor: a crash between the two re-fetches that page on the next run,

@@ -90,7 +90,7 @@ func dropTables(t testing.TB, db *sql.DB, d sqlstore.Dialect, prefix string) {
 	}
 	rows.Close()
 	if len(names) > 0 {
-		if _, err := db.ExecContext(ctx, "DROP TABLE "+strings.Join(names, ", ")); err != nil {
+		if _, err := db.ExecContext(ctx, "DROP TABLE "+strings.Join(names, ", ")+" CASCADE"); err != nil {
 			t.Logf("drop tables %s*: %v", prefix, err)
 		}
 	}

@@ -3,10 +3,13 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/sqlstore"
 )
 
@@ -76,7 +79,7 @@ func TestMigrate(t *testing.T) {
 // rebind turns $n placeholders into SQLite's ?n.
 func rebind(d sqlstore.Dialect, q string) string {
 	if d == sqlstore.SQLite {
-		return strings.NewReplacer("$1", "?1", "$2", "?2", "$3", "?3").Replace(q)
+		return strings.NewReplacer("$1", "?1", "$2", "?2", "$3", "?3", "$4", "?4", "$5", "?5", "$6", "?6", "$7", "?7").Replace(q)
 	}
 	return q
 }
@@ -128,4 +131,109 @@ func TestDialectDetection(t *testing.T) {
 	if s.Dialect() != sqlstore.Postgres {
 		t.Errorf("pgx detected as %q", s.Dialect())
 	}
+}
+
+// TestMigrationKeepsEveryComment upgrades a version 2 database, whose
+// comments are rows of their own table, that holds tickets with comments
+// (with and without IDs, in several calls, one edited) and checks that
+// every comment survives the move into the ticket rows, in the documented
+// order; that the rules hold on the moved comments; and that the comments
+// view answers as the table did.
+func TestMigrationKeepsEveryComment(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := openDB(t, d)
+		prefix := uniquePrefix(t, db, d)
+		if err := sqlstore.MigrateTo(ctx, db, d, prefix, 2); err != nil {
+			t.Fatal(err)
+		}
+		// Tickets and comments as version 2 stored them.
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.ExecContext(ctx, rebind(d, q), args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tm := func(n int) string { return at(n).Format("2006-01-02T15:04:05.000000Z") }
+		for _, id := range []string{"1", "2", "3"} {
+			exec(`INSERT INTO `+prefix+`tickets (connector_id, id, subject, status, updated_at) VALUES ('c1', $1, $2, 'open', $3)`,
+				id, "v10", tm(10))
+		}
+		for _, c := range []struct {
+			ticket, id, key, author, body string
+			public                        bool
+			at                            int
+		}{
+			{"1", "b", "", "u2", "second", false, 2},
+			{"1", "a", "", "u1", "first", true, 1},
+			{"1", "", "k1", "u1", "no id, \"quoted\"\n", true, 3},
+			{"1", "c", "", "u1", "same time as b", true, 2},
+			{"2", "x", "", "u3", "only", true, 5},
+			// ticket 3 has no comments.
+		} {
+			exec(`INSERT INTO `+prefix+`comments (connector_id, ticket_id, comment_id, content_key, author_id, body, public, created_at)
+				VALUES ('c1', $1, $2, $3, $4, $5, $6, $7)`, c.ticket, c.id, c.key, c.author, c.body, c.public, tm(c.at))
+		}
+
+		s, err := sqlstore.New(ctx, db, &sqlstore.Options{TablePrefix: prefix})
+		if err != nil {
+			t.Fatalf("New over a version 2 database: %v", err)
+		}
+		got := mustTicket(t, s, "c1", "1")
+		want := []ticketsync.Comment{
+			{ID: "a", Author: ticketsync.Person{ID: "u1"}, Body: "first", Public: true, CreatedAt: at(1)},
+			{ID: "b", Author: ticketsync.Person{ID: "u2"}, Body: "second", Public: false, CreatedAt: at(2)},
+			{ID: "c", Author: ticketsync.Person{ID: "u1"}, Body: "same time as b", Public: true, CreatedAt: at(2)},
+			{ID: "", Author: ticketsync.Person{ID: "u1"}, Body: "no id, \"quoted\"\n", Public: true, CreatedAt: at(3)},
+		}
+		if !reflect.DeepEqual(got.Comments, want) {
+			t.Errorf("ticket 1 after the migration:\n got %+v\nwant %+v", got.Comments, want)
+		}
+		if got.Subject != "v10" || !got.UpdatedAt.Equal(at(10)) {
+			t.Errorf("ticket 1 after the migration: %q at %v", got.Subject, got.UpdatedAt)
+		}
+		if got := mustTicket(t, s, "c1", "2"); commentBodies(got.Comments) != "x=only" {
+			t.Errorf("ticket 2 after the migration: comments %q", commentBodies(got.Comments))
+		}
+		if got := mustTicket(t, s, "c1", "3"); got.Comments != nil {
+			t.Errorf("ticket 3 after the migration: comments %+v, want none", got.Comments)
+		}
+
+		// The rules hold on moved comments: an older copy adds only, a
+		// newer one edits, and neither drops one.
+		mustUpsert(t, s, ticket("1", 5, comment("a", "stale", 1), comment("d", "added", 9)))
+		mustUpsert(t, s, ticket("1", 11, comment("b", "edited", 2)))
+		got = mustTicket(t, s, "c1", "1")
+		if g, w := commentBodies(got.Comments), `a=first b=edited c=same time as b =no id, "quoted"`+"\n"+` d=added`; g != w {
+			t.Errorf("after two deliveries: comments %q, want %q", g, w)
+		}
+
+		// The comments view: one row per comment, the old table's columns.
+		rows, err := db.QueryContext(ctx, `SELECT ticket_id, comment_id, author_id, body, public, created_at
+			FROM `+prefix+`comments WHERE connector_id = 'c1' ORDER BY ticket_id, created_at, comment_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var ticketID, id, author, body string
+			var public bool
+			var created any
+			if err := rows.Scan(&ticketID, &id, &author, &body, &public, &created); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprintf("%s/%s %s %q %v", ticketID, id, author, body, public))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		wantLines := []string{
+			`1/a u1 "first" true`, `1/b  "edited" true`, `1/c u1 "same time as b" true`,
+			`1/ u1 "no id, \"quoted\"\n" true`, `1/d  "added" true`, `2/x u3 "only" true`,
+		}
+		if !reflect.DeepEqual(lines, wantLines) {
+			t.Errorf("comments view:\n got %q\nwant %q", lines, wantLines)
+		}
+	})
 }

@@ -97,44 +97,7 @@ func (s *Store) ListTickets(ctx context.Context, connectorID string, opts *ListO
 		raw, _ := json.Marshal(pageToken{U: dbTime(last.UpdatedAt), I: last.ID})
 		page.NextPageToken = base64.RawURLEncoding.EncodeToString(raw)
 	}
-	if len(page.Tickets) == 0 {
-		return page, nil
-	}
-	if err := s.loadComments(ctx, connectorID, page.Tickets); err != nil {
-		return TicketPage{}, fmt.Errorf("sqlstore: list tickets of connector %q: %w", connectorID, err)
-	}
 	return page, nil
-}
-
-// loadComments fills the comments of tickets, all of connectorID, with one
-// query.
-func (s *Store) loadComments(ctx context.Context, connectorID string, tickets []ticketsync.Ticket) error {
-	ids := make([]string, len(tickets))
-	at := make(map[string]int, len(tickets))
-	for i, t := range tickets {
-		ids[i] = t.ID
-		at[t.ID] = i
-	}
-	j, err := encodeJSON(ids)
-	if err != nil {
-		return err
-	}
-	rows, err := s.db.QueryContext(ctx, s.q.listComments, connectorID, j)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var ticketID string
-		c, err := scanComment(rows, &ticketID)
-		if err != nil {
-			return err
-		}
-		if i, ok := at[ticketID]; ok {
-			tickets[i].Comments = append(tickets[i].Comments, c)
-		}
-	}
-	return rows.Err()
 }
 
 // CountByStatus counts the connector's tickets by Status, leaving out

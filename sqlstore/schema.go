@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the version of the schema this release creates and
 // expects. Each release that changes the schema adds a migration, which
 // Migrate applies to existing databases in order, without losing data.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migration is one step of the schema, per dialect. {p} stands for the
 // table prefix.
@@ -182,6 +182,54 @@ var migrations = []migration{
 		},
 		sqlite: []string{
 			`ALTER TABLE {p}sync_runs ADD COLUMN progress REAL NOT NULL DEFAULT -1`,
+		},
+	},
+	{
+		// A ticket's comments move into its row, as a JSON array (see
+		// commentsJSON), and the comments table becomes a view over it, so
+		// that hosts' queries of it keep working. A batch then writes one
+		// row and two index entries per ticket, not another row and index
+		// entry per comment, and the comment union is done on the ticket's
+		// locked row. Comments whose ticket row the host had deleted have
+		// no row to move into and go with it.
+		version: 4,
+		postgres: []string{
+			`ALTER TABLE {p}tickets ADD COLUMN comments jsonb NOT NULL DEFAULT '[]'`,
+			`UPDATE {p}tickets AS t SET comments = c.doc FROM (
+				SELECT connector_id, ticket_id, jsonb_agg(jsonb_build_object(
+					'id', comment_id, 'content_key', content_key, 'author_id', author_id,
+					'author_name', author_name, 'author_email', author_email, 'body', body,
+					'public', public,
+					'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+					ORDER BY created_at, comment_id, content_key) AS doc
+				FROM {p}comments GROUP BY connector_id, ticket_id) AS c
+			WHERE t.connector_id = c.connector_id AND t.id = c.ticket_id`,
+			`DROP TABLE {p}comments`,
+			`CREATE VIEW {p}comments AS
+			SELECT t.connector_id, t.id AS ticket_id, e->>'id' AS comment_id, e->>'content_key' AS content_key,
+				e->>'author_id' AS author_id, e->>'author_name' AS author_name, e->>'author_email' AS author_email,
+				e->>'body' AS body, (e->>'public')::boolean AS public, (e->>'created_at')::timestamptz AS created_at
+			FROM {p}tickets AS t CROSS JOIN LATERAL jsonb_array_elements(t.comments) AS e`,
+		},
+		sqlite: []string{
+			`ALTER TABLE {p}tickets ADD COLUMN comments TEXT NOT NULL DEFAULT '[]'`,
+			`UPDATE {p}tickets SET comments = (
+				SELECT json_group_array(json_object(
+					'id', comment_id, 'content_key', content_key, 'author_id', author_id,
+					'author_name', author_name, 'author_email', author_email, 'body', body,
+					'public', json(CASE WHEN public THEN 'true' ELSE 'false' END), 'created_at', created_at))
+				FROM (SELECT * FROM {p}comments AS c
+					WHERE c.connector_id = {p}tickets.connector_id AND c.ticket_id = {p}tickets.id
+					ORDER BY created_at, comment_id, rowid))
+			WHERE EXISTS (SELECT 1 FROM {p}comments AS c
+				WHERE c.connector_id = {p}tickets.connector_id AND c.ticket_id = {p}tickets.id)`,
+			`DROP TABLE {p}comments`,
+			`CREATE VIEW {p}comments AS
+			SELECT t.connector_id, t.id AS ticket_id, e.value->>'id' AS comment_id, e.value->>'content_key' AS content_key,
+				e.value->>'author_id' AS author_id, e.value->>'author_name' AS author_name,
+				e.value->>'author_email' AS author_email, e.value->>'body' AS body,
+				e.value->>'public' AS public, e.value->>'created_at' AS created_at
+			FROM {p}tickets AS t, json_each(t.comments) AS e`,
 		},
 	},
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,6 +242,61 @@ func TestConcurrentWritersNewestWins(t *testing.T) {
 			if len(got.Comments) != len(stores)*rounds {
 				t.Errorf("ticket %d has %d comments, want %d", i, len(got.Comments), len(stores)*rounds)
 			}
+		}
+	})
+}
+
+// TestConcurrentEditsAndAdditions has two writers, each with its own
+// connection pool as two replicas would, store the same ticket at once,
+// over and over: one newer copies that edit comment "e", the other older
+// copies that each bring a comment of their own. No comment is lost, and
+// "e" ends with the newest edit.
+func TestConcurrentEditsAndAdditions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		first := newStore(t, d, nil)
+		db := first.DB()
+		if d == sqlstore.Postgres {
+			db = openDB(t, d)
+		}
+		second, err := sqlstore.New(ctx, db, &sqlstore.Options{TablePrefix: first.Table("")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustUpsert(t, first, ticket("1", 1000, comment("e", "v0", 1)))
+		const rounds = 40
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for r := 1; r <= rounds; r++ {
+				if err := first.UpsertTickets(ctx, []ticketsync.Ticket{ticket("1", 1000+r, comment("e", fmt.Sprintf("v%d", r), 1))}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				if err := second.UpsertTickets(ctx, []ticketsync.Ticket{ticket("1", 500, comment(fmt.Sprintf("a%02d", r), "added", 2))}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		got := mustTicket(t, first, "c1", "1")
+		if want := fmt.Sprintf("v%d", 1000+rounds); got.Subject != want {
+			t.Errorf("subject %q, want %q", got.Subject, want)
+		}
+		var want []string
+		want = append(want, fmt.Sprintf("e=v%d", rounds))
+		for r := range rounds {
+			want = append(want, fmt.Sprintf("a%02d=added", r))
+		}
+		if g, w := commentBodies(got.Comments), strings.Join(want, " "); g != w {
+			t.Errorf("comments:\n got %s\nwant %s", g, w)
 		}
 	})
 }

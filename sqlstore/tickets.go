@@ -24,62 +24,56 @@ const (
 	chunkTickets = 2000 // with their comments, on PostgreSQL's parameter path
 )
 
-// ticketRow is a ticket as the upsert statements read it from JSON; the
-// short names keep the document small.
+// ticketRow is a ticket as the upsert statements take it.
 type ticketRow struct {
-	C   string            `json:"c"`
-	I   string            `json:"i"`
-	Pf  string            `json:"pf"`
-	URL string            `json:"url"`
-	Sub string            `json:"sub"`
-	Des string            `json:"des"`
-	St  string            `json:"st"`
-	Rst string            `json:"rst"`
-	Pr  string            `json:"pr"`
-	Rpr string            `json:"rpr"`
-	Ch  string            `json:"ch"`
-	Ri  string            `json:"ri"`
-	Rn  string            `json:"rn"`
-	Re  string            `json:"re"`
-	Ai  string            `json:"ai"`
-	An  string            `json:"an"`
-	Ae  string            `json:"ae"`
-	G   []string          `json:"g"`
-	F   map[string]string `json:"f"`
-	Ca  *string           `json:"ca"`
-	Ua  string            `json:"ua"`
-	D   bool              `json:"d"`
+	C   string
+	I   string
+	Pf  string
+	URL string
+	Sub string
+	Des string
+	St  string
+	Rst string
+	Pr  string
+	Rpr string
+	Ch  string
+	Ri  string
+	Rn  string
+	Re  string
+	Ai  string
+	An  string
+	Ae  string
+	G   []string
+	F   map[string]string
+	Ca  *string
+	Ua  string
+	D   bool
 
-	updated   time.Time // UpdatedAt as stored, for deduplication
-	created   time.Time // CreatedAt as stored
-	ncomments int       // how many of the batch's comments are this ticket's
+	updated  time.Time    // UpdatedAt as stored, for deduplication
+	created  time.Time    // CreatedAt as stored
+	comments []commentRow // the comments the call brings for the ticket
+	cm       []byte       // comments as commentsJSON encodes them
 }
 
-// commentRow is a comment as the upsert statements read it from JSON. U
-// and D are the UpdatedAt and Deleted of the ticket copy it came with.
+// commentRow is a comment as stored: one element of a ticket's comments
+// column, a JSON array of objects with these keys. K, the content key,
+// identifies a comment without an ID (contentKey) and is empty otherwise.
 type commentRow struct {
-	C  string `json:"c"`
-	T  string `json:"t"`
-	I  string `json:"i"`
-	K  string `json:"k"`
-	Ai string `json:"ai"`
-	An string `json:"an"`
-	Ae string `json:"ae"`
-	B  string `json:"b"`
-	P  bool   `json:"p"`
-	Ca string `json:"ca"`
-	U  string `json:"u"`
-	D  bool   `json:"d"`
-
-	at time.Time // CreatedAt as stored
+	I  string `json:"id"`
+	K  string `json:"content_key"`
+	Ai string `json:"author_id"`
+	An string `json:"author_name"`
+	Ae string `json:"author_email"`
+	B  string `json:"body"`
+	P  bool   `json:"public"`
+	Ca string `json:"created_at"`
 }
 
 // batch is one UpsertTickets call made ready for the database: one row per
-// ticket key and per comment key, in key order so that concurrent writers
-// lock rows in the same order.
+// ticket key, each with its comments, one per comment key, in key order so
+// that concurrent writers lock rows in the same order.
 type batch struct {
-	tickets  []ticketRow
-	comments []commentRow
+	tickets []ticketRow
 }
 
 // UpsertTickets stores tickets as the ticketsync.Store contract says. The
@@ -90,6 +84,10 @@ type batch struct {
 // stored copy makes fail), so concurrent writers, also on other replicas,
 // never let an older copy replace a newer one. See the package
 // documentation for the paths a call takes.
+//
+// A ticket's comments are stored in its row, as a JSON array (see the
+// package documentation), and united with the stored ones on the locked
+// row, so that concurrent writers of one ticket lose none.
 //
 // The details the contract leaves open are settled as memstore settles
 // them, so that both stores keep the same data:
@@ -191,7 +189,6 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 	clean := s.cleanText
 	var pending []*pendingTicket
 	byKey := make(map[[2]string]*pendingTicket, len(tickets))
-	ncomments := 0
 	for n := range tickets {
 		t := &tickets[n]
 		if t.ConnectorID == "" || t.ID == "" {
@@ -239,10 +236,9 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 		}
 		for _, c := range t.Comments {
 			cr := commentRow{
-				C: r.C, T: r.I, I: clean(c.ID),
+				I:  clean(c.ID),
 				Ai: clean(c.Author.ID), An: clean(c.Author.Name), Ae: clean(c.Author.Email),
 				B: clean(c.Body), P: c.Public, Ca: dbTime(c.CreatedAt),
-				at: c.CreatedAt.Truncate(time.Microsecond),
 			}
 			if cr.I == "" {
 				cr.K = contentKey(&cr)
@@ -255,25 +251,25 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 				continue
 			}
 			p.add(cr, ck)
-			ncomments++
 		}
 	}
 	slices.SortFunc(pending, func(x, y *pendingTicket) int {
 		return cmp.Or(strings.Compare(x.row.C, y.row.C), strings.Compare(x.row.I, y.row.I))
 	})
-	b := batch{
-		tickets:  make([]ticketRow, 0, len(pending)),
-		comments: make([]commentRow, 0, ncomments), // encoded as [], never null
-	}
+	b := batch{tickets: make([]ticketRow, 0, len(pending))}
+	size := 0
 	for _, p := range pending {
-		p.row.ncomments = len(p.comments)
-		b.tickets = append(b.tickets, p.row)
+		size += commentsSize(p.comments)
+	}
+	buf := make([]byte, 0, size)
+	for _, p := range pending {
 		// A ticket's comments count as coming with the copy the call
 		// keeps; they stay in order of arrival.
-		for _, c := range p.comments {
-			c.U, c.D = p.row.Ua, p.row.D
-			b.comments = append(b.comments, c)
-		}
+		p.row.comments = p.comments
+		start := len(buf)
+		buf = appendComments(buf, p.comments)
+		p.row.cm = buf[start:len(buf):len(buf)]
+		b.tickets = append(b.tickets, p.row)
 	}
 	return b, nil
 }
@@ -343,17 +339,11 @@ func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor str
 // as PostgreSQL array literals, which every driver passes as text.
 func (s *Store) writePostgres(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
 	var stmts [][]any
-	for i, ci := 0, 0; i < len(b.tickets) || (i == 0 && withCursor); i += chunkTickets {
-		tickets := b.tickets[i:min(i+chunkTickets, len(b.tickets))]
-		n := 0
-		for _, t := range tickets {
-			n += t.ncomments
-		}
-		args, err := pgArgs(tickets, b.comments[ci:ci+n])
+	for i := 0; i < len(b.tickets) || (i == 0 && withCursor); i += chunkTickets {
+		args, err := pgArgs(b.tickets[i:min(i+chunkTickets, len(b.tickets))])
 		if err != nil {
 			return err
 		}
-		ci += n
 		stmts = append(stmts, args)
 	}
 	exec := func(ctx context.Context, ex execer) error {
@@ -384,13 +374,10 @@ type execer interface {
 
 // pgArgs returns the parameters of upsertPage for tickets and their
 // comments: one array literal per column.
-func pgArgs(tickets []ticketRow, comments []commentRow) ([]any, error) {
-	cols := make([]pgArray, 32)
-	for i := range cols[:22] {
+func pgArgs(tickets []ticketRow) ([]any, error) {
+	cols := make([]pgArray, 23)
+	for i := range cols {
 		cols[i].grow(len(tickets), 24)
-	}
-	for i := range cols[22:] {
-		cols[22+i].grow(len(comments), 24)
 	}
 	for i := range tickets {
 		t := &tickets[i]
@@ -423,14 +410,7 @@ func pgArgs(tickets []ticketRow, comments []commentRow) ([]any, error) {
 		}
 		cols[20].add(t.Ua)
 		cols[21].addBool(t.D)
-	}
-	for i := range comments {
-		c := &comments[i]
-		for j, v := range [...]string{c.C, c.T, c.I, c.K, c.Ai, c.An, c.Ae, c.B} {
-			cols[22+j].add(v)
-		}
-		cols[30].addBool(c.P)
-		cols[31].add(c.Ca)
+		cols[22].add(string(t.cm))
 	}
 	args := make([]any, len(cols))
 	for i := range cols {
@@ -485,11 +465,10 @@ func (a *pgArray) String() string {
 	return string(a.b) + "}"
 }
 
-// writeSQLite writes b in one immediate transaction (it takes the write
-// lock at once, so it never fails halfway for want of it) with three
-// prepared statements: a ticket, then its comments, row by row. A ticket
-// the statement inserted or replaced takes its comments as edits; the
-// comments of an older copy only add those the store lacks.
+// writeSQLite writes b in one immediate transaction: it takes the write
+// lock at once, so it never fails halfway for want of it, and no other
+// writer runs until it commits, so that it may read a stored ticket and
+// write it back merged.
 func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor string, withCursor bool) error {
 	return s.retryBusy(ctx, func() error {
 		conn, err := s.db.Conn(ctx)
@@ -512,23 +491,66 @@ func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor st
 	})
 }
 
-// sqliteRows writes b's rows inside writeSQLite's transaction.
+// storedRow is what sqliteRows reads of a stored ticket.
+type storedRow struct {
+	updated  string
+	deleted  bool
+	comments []byte
+}
+
+// sqliteRows writes b's rows inside writeSQLite's transaction: it reads the
+// stored copies of the batch's tickets with one statement, then inserts
+// each new ticket with its comments, and writes a stored one back with the
+// comments merged (mergeComments) and, when the copy is newer, its fields,
+// with prepared statements.
 func (s *Store) sqliteRows(ctx context.Context, conn *sql.Conn, b batch, connectorID, cursor string, withCursor bool) error {
-	var upsert, replace, add *sql.Stmt
+	stored, err := s.sqliteStored(ctx, conn, b)
+	if err != nil {
+		return err
+	}
+	var insert, update, updateComments *sql.Stmt
 	for _, st := range []struct {
 		p *(*sql.Stmt)
 		q string
-	}{{&upsert, s.q.upsertTicket}, {&replace, s.q.replaceComment}, {&add, s.q.addComment}} {
-		var err error
+	}{{&insert, s.q.insertTicket}, {&update, s.q.updateTicket}, {&updateComments, s.q.updateComments}} {
 		if *st.p, err = conn.PrepareContext(ctx, st.q); err != nil {
 			return err
 		}
 		defer (*st.p).Close()
 	}
-	args := make([]any, 22)
-	ci := 0
+	args := make([]any, 23)
 	for i := range b.tickets {
 		t := &b.tickets[i]
+		old, ok := stored[[2]string{t.C, t.I}]
+		// The newest-wins rule of ticketNewer; both times are dbTime's
+		// fixed-width text, which compares as the times do.
+		replace := !ok || t.Ua > old.updated || (t.Ua == old.updated && (t.D || !old.deleted))
+		var merged any = t.cm
+		if ok {
+			changed := false
+			// A ticket delivered again with the same comments, as most
+			// are, needs no merge.
+			if !bytes.Equal(old.comments, t.cm) {
+				cs, err := decodeComments(old.comments)
+				if err != nil {
+					return fmt.Errorf("ticket %q of connector %q: %w", t.I, t.C, err)
+				}
+				if cs, changed = mergeComments(cs, t.comments, replace); changed {
+					merged = appendComments(nil, cs)
+				}
+			}
+			if !changed {
+				merged = old.comments
+			}
+			if !replace {
+				if changed {
+					if _, err := updateComments.ExecContext(ctx, t.C, t.I, merged); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+		}
 		args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10] = t.C, t.I, t.Pf, t.URL, t.Sub, t.Des, t.St, t.Rst, t.Pr, t.Rpr, t.Ch
 		args[11], args[12], args[13], args[14], args[15], args[16] = t.Ri, t.Rn, t.Re, t.Ai, t.An, t.Ae
 		args[17], args[18], args[19] = nil, nil, nil
@@ -549,27 +571,14 @@ func (s *Store) sqliteRows(ctx context.Context, conn *sql.Conn, b batch, connect
 		if t.Ca != nil {
 			args[19] = *t.Ca
 		}
-		args[20], args[21] = t.Ua, t.D
-		res, err := upsert.ExecContext(ctx, args...)
-		if err != nil {
+		args[20], args[21], args[22] = t.Ua, t.D, merged
+		st := insert
+		if ok {
+			st = update
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return err
 		}
-		// One row changed: the copy was inserted or replaced the stored
-		// one; none: the stored copy is newer.
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		st := add
-		if n > 0 {
-			st = replace
-		}
-		for _, c := range b.comments[ci : ci+t.ncomments] {
-			if _, err := st.ExecContext(ctx, c.C, c.T, c.I, c.K, c.Ai, c.An, c.Ae, c.B, c.P, c.Ca); err != nil {
-				return err
-			}
-		}
-		ci += t.ncomments
 	}
 	if withCursor {
 		if _, err := conn.ExecContext(ctx, s.q.setCursor, connectorID, cursor, dbTime(time.Now())); err != nil {
@@ -577,6 +586,33 @@ func (s *Store) sqliteRows(ctx context.Context, conn *sql.Conn, b batch, connect
 		}
 	}
 	return nil
+}
+
+// sqliteStored reads the stored copies of b's tickets, by key.
+func (s *Store) sqliteStored(ctx context.Context, conn *sql.Conn, b batch) (map[[2]string]storedRow, error) {
+	keys := make([][2]string, len(b.tickets))
+	for i := range b.tickets {
+		keys[i] = [2]string{b.tickets[i].C, b.tickets[i].I}
+	}
+	j, err := encodeJSON(keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, s.q.storedTickets, j)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	stored := make(map[[2]string]storedRow)
+	for rows.Next() {
+		var k [2]string
+		var r storedRow
+		if err := rows.Scan(&k[0], &k[1], &r.updated, &r.deleted, &r.comments); err != nil {
+			return nil, err
+		}
+		stored[k] = r
+	}
+	return stored, rows.Err()
 }
 
 func encodeJSON(v any) (string, error) {
@@ -635,8 +671,9 @@ func transient(err error) bool {
 }
 
 // Ticket returns one stored ticket with all its comments, oldest first (by
-// CreatedAt, then by order of arrival), or an error matching
-// ticketsync.ErrNotFound.
+// CreatedAt, then by ID, then by order of arrival), or an error matching
+// ticketsync.ErrNotFound. The ticket and its comments are one row, read
+// at once.
 func (s *Store) Ticket(ctx context.Context, connectorID, id string) (ticketsync.Ticket, error) {
 	if ticketsync.CheckID(connectorID) != nil || ticketsync.CheckID(id) != nil {
 		// UpsertTickets refuses such ids, so none is stored.
@@ -654,26 +691,6 @@ func (s *Store) Ticket(ctx context.Context, connectorID, id string) (ticketsync.
 	if err != nil {
 		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: ticket %q of connector %q: %w", id, connectorID, err)
 	}
-	var rows *sql.Rows
-	err = s.retryBusy(ctx, func() (err error) {
-		rows, err = s.db.QueryContext(ctx, s.q.comments, connectorID, id)
-		return err
-	})
-	if err != nil {
-		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var ticketID string
-		c, err := scanComment(rows, &ticketID)
-		if err != nil {
-			return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
-		}
-		t.Comments = append(t.Comments, c)
-	}
-	if err := rows.Err(); err != nil {
-		return ticketsync.Ticket{}, fmt.Errorf("sqlstore: comments of ticket %q of connector %q: %w", id, connectorID, err)
-	}
 	return t, nil
 }
 
@@ -687,15 +704,10 @@ func scanTicket(r scanner) (ticketsync.Ticket, error) {
 		&status, &t.RawStatus, &priority, &t.RawPriority, &t.Channel,
 		&t.Requester.ID, &t.Requester.Name, &t.Requester.Email,
 		&t.Assignee.ID, &t.Assignee.Name, &t.Assignee.Email,
-		jsonValue{&t.Tags}, jsonValue{&t.Fields}, timeValue{&t.CreatedAt}, timeValue{&t.UpdatedAt}, &t.Deleted)
+		jsonValue{&t.Tags}, jsonValue{&t.Fields}, timeValue{&t.CreatedAt}, timeValue{&t.UpdatedAt}, &t.Deleted,
+		commentsValue{&t.Comments})
 	t.Status, t.Priority = ticketsync.Status(status), ticketsync.Priority(priority)
 	return t, err
-}
-
-func scanComment(r scanner, ticketID *string) (ticketsync.Comment, error) {
-	var c ticketsync.Comment
-	err := r.Scan(ticketID, &c.ID, &c.Author.ID, &c.Author.Name, &c.Author.Email, &c.Body, &c.Public, timeValue{&c.CreatedAt})
-	return c, err
 }
 
 // timeValue scans a time column: time.Time from PostgreSQL, text from
