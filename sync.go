@@ -16,7 +16,8 @@ const finishTimeout = 10 * time.Second
 var errRunTimeout = errors.New("poll run took longer than allowed")
 
 // pollOnce runs one poll of e under its lease, when the Store is a Leaser.
-// leased is false when another replica holds the lease; nothing ran then.
+// leased is false when another replica holds the lease; nothing ran then,
+// and run.NextRetryAt is when that lease lapses unless renewed.
 func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
 	if d := s.opts.RunTimeout; d > 0 {
 		var cancel context.CancelFunc
@@ -45,7 +46,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			return run, true, err
 		}
 		if !ok {
-			return SyncRun{}, false, nil
+			return SyncRun{NextRetryAt: s.leaseLapses(ctx, e.id)}, false, nil
 		}
 		var cancel context.CancelCauseFunc
 		ctx, cancel = context.WithCancelCause(ctx)
@@ -79,6 +80,26 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		s.backfillSlice(ctx, e, lane, deadline)
 	}
 	return run, true, err
+}
+
+// leaseLapses returns when the lease on id, which another holder has, is
+// worth trying again: when it expires unless renewed, by the Store's
+// LeaseTimer or else at most Options.LeaseTTL from now, plus a margin for
+// the round trip and the clocks' resolution.
+func (s *Syncer) leaseLapses(ctx context.Context, id string) time.Time {
+	ttl := s.opts.LeaseTTL
+	left := ttl
+	if lt, ok := s.leaser.(LeaseTimer); ok {
+		err := guard("store", func() (err error) {
+			left, err = lt.LeaseLeft(ctx, id)
+			return err
+		})
+		if err != nil {
+			s.log.Warn("ticketsync: lease time left", "connector", id, "err", err)
+			left = ttl
+		}
+	}
+	return s.now().Add(max(left, 0) + ttl/50)
 }
 
 // keepLease renews the lease on id every third of its TTL, on the Syncer's

@@ -42,8 +42,8 @@
 //     together. On SQLite, one immediate transaction of prepared
 //     statements.
 //   - StorePage: a page's tickets and the cursor after it, together.
-//   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease: one statement
-//     each. SaveSyncRun trims the history in a second statement.
+//   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease, LeaseLeft: one
+//     statement each. SaveSyncRun trims the history in a second statement.
 //   - Ticket reads the ticket and its comments in two statements: a
 //     concurrent write may add a comment between them, never remove one.
 //
@@ -57,7 +57,9 @@
 // replica's Syncer then polls a connector only while it holds the
 // connector's lease, renewing it while a run lasts. A replica that dies
 // leaves leases that expire after ticketsync.Options.LeaseTTL, and the
-// others take its connectors over. Webhook deliveries take no lease.
+// others take its connectors over when they do: refused a lease, a Syncer
+// asks LeaseLeft when it lapses and tries again then. Webhook deliveries
+// take no lease.
 //
 // # SQLite
 //
