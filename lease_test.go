@@ -178,3 +178,41 @@ func waitForTimer(t *testing.T, clock *fakeClock) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// hangingLeaser is a memstore whose lease renewals (every AcquireLease
+// after the first) wait until their context ends, as on a database too
+// loaded to answer.
+type hangingLeaser struct {
+	*memstore.Store
+	calls atomic.Int64
+}
+
+func (l *hangingLeaser) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) (bool, error) {
+	if l.calls.Add(1) > 1 {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return l.Store.AcquireLease(ctx, id, holder, ttl)
+}
+
+// TestRunStopsWhileARenewalHangs: a renewal that does not return does not
+// keep the run going past five sixths of the TTL after the lease was taken,
+// before the lease may lapse and another replica poll the connector.
+func TestRunStopsWhileARenewalHangs(t *testing.T) {
+	const ttl = 1500 * time.Millisecond
+	store := &hangingLeaser{Store: memstore.New()}
+	conn := newScripted(makePages(1, 1)...)
+	conn.started = make(chan string, 1)
+	conn.block = make(chan struct{}) // never released: only the lease ends the run
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{LeaseTTL: ttl})
+	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
+	done := make(chan error, 1)
+	go func() { _, err := s.SyncNow(context.Background(), "acme"); done <- err }()
+	waitFor(t, conn.started, "the run to start")
+	err := waitFor(t, done, "the run to stop while its lease renewal hangs")
+	require.ErrorIs(t, err, context.Canceled)
+	runs, _ := store.SyncRuns(context.Background(), "acme", 1)
+	require.Len(t, runs, 1)
+	assert.Contains(t, runs[0].Errors[0], "lease could not be renewed")
+	assert.Less(t, runs[0].FinishedAt.Sub(runs[0].StartedAt), ttl, "the run stopped before the lease could lapse")
+}
