@@ -32,14 +32,14 @@
 //     statement (INSERT ... ON CONFLICT ... DO UPDATE ... WHERE
 //     excluded.updated_at >= updated_at), never by reading first, so
 //     concurrent writers on any number of replicas are safe. On PostgreSQL
-//     through pgx (github.com/jackc/pgx/v5/stdlib) a call is one
-//     transaction: its rows are sent with COPY, straight into the tables
-//     when none of its tickets is stored (a unique violation, should
-//     another writer store one meanwhile, sends the call down the general
-//     path), otherwise into temporary staging tables merged by one
-//     statement. With other drivers a call of up to 2,000 tickets is a
-//     single statement (one round trip) that writes tickets and comments
-//     together. On SQLite, one immediate transaction of prepared
+//     through pgx (github.com/jackc/pgx/v5/stdlib) a call of 50 tickets or
+//     more is one transaction: its rows are sent with COPY, straight into
+//     the tables when none of its tickets is stored (a unique violation,
+//     should another writer store one meanwhile, sends the call down the
+//     general path), otherwise into temporary staging tables merged by one
+//     statement. A smaller call, and with other drivers a call of up to
+//     2,000 tickets, is a single statement (one round trip) that writes
+//     tickets and comments together. On SQLite, one immediate transaction of prepared
 //     statements.
 //   - StorePage: a page's tickets and the cursor after it, together.
 //   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease, LeaseLeft: one
