@@ -28,7 +28,9 @@ type CursorDescriber interface {
 // CursorInfo is where a Poller's cursor stands.
 type CursorInfo struct {
 	// Start is the connector's configured start: a ticket whose last
-	// change is before it is never read by polling. Zero means all history.
+	// change is before it is never read by polling, also for a live lane's
+	// cursor (see LaneStarter), whose history is the backfill lane's. Zero
+	// means all history.
 	Start time.Time
 	// Checkpoint is the time up to which the cursor has read the
 	// platform's changes: a change after it has not been polled yet. Zero
@@ -407,7 +409,17 @@ func conclude(x *Explanation) (Verdict, string) {
 	if st == nil {
 		what = "missing from the Store"
 	}
+	twoLanes := false
 	for _, c := range x.Cursors {
+		twoLanes = twoLanes || c.Lane == "backfill"
+	}
+	for _, c := range x.Cursors {
+		// With two lanes, the history before the live lane's start is the
+		// backfill lane's: a live cursor that reports where it began as its
+		// start must not make that history "before the start".
+		if twoLanes && c.Lane == "live" {
+			continue
+		}
 		if c.Described && !c.Start.IsZero() && p.UpdatedAt.Before(c.Start) {
 			return VerdictBeforeStart, fmt.Sprintf("%s: never synced because it last changed at %s, before the connector's start %s", what, stamp(p.UpdatedAt), stamp(c.Start))
 		}
@@ -417,7 +429,12 @@ func conclude(x *Explanation) (Verdict, string) {
 	}
 	for _, c := range x.Cursors {
 		if c.Lane == "backfill" && c.Behind {
-			return VerdictStoreBehind, fmt.Sprintf("%s: it last changed at %s, in the history the backfill lane has not reached yet (it has read up to %s and goes on up to %s)", what, stamp(p.UpdatedAt), stamp(c.Checkpoint), stamp(c.LiveFrom))
+			read := "it has read up to " + stamp(c.Checkpoint)
+			if c.Checkpoint.IsZero() {
+				// Mid-pass, some platforms cannot tell how far a lane has read.
+				read = "its position within the pass is not known"
+			}
+			return VerdictStoreBehind, fmt.Sprintf("%s: it last changed at %s, in the history the backfill lane has not reached yet (%s; it goes on up to %s)", what, stamp(p.UpdatedAt), read, stamp(c.LiveFrom))
 		}
 	}
 	var failed, success *SyncRun

@@ -1,17 +1,20 @@
 package console_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 
 	"github.com/ticketsync/ticketsync"
+	"github.com/ticketsync/ticketsync/zendesk/zendesktest"
 )
 
 // TestPagesAreAccessible checks what a screen reader and a keyboard need
-// on every page: a language, one h1 and a main landmark, a label for every
-// control, text on every button and link, and no duplicate ids.
+// on every page: a language, one h1 and a main landmark, headings that skip
+// no level, a label for every control, text on every button and link, and
+// no duplicate ids.
 func TestPagesAreAccessible(t *testing.T) {
 	e := newEnv(t, nil)
 	f := e.connectForm("acme-zendesk", e.fake.Token)
@@ -33,6 +36,17 @@ func TestPagesAreAccessible(t *testing.T) {
 		"preview":        preview.body,
 		"error":          e.get("/connectors/nobody").body,
 	}
+	// The explanation of a stale ticket, with every section filled in, and
+	// the refusal of an empty id.
+	id := e.fake.Tickets()[0].ID
+	if _, err := e.fake.UpdateTicket(id, func(tk *zendesktest.Ticket) { tk.Subject = "Printer still on fire" }); err != nil {
+		t.Fatal(err)
+	}
+	pages["explain"] = e.explain("acme-zendesk", strconv.FormatInt(id, 10)).body
+	if !strings.Contains(pages["explain"], "Repair: store") || !strings.Contains(pages["explain"], "<h2>Differences</h2>") {
+		t.Fatalf("the explanation lacks its repair form or differences, so this test proves little:\n%s", pages["explain"])
+	}
+	pages["explain refused"] = e.explain("acme-zendesk", "").body
 	for name, body := range pages {
 		doc, err := html.Parse(strings.NewReader(body))
 		if err != nil {
@@ -48,6 +62,7 @@ func checkPage(t *testing.T, name string, doc *html.Node) {
 	ids := map[string]int{}
 	var controls []*html.Node
 	h1, mains := 0, 0
+	level := 0 // of the last heading
 	lang := ""
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -58,8 +73,15 @@ func checkPage(t *testing.T, name string, doc *html.Node) {
 			switch n.Data {
 			case "html":
 				lang = attr(n, "lang")
-			case "h1":
-				h1++
+			case "h1", "h2", "h3", "h4", "h5", "h6":
+				l := int(n.Data[1] - '0')
+				if l > level+1 {
+					t.Errorf("%s: an %s (%q) after an h%d: a heading level is skipped", name, n.Data, strings.TrimSpace(textOf(n)), level)
+				}
+				level = l
+				if l == 1 {
+					h1++
+				}
 			case "main":
 				mains++
 			case "label":

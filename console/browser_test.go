@@ -380,3 +380,61 @@ func TestBrowserImportCSV(t *testing.T) {
 		t.Fatalf("%d tickets stored, want 3", n)
 	}
 }
+
+func TestBrowserExplainAndRepair(t *testing.T) {
+	b := newBrowser(t)
+	zd, err := zendeskNew(zendeskConfig{BaseURL: b.fake.URL, Email: b.fake.Email, APIToken: b.fake.Token, ExportRequestsPerMinute: -1, RequestsPerMinute: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.sync.Add("acme-zendesk", zd, ticketsync.ModePoll); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.sync.SyncNow(context.Background(), "acme-zendesk"); err != nil {
+		t.Fatal(err)
+	}
+	id := b.fake.Tickets()[0].ID
+	if _, err := b.fake.UpdateTicket(id, func(tk *zendesktest.Ticket) { tk.Subject = "Printer still on fire" }); err != nil {
+		t.Fatal(err)
+	}
+	ticket := fmt.Sprint(id)
+	b.run("explain a stale ticket",
+		chromedp.Navigate(b.base+"/connectors/acme-zendesk"),
+		chromedp.SendKeys(chromedp.CSS(`#explain-ticket`), ticket),
+		chromedp.Click(chromedp.CSS(`.explain-box button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conclusion`)),
+	)
+	if c := b.text("#conclusion"); !strings.Contains(c, "store-behind") || !strings.Contains(c, "the Store is behind") {
+		t.Fatalf("conclusion %q", c)
+	}
+	if d := b.text("table.diffs tbody"); !strings.Contains(d, "Subject") || !strings.Contains(d, "Printer still on fire") {
+		t.Fatalf("differences %q", d)
+	}
+	b.screenshot("explain-behind")
+	stored := func() string {
+		st, err := b.store.Ticket(context.Background(), "acme-zendesk", ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Subject
+	}
+	if s := stored(); s == "Printer still on fire" {
+		t.Fatal("explaining stored the platform's copy")
+	}
+	b.run("repair",
+		chromedp.Click(chromedp.CSS(`#repair`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	)
+	if f := b.text(".flash"); !strings.Contains(f, "Repaired") {
+		t.Fatalf("flash %q", f)
+	}
+	if c := b.text("#conclusion"); !strings.Contains(c, "in sync") {
+		t.Fatalf("conclusion after the repair %q", c)
+	}
+	if s := stored(); s != "Printer still on fire" {
+		t.Fatalf("after the repair the Store has %q", s)
+	}
+	b.screenshot("explain-repaired")
+	b.run("a phone's width", chromedp.EmulateViewport(390, 844))
+	b.screenshot("explain-phone")
+}

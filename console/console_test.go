@@ -94,7 +94,7 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 		{"Sec-Fetch-Site": "same-site", "Origin": "https://sub." + strings.TrimPrefix(e.srv.URL, "http://")},
 		{"Origin": "https://evil.example"},
 	}
-	for _, path := range []string{"/connectors/acme/pause", "/connectors/acme/remove", "/connectors/acme/sync", "/connect/zendesk", "/import"} {
+	for _, path := range []string{"/connectors/acme/pause", "/connectors/acme/remove", "/connectors/acme/sync", "/connectors/acme/repair", "/connect/zendesk", "/import"} {
 		for _, h := range evil {
 			if got := send(path, h); got != http.StatusForbidden {
 				t.Errorf("POST %s with %v: %d, want 403", path, h, got)

@@ -29,6 +29,18 @@
 // chart of the tickets synced and the failed runs per day, drawn as SVG on
 // the server.
 //
+// It also asks "Why is a ticket missing or stale?": a ticket id leads to
+// /connectors/{id}/explain?ticket=T, a link a person can share, which shows
+// ticketsync.Syncer.Explain for it: the one-line conclusion first, then the
+// platform's copy and the Store's, the fields in which they differ, the
+// connector's cursors and whether the platform's copy is beyond them, the
+// runs that could have delivered it with their errors, whether it is
+// deleted or merged on the platform, the last webhook delivery naming it,
+// and the next run. Explaining makes one platform request and changes
+// nothing. When the Store is wrong, a separate "Repair: store the
+// platform's copy now" button posts to /connectors/{id}/repair, which calls
+// Syncer.Repair and shows the explanation again.
+//
 // Import CSV uploads a file (at most Options.MaxUploadBytes), then shows
 // the preset package csvimport detected, the column mapping, and the first
 // rows as they would be stored with the row errors the import would report,

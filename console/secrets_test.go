@@ -5,11 +5,14 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/console"
+	"github.com/ticketsync/ticketsync/zendesk"
 )
 
 // lockedBuffer is a log sink for several goroutines.
@@ -48,6 +51,24 @@ func TestNoSecretInAnyPageOrLog(t *testing.T) {
 	pages = append(pages, e.follow(e.post("/connectors/acme-zendesk/sync", url.Values{})))
 	for _, p := range []string{"/", "/connect", "/connect/zendesk", "/connectors/acme-zendesk", "/connectors/acme-zendesk/remove", "/import"} {
 		pages = append(pages, e.get(p))
+	}
+	// Explain and Repair show the platform's tickets and errors: one
+	// connector with the good token, one with the wrong token, whose 401 the
+	// explanation shows.
+	ticket := strconv.FormatInt(e.fake.Tickets()[0].ID, 10)
+	zd, err := zendesk.New(zendesk.Config{BaseURL: e.fake.URL, Email: e.fake.Email, APIToken: wrongToken,
+		ExportRequestsPerMinute: -1, RequestsPerMinute: -1, WebhookSecret: webhookSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.syncer.Add("wrong-token", zd, ticketsync.ModeBoth); err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, e.explain("acme-zendesk", ticket), e.explain("wrong-token", ticket),
+		e.follow(e.post("/connectors/acme-zendesk/repair", url.Values{"ticket": {ticket}})),
+		e.post("/connectors/wrong-token/repair", url.Values{"ticket": {ticket}}))
+	if n := len(pages); !strings.Contains(pages[n-3].body, "The platform could not be asked") || !strings.Contains(pages[n-1].body, "Not repaired") {
+		t.Fatal("the explanation or repair against the wrong token shows no platform error, so this test proves little")
 	}
 	if len(e.conns.List()) != 1 {
 		t.Fatal("the connection was not made, so this test proves little")

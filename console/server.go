@@ -57,10 +57,11 @@ type console struct {
 }
 
 // Handler returns the console over syncer and store: the pages
-// "Connectors", "Connect a platform", each connector's sync history and
-// "Import CSV". The host mounts it under Options.Prefix and must set
-// Options.Authorize; without it every request is refused with 403, as the
-// console never authenticates by itself.
+// "Connectors", "Connect a platform", each connector's sync history with
+// the explanation of a ticket (Syncer.Explain, and Syncer.Repair on
+// request), and "Import CSV". The host mounts it under Options.Prefix and
+// must set Options.Authorize; without it every request is refused with
+// 403, as the console never authenticates by itself.
 //
 // Every answer carries a Content-Security-Policy without inline script and
 // with frame-ancestors 'none', X-Content-Type-Options: nosniff and
@@ -143,6 +144,8 @@ func Handler(syncer *ticketsync.Syncer, store ticketsync.Store, opts *Options) h
 	mux.HandleFunc("POST /connectors/{id}/pause", c.pause)
 	mux.HandleFunc("POST /connectors/{id}/resume", c.resume)
 	mux.HandleFunc("POST /connectors/{id}/webhook-secret", c.setWebhookSecret)
+	mux.HandleFunc("GET /connectors/{id}/explain", c.explain)
+	mux.HandleFunc("POST /connectors/{id}/repair", c.repair)
 	mux.HandleFunc("GET /connectors/{id}/remove", c.confirmRemove)
 	mux.HandleFunc("POST /connectors/{id}/remove", c.remove)
 	mux.HandleFunc("GET /import", c.importForm)
@@ -271,6 +274,8 @@ var flashes = map[string]string{
 	"removed":     "Removed. Its tickets and history stay in the store.",
 	"imported":    "Import finished.",
 	"secret":      "Saved: webhook deliveries are checked with the new value from now on.",
+	"repaired":    "Repaired: the platform's copy is stored.",
+	"tombstoned":  "Repaired: the platform no longer has this ticket, so the Store's copy is marked deleted.",
 }
 
 func (c *console) flash(r *http.Request) string {

@@ -1,8 +1,9 @@
 // Package freshdesk connects ticketsync to a Freshdesk account. Its
 // Connector polls the ticket list (ticketsync.Poller), receives the
-// webhooks of automation rules (ticketsync.WebhookReceiver) and loads
-// tickets by id (ticketsync.TicketGetter), so it serves ModePoll,
-// ModeWebhook and ModeBoth.
+// webhooks of automation rules (ticketsync.WebhookReceiver), loads tickets
+// by id (ticketsync.TicketGetter) and starts a cursor at a given time
+// (ticketsync.LaneStarter, for the Syncer's live and backfill lanes), so it
+// serves ModePoll, ModeWebhook and ModeBoth.
 //
 //	fd, err := freshdesk.New(freshdesk.Config{
 //		Domain:       "acme",
@@ -67,12 +68,15 @@
 // order_by=updated_at, order_type=asc, per_page=100 and
 // include=requester,description:
 //
-//  1. the default listing, which leaves out deleted and spam tickets, with
+//  1. filter=deleted, the trash;
+//  2. filter=spam;
+//  3. the default listing, which leaves out deleted and spam tickets, with
 //     the conversations of every ticket on a page
 //     (GET /api/v2/tickets/{id}/conversations, 100 a page, Config.Concurrency
-//     tickets at a time);
-//  2. filter=deleted, the trash;
-//  3. filter=spam.
+//     tickets at a time).
+//
+// The short listings go first so that the checkpoint (below) moves with the
+// long one.
 //
 // Each Fetch reads one page of one listing. Freshdesk pages by number, and
 // page numbers shift when tickets change while a client pages: a ticket
@@ -81,21 +85,45 @@
 // sees it. Each page is therefore the first page of a fresh query from the
 // latest updated_at delivered; updated_at has whole seconds, so the tickets
 // of that second are read again and skipped by id and updated_at, which the
-// opaque cursor remembers. Only a second holding more than a page is paged
-// through with the Link header, and never past Freshdesk's 300-page cap
-// (page 301 answers 400 "You cannot access tickets beyond the 300th
+// opaque cursor remembers. Freshdesk does not say whether updated_since is
+// inclusive; were it strict, a restart would lose the tickets of that second
+// the last page did not hold, so every query asks from the second before and
+// leaves that second's tickets out. Only a second holding more than a page
+// is paged through with the Link header, and never past Freshdesk's 300-page
+// cap (page 301 answers 400 "You cannot access tickets beyond the 300th
 // page"); a page refused below the cap restarts the query the same way. If
 // more than 300 pages of tickets changed within one second, no query can
-// reach them all, and Fetch says so rather than loop.
-// The next pass starts at the latest updated_at of the last one.
+// reach them all, and Fetch says so rather than loop. The next pass starts
+// at the latest updated_at of the last one.
 //
-// Freshdesk has no endpoint for the conversations of many tickets, so a
-// sync costs one conversations request per changed ticket: a first sync of
-// 1,000 tickets costs 1,014 requests (11 default-listing pages, as each
-// page re-reads the last second of the one before, 1,000 conversations
-// requests, the trash and spam listings and one GET /api/v2/ticket_fields)
-// against the minimum of 1,010, and 1,066 credits, since each embed on the
-// list costs two more credits (BenchmarkSync1000Tickets).
+// # Two lanes, and where a cursor stands
+//
+// StartCursor(since) returns a cursor whose passes read the three listings
+// from the start of since's second on (never before Config.StartTime):
+// updated_at has whole seconds, so a change made within that second, after
+// since, shows a time before since. Its first pass reads the tickets changed
+// since then with all their conversations, older ones included, and the
+// tickets moved to the trash or spam since then; nothing before. It makes no
+// request.
+//
+// DescribeCursor gives a cursor's checkpoint, the time before which it has
+// delivered every change: for each listing, the newest updated_at it
+// delivered, or the time of its last request (less two seconds for the
+// clocks' skew) once a pass through it ended; the checkpoint is the oldest
+// of the three, as a change after it may be a deletion the trash has not
+// shown yet, and zero until each has been read. A cursor from StartCursor
+// has nothing to read before since, so its checkpoint is never before
+// since. The Syncer ends a backfill lane when its checkpoint reaches the
+// live lane's start: after the trash and spam of the history and as soon
+// as the default listing passes that start.
+//
+// Freshdesk has no endpoint for the conversations of many tickets, so a sync
+// costs one conversations request per changed ticket: a first sync of 1,000
+// tickets costs 1,015 requests (11 default-listing pages, as each page
+// re-reads the last second of the one before, 1,000 conversations requests,
+// the trash and spam listings, one GET /api/v2/ticket_fields and one
+// GET /api/v2/agents) against the minimum of 1,010, and 1,067 credits, since
+// each embed on the list costs two more credits (BenchmarkSync1000Tickets).
 //
 // GetTickets costs GET /api/v2/tickets/{id}?include=requester (two credits)
 // and the conversations requests per ticket. include=stats is not asked
@@ -155,19 +183,19 @@
 // Zammad): the 30-day default without updated_since; per_page at most 100;
 // the 300-page cap and its 400 body; deleted and spam tickets left out of
 // the default listing; include costing two extra credits per embed on the
-// list and one on a single ticket; the per-minute account budget and
-// Tickets List sub-limits per plan; X-RateLimit-Total, -Remaining and
-// -Used-CurrentRequest; 429 with Retry-After; agents/me with ticket_scope
-// 1 (all tickets), 2 (group) and 3 (assigned only); the 401
+// list and one on a single ticket; the per-minute account budget and Tickets
+// List sub-limits per plan; X-RateLimit-Total, -Remaining and
+// -Used-CurrentRequest; 429 with Retry-After; agents/me with ticket_scope 1
+// (all tickets), 2 (group) and 3 (assigned only); the 401
 // invalid_credentials body; automation webhooks without signatures, with
 // custom headers and Basic authentication. Not confirmed, and assumed:
-// that updated_since is inclusive (the restart overlaps a second either
-// way); that filter=deleted and filter=spam take updated_since and order_by
-// like the default listing, and that deleting or marking as spam moves
-// updated_at; that the Free plan answers 403 with the code
-// "require_feature" (any 403 from Test is reported, with a hint for that
-// code); that an unknown subdomain answers with an HTML page; the source
-// codes above 10.
+// whether updated_since is inclusive (nothing depends on it: every query
+// asks from a second earlier, and the tests run under both readings); that
+// filter=deleted and filter=spam take updated_since and order_by like the
+// default listing, and that deleting or marking as spam moves updated_at;
+// that the Free plan answers 403 with the code "require_feature" (any 403
+// from Test is reported, with a hint for that code); that an unknown
+// subdomain answers with an HTML page; the source codes above 10.
 //
 // # Errors
 //

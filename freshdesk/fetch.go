@@ -21,7 +21,7 @@ import (
 // page 301 is refused with 400.
 const maxPage = 300
 
-// The listings a sync pass reads, in order.
+// The listings a sync pass reads (the numbers are stored in cursors).
 const (
 	listTickets = iota // the default listing: live tickets
 	listDeleted        // filter=deleted: tickets in the trash
@@ -31,12 +31,30 @@ const (
 
 var listFilters = [listCount]string{"", "deleted", "spam"}
 
+// nextList is the listing read after each one within a pass: the trash,
+// then spam, then the default listing, which ends the pass. The short
+// listings go first so that a cursor's checkpoint, the oldest of the three
+// listings' (DescribeCursor), moves with the long one.
+var nextList = [listCount]int{listTickets: listDeleted, listDeleted: listSpam, listSpam: listTickets}
+
+// firstList is the listing a new cursor reads first.
+const firstList = listDeleted
+
 // cursor is what the opaque cursor holds: the listing being read and, for
 // each listing, its changed-since window (the updated_since of the current
-// query, its next page, and the tickets delivered at the boundary second).
+// query, its next page, and the tickets delivered at the boundary second)
+// and when its last pass ended. A cursor made by StartCursor also holds the
+// time it starts at.
 type cursor struct {
 	Phase int                           `json:"ph"`
 	W     [listCount]incremental.Window `json:"w"`
+	// Done is, per listing, the time in Unix milliseconds up to which its
+	// last complete pass read every change: the time of its last request
+	// less clockSkew, in whole seconds. Zero before a pass ends.
+	Done [listCount]int64 `json:"d,omitzero"`
+	// Since is the time in Unix milliseconds that StartCursor was given;
+	// zero for a cursor that starts at Config.StartTime.
+	Since int64 `json:"s,omitempty"`
 }
 
 // clockSkew is how far Freshdesk's clock is taken to lag ours when telling
@@ -46,15 +64,25 @@ const clockSkew = 2 * time.Second
 // cursorVersion is the layout of cursor.
 const cursorVersion = 1
 
-// policy is how Freshdesk's ticket list behaves: updated_since in whole
-// seconds and inclusive, order_by=updated_at ascending, at most 300 pages
-// per query. Page numbers shift when tickets change while a client pages
-// (a ticket updated after page 1 moves to the end, and the one after it
-// slides onto page 1, already read), so every page is the first page of a
-// fresh query from the newest updated_at delivered, paging on only through
-// a second that holds more than a page.
-func (c *Connector) policy() incremental.Policy {
-	return incremental.Policy{Start: c.cfg.StartTime, Granularity: time.Second, Ordered: true,
+// policy is how Freshdesk's ticket list behaves for cur: updated_since in
+// whole seconds and inclusive (as listPage asks), order_by=updated_at
+// ascending, at most 300 pages per query. Page numbers shift when tickets
+// change while a client pages (a ticket updated after page 1 moves to the
+// end, and the one after it slides onto page 1, already read), so every
+// page is the first page of a fresh query from the newest updated_at
+// delivered, paging on only through a second that holds more than a page.
+// The first pass starts at Config.StartTime, or for a cursor made by
+// StartCursor at the start of since's second: updated_at has whole
+// seconds, so a change made within that second, after since, shows a time
+// before since.
+func (c *Connector) policy(cur *cursor) incremental.Policy {
+	start := c.cfg.StartTime
+	if cur.Since != 0 {
+		if s := time.UnixMilli(cur.Since).UTC().Truncate(time.Second); s.After(start) {
+			start = s
+		}
+	}
+	return incremental.Policy{Start: start, Granularity: time.Second, Ordered: true,
 		RestartEvery: 1, MaxPages: maxPage, PageSize: c.cfg.PageSize, Skew: clockSkew}
 }
 
@@ -62,10 +90,10 @@ func (c *Connector) policy() incremental.Policy {
 // (GET /api/v2/tickets with updated_since, order_by=updated_at,
 // order_type=asc, per_page and include=requester,description) and, for each
 // ticket on it, its conversations (GET /api/v2/tickets/{id}/conversations,
-// 100 a page), a few at a time. A sync pass reads the default listing, then
-// the trash (filter=deleted) and spam (filter=spam), whose tickets are
-// delivered as tombstones without conversations. More is false once the
-// three are caught up.
+// 100 a page), a few at a time. A sync pass reads the trash
+// (filter=deleted) and spam (filter=spam), whose tickets are delivered as
+// tombstones without conversations, then the default listing. More is false
+// once the three are caught up.
 //
 // Each page of a listing starts a fresh query from the latest updated_at
 // delivered (page numbers shift as tickets change), following Link:
@@ -74,7 +102,7 @@ func (c *Connector) policy() incremental.Policy {
 // remembered in the cursor and not delivered again unless they changed.
 func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
 	const op = "fetch tickets"
-	var cur cursor
+	cur := cursor{Phase: firstList}
 	if err := c.codec.Decode(cursorText, &cur); err != nil {
 		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: %w; %s", op, err, hintCursor)
 	}
@@ -85,7 +113,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if err != nil {
 		return ticketsync.Page{}, c.classify(op, err)
 	}
-	policy := c.policy()
+	policy := c.policy(&cur)
 	phase := cur.Phase
 	w := &cur.W[phase]
 	q := w.Query(policy)
@@ -98,7 +126,8 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	// updated_at has whole seconds: a ticket read during its second may
 	// change again within it, so the Window delivers it again until a read
 	// made after that second.
-	w.ReadAt(policy, c.now())
+	readAt := c.now()
+	w.ReadAt(policy, readAt)
 	page, next, err := c.listPage(ctx, phase, q.From, pageNo)
 	if isPageCap(err) {
 		// Freshdesk refused a page below the cap the policy knows: restart
@@ -118,6 +147,9 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	}
 	var tickets []ticketsync.Ticket
 	for i := range page {
+		if at := page[i].UpdatedAt; !at.IsZero() && at.Before(q.From) {
+			continue // the second before the query's, asked for in case updated_since is strict (listPage)
+		}
 		if w.Observe(id(page[i].ID), page[i].UpdatedAt) {
 			tickets = append(tickets, c.ticket(&page[i], tf))
 		}
@@ -141,9 +173,12 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		return ticketsync.Page{}, fmt.Errorf("freshdesk: %s: the %s listing: %w; set Config.StartTime past this second", op, listName(phase), err)
 	}
 	if !more {
-		cur.Phase = (phase + 1) % listCount
+		// The listing is read through: every change made before this
+		// request (less the clocks' skew) has been delivered.
+		cur.Done[phase] = readAt.Add(-clockSkew).Truncate(time.Second).UnixMilli()
+		cur.Phase = nextList[phase]
 	}
-	return ticketsync.Page{Tickets: tickets, Cursor: c.codec.Encode(cur), More: more || phase != listSpam}, nil
+	return ticketsync.Page{Tickets: tickets, Cursor: c.codec.Encode(cur), More: more || phase != listTickets}, nil
 }
 
 func listName(phase int) string {
@@ -153,8 +188,17 @@ func listName(phase int) string {
 	return "tickets"
 }
 
-// listPage reads one page of a listing; next reports a rel="next" link.
+// listPage reads one page of a listing of the tickets updated at or after
+// since, a whole second; next reports a rel="next" link. Freshdesk does not
+// say whether updated_since is inclusive: the query asks from the second
+// before, and the caller leaves out the tickets of that second, so that
+// the tickets of since's own second are read either way. A restart from the
+// newest second delivered (every page) would otherwise lose, were it strict,
+// the tickets of that second that the last page did not hold.
 func (c *Connector) listPage(ctx context.Context, phase int, since time.Time, page int) ([]wireTicket, bool, error) {
+	if since.Unix() > 0 {
+		since = since.Add(-time.Second) // not before the epoch
+	}
 	v := url.Values{
 		"updated_since": {since.UTC().Format(time.RFC3339)},
 		"order_by":      {"updated_at"},

@@ -39,11 +39,24 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	f := newFake(tb, nil)
+	return newAccount(tb, newFake(tb, nil), n, false)
+}
+
+// NewRateLimitedAccount starts a fake that enforces the Growth plan's
+// limits (the account's credits and the Tickets List sub-limit), to which
+// the account's connectors pace themselves, as by default, on the fake's
+// clock.
+func (harness) NewRateLimitedAccount(tb testing.TB, n int) ticketsynctest.Account {
+	f := freshdesktest.NewServer(tb, &freshdesktest.Options{Plan: freshdesktest.PlanGrowth})
+	f.SetNow(t0)
+	return newAccount(tb, f, n, true)
+}
+
+func newAccount(tb testing.TB, f *freshdesktest.Server, n int, paced bool) *account {
 	f.AddStatus("Waiting on Customer", "Awaiting your reply")
 	f.AddCustomField(freshdesktest.CustomField{Name: "cf_product", Label: "Product", Type: "custom_text"})
 	f.GenerateTickets(n, &freshdesktest.GenerateOptions{Spacing: 400 * time.Millisecond})
-	a := &account{f: f}
+	a := &account{f: f, paced: paced}
 	tb.Cleanup(func() {
 		for _, m := range a.missing {
 			m.Close()
@@ -55,6 +68,9 @@ func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
 type account struct {
 	f       *freshdesktest.Server
 	missing []*freshdesktest.Server
+	// paced: the fake enforces the plan's limits and the connectors keep
+	// to them, as by default.
+	paced bool
 }
 
 func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
@@ -62,10 +78,32 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		key = kitBadKey
 	}
-	return freshdesk.NewWithClock(freshdesk.Config{
+	cfg := freshdesk.Config{
 		Domain: a.f.Domain, BaseURL: a.f.URL, APIKey: key, PageSize: kitPageSize,
 		RequestsPerMinute: -1, ListRequestsPerMinute: -1, WebhookToken: kitToken,
-	}, a.f.Now, a.f.Sleep)
+	}
+	if a.paced {
+		cfg.RequestsPerMinute, cfg.ListRequestsPerMinute = 0, 0
+	}
+	return freshdesk.NewWithClock(cfg, a.f.Now, a.f.Sleep)
+}
+
+// Now is the fake's clock, which the connectors pace their requests by.
+func (a *account) Now() time.Time { return a.f.Now() }
+
+// Advance moves the fake's clock forward.
+func (a *account) Advance(d time.Duration) { a.f.Advance(d) }
+
+// Throttled counts the answers 429 in the fake's request log that its
+// rate limits gave, not its injected faults.
+func (a *account) Throttled() int {
+	n := 0
+	for _, r := range a.f.Requests() {
+		if r.Status == http.StatusTooManyRequests && !r.Fault {
+			n++
+		}
+	}
+	return n
 }
 
 // CapQuery lowers the fake's page cap of one query to the whole pages

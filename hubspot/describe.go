@@ -31,6 +31,13 @@ var _ ticketsync.LaneStarter = (*Connector)(nil)
 // StartCursor returns a cursor whose first Fetch reads the tickets modified
 // at or after since, as a first sync from Config.StartTime would, for the
 // live lane of ticketsync's two-lane sync. It makes no request.
+//
+// The cursor's newest change seen starts at since: each run starts its
+// search SearchLag before the newest change seen, and one that had seen
+// none would start the next run from Config.StartTime, walking the history
+// that the backfill lane walks.
 func (c *Connector) StartCursor(since time.Time) (string, error) {
-	return c.encodeCursor(c.cursorFrom(max(since.UnixMilli(), c.startMillis()))), nil
+	cur := c.cursorFrom(max(since.UnixMilli(), c.startMillis()))
+	cur.Max = cur.From
+	return c.encodeCursor(cur), nil
 }

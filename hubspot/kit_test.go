@@ -119,6 +119,9 @@ func (a *account) AddComment(id string) (string, error) {
 	return "note-" + nid, nil
 }
 
+// Advance moves the fake's clock forward.
+func (a *account) Advance(d time.Duration) { a.fake.Advance(d) }
+
 func (a *account) Settle() { a.fake.Advance(harnessLag + time.Second) }
 
 // Want maps the fake's state on its own: the default pipeline's stages,

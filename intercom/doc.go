@@ -115,6 +115,25 @@
 // webhook only (or show as a 404 when GetTickets reads the record, which
 // leaves it out).
 //
+// # Two lanes, and how far a cursor has read
+//
+// The Connector is a ticketsync.LaneStarter: with
+// ticketsync.Options.BackfillLane, a new connector's live lane starts from
+// StartCursor(since), whose two searches ask for updated_at from five
+// seconds (the index's allowed lag) before the second of since, and never
+// go back further, while the backfill lane walks the history from
+// Config.StartTime. Each record is read by id with its parts, as in any
+// sync.
+//
+// It is also a ticketsync.CursorDescriber, for Syncer.Explain and the
+// backfill's progress: a search has read up to where its last finished
+// pass began, less those five seconds, since its results come in no order
+// and a pass in progress may yet return older changes; the cursor's
+// Checkpoint is the lesser of the two searches' positions, zero until both
+// have finished a pass (a live lane's cursor stands at since from the
+// first). The backfill lane's progress therefore shows 0 until its one long
+// pass of each search ends, when the lane is done.
+//
 // A first sync of N conversations costs N/150 searches, N reads by id, and
 // about N/150 contact searches, one ticket search, one GET /admins and one
 // GET /me: 1,017 requests for 1,000 conversations with their parts,
@@ -202,5 +221,6 @@
 // "token_unauthorized", Hint what to check) or network errors prefixed
 // "intercom: ", and match ticketsync.ErrUnauthorized, ErrForbidden,
 // ErrNotFound and ErrRateLimited; a cursor the connector did not write is
-// ticketsync.ErrInvalidCursor. They never hold a token or secret.
+// ticketsync.ErrInvalidCursor, from Fetch and DescribeCursor alike. They
+// never hold a token or secret.
 package intercom

@@ -20,18 +20,34 @@ type cursor struct {
 	Tick  stream `json:"t"`
 }
 
-// stream is one search's Window and the server's clock (unix seconds) when
-// its pass in progress began.
+// stream is one search's Window, the server's clock (unix seconds) when
+// its pass in progress began, how far its last finished pass read, and
+// where the stream starts when not at Config.StartTime.
 type stream struct {
 	W     incremental.Window `json:"w"`
 	Began int64              `json:"b,omitempty"`
+	// Read (unix milliseconds) is how far the last finished pass read:
+	// searchLag before it began. The search's results come in no order,
+	// so a pass in progress has read no further than that.
+	Read int64 `json:"r,omitempty"`
+	// Since (unix milliseconds) is where a cursor made by StartCursor
+	// starts the stream; zero means Config.StartTime.
+	Since int64 `json:"s,omitempty"`
 }
 
 // policy is how Intercom's searches behave: updated_at in unix seconds,
 // with the strict ">" (sent as one second before the Window's From), in no
-// documented order, and perhaps a little late.
-func (c *Connector) policy() incremental.Policy {
-	return incremental.Policy{Start: c.cfg.StartTime, Granularity: time.Second, Overlap: searchLag, PageSize: PageSize}
+// documented order, and perhaps a little late. A stream with a Since
+// starts searchLag before it, for a change just before since that reached
+// the index late, and its passes never go back further.
+func (c *Connector) policy(st *stream) incremental.Policy {
+	start := c.cfg.StartTime
+	if st.Since > 0 {
+		if from := time.UnixMilli(st.Since).Add(-searchLag).UTC(); start.IsZero() || from.After(start) {
+			start = from
+		}
+	}
+	return incremental.Policy{Start: start, Granularity: time.Second, Overlap: searchLag, PageSize: PageSize}
 }
 
 // searchLag is the overlap each pass searches again. Intercom does not
@@ -60,19 +76,15 @@ func observed(updated, began int64) time.Time {
 // changed at or after cursor, each read by id with its parts. See the
 // package documentation for how the cursor moves.
 func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Page, error) {
-	cur := cursor{Phase: KindConversation}
-	if err := c.codec.Decode(cursorText, &cur); err != nil {
+	cur, err := c.decodeCursor(cursorText)
+	if err != nil {
 		return ticketsync.Page{}, opError(fmt.Sprintf("fetch after cursor %q", clip(cursorText, 12)), err)
 	}
-	if cur.Phase != KindConversation && cur.Phase != KindTicket {
-		return ticketsync.Page{}, opError(fmt.Sprintf("fetch after cursor %q", clip(cursorText, 12)),
-			fmt.Errorf("%w: it names no search", ticketsync.ErrInvalidCursor))
-	}
-	p := c.policy()
 	st, path := &cur.Conv, "conversations/search"
 	if cur.Phase == KindTicket {
 		st, path = &cur.Tick, "tickets/search"
 	}
+	p := c.policy(st)
 	q := st.W.Query(p)
 	op := "search " + cur.Phase + "s updated since " + q.From.Format(time.RFC3339)
 
@@ -108,6 +120,9 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	}
 	if !more {
 		// This search's pass is over: the other one's, or the run's.
+		// It read every change the search could see when it began, up
+		// to the index's lag before that.
+		st.Read = max(st.Read, time.Unix(st.Began, 0).Add(-searchLag).UnixMilli())
 		st.Began = 0
 		more = cur.Phase == KindConversation
 		if more {
@@ -117,6 +132,20 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 		}
 	}
 	return ticketsync.Page{Tickets: tickets, Cursor: c.codec.Encode(cur), More: more}, nil
+}
+
+// decodeCursor reads a cursor Fetch or StartCursor wrote; "" is the
+// configured start. Anything else is an error matching
+// ticketsync.ErrInvalidCursor.
+func (c *Connector) decodeCursor(text string) (cursor, error) {
+	cur := cursor{Phase: KindConversation}
+	if err := c.codec.Decode(text, &cur); err != nil {
+		return cursor{}, err
+	}
+	if cur.Phase != KindConversation && cur.Phase != KindTicket {
+		return cursor{}, fmt.Errorf("%w: it names no search", ticketsync.ErrInvalidCursor)
+	}
+	return cur, nil
 }
 
 // hit is one search result: a record and its updated_at.

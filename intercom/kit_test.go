@@ -39,8 +39,26 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	fake := intercomtest.NewServer(tb, &intercomtest.Options{RateLimit: -1})
-	a := &account{tb: tb, fake: fake}
+	return newAccount(tb, n, false)
+}
+
+// NewRateLimitedAccount is NewAccount on a fake that enforces Intercom's
+// per-app limit (10,000 a minute in 10-second windows of a sixth), to
+// which the account's connectors keep as they do by default, on the
+// fake's clock.
+func (harness) NewRateLimitedAccount(tb testing.TB, n int) ticketsynctest.Account {
+	return newAccount(tb, n, true)
+}
+
+// newAccount makes an account of n records; limited, its fake enforces the
+// default rate limit and its connectors pace themselves by default.
+func newAccount(tb testing.TB, n int, limited bool) *account {
+	opts := &intercomtest.Options{RateLimit: -1}
+	if limited {
+		opts.RateLimit = 0 // the default: the per-app limit
+	}
+	fake := intercomtest.NewServer(tb, opts)
+	a := &account{tb: tb, fake: fake, paced: limited}
 	a.agent = fake.AddAdmin(intercomtest.Admin{Name: "Agnes Agent", Email: "agnes@example.com"})
 	a.other = fake.AddAdmin(intercomtest.Admin{Name: "Otto Other", Email: "otto@example.com"})
 	for range n {
@@ -53,8 +71,11 @@ func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
 }
 
 type account struct {
-	tb           testing.TB
-	fake         *intercomtest.Server
+	tb   testing.TB
+	fake *intercomtest.Server
+	// paced: the fake enforces the rate limit and the connectors keep to
+	// their default pace.
+	paced        bool
 	agent, other string
 	mu           sync.Mutex
 	n            int
@@ -67,15 +88,38 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = wrongToken
 	}
-	c, err := intercom.New(intercom.Config{
+	cfg := intercom.Config{
 		AccessToken: token, BaseURL: a.fake.URL, HTTPClient: a.fake.Client(), ClientSecret: a.fake.ClientSecret(),
 		RequestsPerMinute: -1,
-	})
+	}
+	if a.paced {
+		cfg.RequestsPerMinute = 0 // the default
+	}
+	c, err := intercom.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	intercom.SetClock(c, a.fake.Now, a.fake.Sleep)
 	return c, nil
+}
+
+// Now is the fake's clock, on which the connectors pace themselves, wait
+// and keep their caches.
+func (a *account) Now() time.Time { return a.fake.Now() }
+
+// Advance moves the fake's clock forward.
+func (a *account) Advance(d time.Duration) { a.fake.Advance(d) }
+
+// Throttled counts the answers 429 in the fake's request log that its
+// rate limit gave, not its injected faults.
+func (a *account) Throttled() int {
+	n := 0
+	for _, r := range a.fake.Requests() {
+		if r.Status == http.StatusTooManyRequests && !r.Fault {
+			n++
+		}
+	}
+	return n
 }
 
 var states = []string{"open", "closed", "snoozed", "open"}

@@ -2,7 +2,9 @@
 // Its Connector polls the service desk projects through Jira's enhanced
 // search (ticketsync.Poller), receives Jira's admin webhooks
 // (ticketsync.WebhookReceiver) and loads issues by id
-// (ticketsync.TicketGetter), so it serves ModePoll, ModeWebhook and ModeBoth.
+// (ticketsync.TicketGetter), so it serves ModePoll, ModeWebhook and ModeBoth;
+// it can start a cursor at a given time (ticketsync.LaneStarter), so the
+// Syncer can sync a new connector in a live lane and a backfill lane.
 //
 //	conn, err := jira.New(jira.Config{
 //		Subdomain:     "acme", // https://acme.atlassian.net
@@ -144,6 +146,19 @@
 // changed-since window of ticketsync (internal/incremental): opaque,
 // versioned, tied to the site, and refused with ticketsync.ErrInvalidCursor
 // when damaged or foreign.
+//
+// StartCursor, for the live lane of ticketsync's two-lane sync, makes no
+// request: its cursor keeps the instant it starts at, and its first Fetch
+// writes it in the profile's zone as it reads it from /myself then (not
+// when the cursor was made), to the minute, so a change made in that
+// minute before or after the instant is read, and moved back across a
+// daylight-saving overlap as above. The query starts SearchLag before the
+// instant, as every pass re-reads the last SearchLag: a change made just
+// before it that the index shows late is read by the live lane, since the
+// backfill lane may have passed that minute already. Issues come with all
+// their comments, as in every poll. DescribeCursor reports the instant as
+// the checkpoint of such a cursor until it has read past it, and
+// Config.StartTime as its start.
 //
 // Comments come in the search's comment field; for an issue with more
 // comments than the field holds (its total says so), the connector reads

@@ -34,25 +34,47 @@ const (
 // is valid only with it); Zone is the time zone the latest query's date
 // literal was written in and Since the checkpoint it was written for
 // (unix ms), so that the next query can tell the zone changed under it.
+//
+// Origin, set by StartCursor only, is the instant (unix ns, UTC) the cursor
+// was started at for a live lane: its passes start SearchLag before it
+// rather than at Config.StartTime (see startOf). It is an instant, not a
+// date literal: the zone to write it in is known only when the first Fetch
+// reads /myself.
 type cursor struct {
-	W     incremental.Window `json:"w"`
-	Query string             `json:"q,omitempty"`
-	Zone  string             `json:"z,omitempty"`
-	Since int64              `json:"s,omitempty"`
+	W      incremental.Window `json:"w"`
+	Query  string             `json:"q,omitempty"`
+	Zone   string             `json:"z,omitempty"`
+	Since  int64              `json:"s,omitempty"`
+	Origin int64              `json:"o,omitempty"`
 }
 
-// policy is how Jira's search behaves for the shared window: minute
-// granularity, ascending order, no page cap, and a trailing window of
-// SearchLag re-read by every pass for the index's lag.
-func (c *Connector) policy() incremental.Policy {
+// policy is how Jira's search behaves for the shared window over cur:
+// minute granularity, ascending order, no page cap, and a trailing window
+// of SearchLag re-read by every pass for the index's lag.
+func (c *Connector) policy(cur *cursor) incremental.Policy {
 	return incremental.Policy{
-		Start:       c.cfg.StartTime,
+		Start:       c.startOf(cur),
 		Granularity: time.Minute,
 		Ordered:     true,
 		PageSize:    c.cfg.PageSize,
 		Overlap:     c.cfg.SearchLag,
 		MaxSeen:     maxSeen,
 	}
+}
+
+// startOf is where cur's passes start reading: Config.StartTime, or, for a
+// cursor of StartCursor, SearchLag before its Origin (never before
+// Config.StartTime). The window's minute granularity then floors it, so a
+// change made in the minute of the start, before or after it, is read.
+func (c *Connector) startOf(cur *cursor) time.Time {
+	if cur.Origin == 0 {
+		return c.cfg.StartTime
+	}
+	from := time.Unix(0, cur.Origin).UTC().Add(-c.cfg.SearchLag)
+	if from.Before(c.cfg.StartTime) {
+		return c.cfg.StartTime
+	}
+	return from
 }
 
 func (c *Connector) codec() incremental.Codec {
@@ -66,7 +88,7 @@ func (c *Connector) Fetch(ctx context.Context, cursorText string) (ticketsync.Pa
 	if err := c.codec().Decode(cursorText, &cur); err != nil {
 		return ticketsync.Page{}, fmt.Errorf("jira: fetch: %w", err)
 	}
-	p := c.policy()
+	p := c.policy(&cur)
 	q := cur.W.Query(p)
 	if q.Page != "" && cur.Query == "" {
 		return ticketsync.Page{}, fmt.Errorf("jira: fetch: %w: a page token without its query", ticketsync.ErrInvalidCursor)

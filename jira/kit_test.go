@@ -50,8 +50,24 @@ func (harness) Capabilities() ticketsynctest.Capabilities {
 }
 
 func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
-	f := jiratest.NewServer(tb, &jiratest.Options{IndexLag: kitPromptLag, SearchComments: 3})
-	a := &account{f: f}
+	return newAccount(tb, n, 0)
+}
+
+// NewRateLimitedAccount is NewAccount on a fake that answers 429 past
+// jira.DefaultRequestsPerMinute a minute, and connectors that keep to
+// their default pace on the fake's clock. Atlassian publishes no request
+// rate for API tokens, so the fake holds the connector to the pace its
+// documentation promises: the lanes of one connector must share it.
+func (harness) NewRateLimitedAccount(tb testing.TB, n int) ticketsynctest.Account {
+	return newAccount(tb, n, jira.DefaultRequestsPerMinute)
+}
+
+// newAccount makes an account of n issues whose fake allows perMinute
+// requests a minute (no limit when zero), to which its connectors then
+// keep.
+func newAccount(tb testing.TB, n, perMinute int) *account {
+	f := jiratest.NewServer(tb, &jiratest.Options{IndexLag: kitPromptLag, SearchComments: 3, RateLimit: perMinute})
+	a := &account{f: f, paced: perMinute > 0}
 	a.customer = f.AddUser(jiratest.User{DisplayName: "Carla Customer", Email: "carla@example.com", Customer: true})
 	a.hidden = f.AddUser(jiratest.User{DisplayName: "Hans Hidden", Email: "hans@example.com", Customer: true, HideEmail: true})
 	for range n {
@@ -66,8 +82,11 @@ func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
 type account struct {
 	f                *jiratest.Server
 	customer, hidden string
-	mu               sync.Mutex
-	n                int
+	// paced: the fake enforces a rate limit, and the connectors keep to
+	// their default pace.
+	paced bool
+	mu    sync.Mutex
+	n     int
 }
 
 func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
@@ -75,11 +94,34 @@ func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	if !valid {
 		token = kitBadToken
 	}
-	return jira.NewWithClock(jira.Config{
+	cfg := jira.Config{
 		BaseURL: a.f.URL, Email: a.f.Email(), APIToken: token,
 		PageSize: kitPageSize, RequestsPerMinute: -1, SearchLag: 2 * kitLag,
 		WebhookSecret: kitSecret,
-	}, a.f.Now, a.f.Sleep)
+	}
+	if a.paced {
+		cfg.RequestsPerMinute = 0 // the default
+	}
+	return jira.NewWithClock(cfg, a.f.Now, a.f.Sleep)
+}
+
+// Now is the fake's clock, on which the connectors pace themselves and
+// wait.
+func (a *account) Now() time.Time { return a.f.Now() }
+
+// Advance moves the fake's clock forward.
+func (a *account) Advance(d time.Duration) { a.f.Advance(d) }
+
+// Throttled counts the answers 429 in the fake's request log that its
+// rate limit gave, not its injected faults.
+func (a *account) Throttled() int {
+	n := 0
+	for _, r := range a.f.Requests() {
+		if r.Status == http.StatusTooManyRequests && !r.Fault {
+			n++
+		}
+	}
+	return n
 }
 
 var (
@@ -206,8 +248,8 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 			Assignee:    a.person(is.Assignee),
 			Tags:        is.Labels,
 			Fields:      map[string]string{"key": is.Key, "project": is.Project, "issuetype": is.IssueType},
-			CreatedAt:   is.Created,
-			UpdatedAt:   is.Updated,
+			CreatedAt:   apiTime(is.Created),
+			UpdatedAt:   apiTime(is.Updated),
 		}
 		if is.RequestType != "" {
 			t.Fields["requestType"] = is.RequestType
@@ -217,12 +259,16 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 		}
 		for _, c := range is.Comments {
 			t.Comments = append(t.Comments, ticketsync.Comment{ID: strconv.FormatInt(c.ID, 10), Author: ticketsync.Person{ID: c.Author},
-				Body: docText(c.Body), Public: c.Public, CreatedAt: c.Created})
+				Body: docText(c.Body), Public: c.Public, CreatedAt: apiTime(c.Created)})
 		}
 		out = append(out, t)
 	}
 	return out, nil
 }
+
+// apiTime is t as Jira writes it: UTC, to the millisecond. A connector
+// that paces itself moves the fake's clock by fractions of one.
+func apiTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 func (a *account) person(accountID string) ticketsync.Person {
 	if accountID == "" {

@@ -151,6 +151,15 @@ type Capabilities struct {
 // ErrForbidden and ErrNotFound), and when Capabilities.CursorChecks is set
 // (a cursor of another account or connector is ErrInvalidCursor); they are
 // skipped otherwise.
+//
+// When the connector implements ticketsync.LaneStarter, the lane rule runs a
+// Syncer's scheduler with a backfill lane on an account of several pages of
+// history, on the account's clock (the Account must implement Clocked): a
+// ticket created while the backfill lane is part-way through is stored by
+// the next live run, the live lane reads none of the history, the backfill
+// ends with the Store equal to the account, a restart in the middle of the
+// backfill resumes both lanes, and, when the Account implements Throttler,
+// the fake never had to answer 429.
 // Each subtest gets an account of its own from h.NewAccount.
 func RunConnectorTests(t *testing.T, h Harness) {
 	t.Helper()
@@ -388,7 +397,7 @@ func connectorRules() []connRule {
 		{"WebhookTamperedRejected", "a tampered webhook delivery is rejected with ErrInvalidSignature and stores nothing", checkWebhookTampered},
 		{"GetTicketsByID", "GetTickets returns the tickets asked for as the platform holds them, and leaves out ids it does not have", checkGetTickets},
 		{"CorruptCursorRejected", "Fetch returns an error for a cursor it did not write, rather than panicking or starting over", checkCorruptCursor},
-	}, platformRules()...)
+	}, append(platformRules(), laneRules()...)...)
 }
 
 // unknownTicketID is an id no fake account holds: numeric, since several

@@ -37,7 +37,7 @@ func TestConnectorKitCatchesBrokenConnectors(t *testing.T) {
 	}{
 		{"correct", toyCorrect, nil},
 		{"skipsPageBoundary", toySkipsBoundary,
-			[]string{"FullSync", "IncrementalSync", "SurvivesFaults", "ResumeFromEveryPage", "DeletesSeen", "CommentsArrive", "QueryCapCrossed", "IndexLagCaught"}},
+			[]string{"FullSync", "IncrementalSync", "SurvivesFaults", "ResumeFromEveryPage", "DeletesSeen", "CommentsArrive", "QueryCapCrossed", "IndexLagCaught", "LanesLiveDuringBackfill"}},
 		{"acceptsTampered", toyAcceptsTampered, []string{"WebhookTamperedRejected", "WebhookTimestampsChecked"}},
 		{"blanksOnComment", toyBlanksOnComment, []string{"IncrementalSync", "CommentsArrive"}},
 		{"leaksToken", toyLeaksToken, []string{"BadCredentials"}},
@@ -48,6 +48,8 @@ func TestConnectorKitCatchesBrokenConnectors(t *testing.T) {
 		{"ignoresTimestamp", toyIgnoresTimestamp, []string{"WebhookTimestampsChecked"}},
 		{"hidesAccessErrors", toyHidesAccessErrors, []string{"TestForbidden", "TestNotFound"}},
 		{"acceptsForeignCursor", toyAcceptsForeignCursor, []string{"ForeignCursorRefused"}},
+		{"liveFromStart", toyLiveFromStart, []string{"LanesLiveDuringBackfill"}},
+		{"liveForgetsStart", toyLiveForgetsStart, []string{"LanesLiveDuringBackfill"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,6 +151,8 @@ const (
 	toyIgnoresTimestamp             // VerifyWebhook checks the signature but not its timestamp's age
 	toyHidesAccessErrors            // Test answers 403 and 404 as if the credentials were wrong
 	toyAcceptsForeignCursor         // its cursors do not name the account
+	toyLiveFromStart                // StartCursor ignores since: the live lane walks the history
+	toyLiveForgetsStart             // a live lane's pass that read nothing starts the next from the configured start
 )
 
 const (
@@ -262,11 +266,20 @@ func (a *toyAccount) CapQuery(results int) {
 	a.queryCap = results
 }
 
-// toyNow is the toy's clock for webhook timestamps.
-var toyNow = toyEpoch.Add(48 * time.Hour)
+// Now implements TimedWebhooks and Clocked: the toy's clock is its logical
+// clock, in seconds after toyEpoch.
+func (a *toyAccount) Now() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return toyEpoch.Add(time.Duration(a.clock) * time.Second)
+}
 
-// Now implements TimedWebhooks.
-func (a *toyAccount) Now() time.Time { return toyNow }
+// Advance implements Clocked.
+func (a *toyAccount) Advance(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.clock += int((d + time.Second - 1) / time.Second)
+}
 
 // NewForbiddenConnector implements ForbiddenConnectors.
 func (a *toyAccount) NewForbiddenConnector() (ticketsync.Connector, error) {
@@ -368,7 +381,7 @@ func toySign(ts string, body []byte) string {
 }
 
 func (a *toyAccount) Webhook(target string, kind ticketsync.EventKind, id string, tampered bool) (*http.Request, error) {
-	return a.webhook(target, kind, id, tampered, toyNow)
+	return a.webhook(target, kind, id, tampered, a.Now())
 }
 
 // WebhookAt implements TimedWebhooks.
@@ -449,6 +462,10 @@ var toyPolicy = incremental.Policy{Ordered: true, MaxPages: 1, TieBreak: true, O
 
 type toyCursor struct {
 	W incremental.Window `json:"w"`
+	// Since is where a live lane's cursor starts (StartCursor): its
+	// window's passes never go back before it, as they never go back
+	// before the configured start.
+	Since time.Time `json:"s,omitzero"`
 }
 
 func (c *toyConn) codec() incremental.Codec {
@@ -504,6 +521,9 @@ func (c *toyConn) Fetch(ctx context.Context, cursor string) (ticketsync.Page, er
 		cur = toyCursor{}
 	}
 	policy := toyPolicy
+	if c.a.flaw != toyLiveForgetsStart {
+		policy.Start = cur.Since
+	}
 	switch c.a.flaw {
 	case toyPagesPastCap:
 		policy.MaxPages = 0
@@ -540,6 +560,16 @@ func (c *toyConn) Fetch(ctx context.Context, cursor string) (ticketsync.Page, er
 	return page, nil
 }
 
+// StartCursor implements ticketsync.LaneStarter: a window whose first
+// query starts at since.
+func (c *toyConn) StartCursor(since time.Time) (string, error) {
+	cur := toyCursor{Since: since.UTC()}
+	if c.a.flaw == toyLiveFromStart {
+		cur.Since = time.Time{}
+	}
+	return c.codec().Encode(cur), nil
+}
+
 func (c *toyConn) VerifyWebhook(r *http.Request, body []byte) error {
 	if c.a.flaw == toyAcceptsTampered {
 		return nil
@@ -550,7 +580,7 @@ func (c *toyConn) VerifyWebhook(r *http.Request, body []byte) error {
 		if err != nil {
 			return fmt.Errorf("toy: %w", err)
 		}
-		if err := webhooksig.CheckTimestamp(at, toyNow, 5*time.Minute); err != nil {
+		if err := webhooksig.CheckTimestamp(at, c.a.Now(), 5*time.Minute); err != nil {
 			return fmt.Errorf("toy: %w", err)
 		}
 	}

@@ -50,7 +50,11 @@
 // (QueryCapper, LaggedUpdater, TimedWebhooks, ForbiddenConnectors,
 // MissingAccountConnectors) and Capabilities.CursorChecks opt into the rules
 // the next platforms most often break: query caps, index lag, webhook
-// timestamps, access errors and foreign cursors.
+// timestamps, access errors and foreign cursors. A connector that
+// implements ticketsync.LaneStarter opts into the lane rule, which runs a
+// Syncer's scheduler with a backfill lane on the Account's clock (Clocked),
+// against the platform's rate limits when the Harness implements
+// RateLimitedHarness and the Account Throttler.
 //
 // docs/new-platform.md in the repository is the contributor's guide to
 // adding a platform: the files, the Config vocabulary, the shared packages,

@@ -22,9 +22,6 @@ func (c *Connector) DescribeCursor(cursor string) (ticketsync.CursorInfo, error)
 	if err != nil {
 		return info, err
 	}
-	if pos.Origin > 0 {
-		info.Start = time.Unix(pos.Origin, 0).UTC()
-	}
 	if pos.Turn == 0 && pos.TAt > 0 {
 		info.Checkpoint = time.Unix(pos.TAt, 0).Add(-time.Minute).UTC()
 	}

@@ -48,18 +48,36 @@ func (harness) NewAccount(tb testing.TB, n int) ticketsynctest.Account {
 	return &account{f: f}
 }
 
-type account struct{ f *zendesktest.Server }
+// NewRateLimitedAccount starts a fake that enforces Zendesk's rate limits
+// (the Team plan's and the exports' budget), to which the account's
+// connectors pace themselves, as by default, on the fake's clock.
+func (harness) NewRateLimitedAccount(tb testing.TB, n int) ticketsynctest.Account {
+	f := newFake(tb, &zendesktest.Options{Subdomain: kitSubdomain,
+		RateLimit: zendesktest.DefaultRateLimit, ExportRateLimit: zendesktest.DefaultExportRateLimit})
+	f.Seed(n)
+	return &account{f: f, paced: true}
+}
+
+type account struct {
+	f *zendesktest.Server
+	// paced: the connectors keep to Zendesk's default limits.
+	paced bool
+}
 
 func (a *account) NewConnector(valid bool) (ticketsync.Connector, error) {
 	token := a.f.Token
 	if !valid {
 		token = kitBadToken
 	}
-	return zendesk.NewWithSleep(zendesk.Config{
+	cfg := zendesk.Config{
 		Subdomain: kitSubdomain, BaseURL: a.f.URL, Email: a.f.Email, APIToken: token,
 		PageSize: kitPageSize, RequestsPerMinute: -1, ExportRequestsPerMinute: -1,
 		WebhookSecret: kitSecret, Now: a.f.Now,
-	}, a.f.Sleep)
+	}
+	if a.paced {
+		cfg.RequestsPerMinute, cfg.ExportRequestsPerMinute = 0, 0
+	}
+	return zendesk.NewWithSleep(cfg, a.f.Sleep)
 }
 
 // NewForbiddenConnector signs in as an agent: valid credentials, but the
@@ -86,8 +104,23 @@ func (a *account) NewMissingAccountConnector() (ticketsync.Connector, error) {
 }
 
 // Now is the fake's clock, which the connectors check signed timestamps
-// against.
+// against and pace their requests by.
 func (a *account) Now() time.Time { return a.f.Now() }
+
+// Advance moves the fake's clock forward.
+func (a *account) Advance(d time.Duration) { a.f.Advance(d) }
+
+// Throttled counts the answers 429 in the fake's request log that its
+// rate limits gave, not its injected faults.
+func (a *account) Throttled() int {
+	n := 0
+	for _, r := range a.f.Requests() {
+		if r.Status == http.StatusTooManyRequests && !r.Fault {
+			n++
+		}
+	}
+	return n
+}
 
 // WebhookAt is Webhook signed with the timestamp at.
 func (a *account) WebhookAt(target string, kind ticketsync.EventKind, id string, at time.Time) (*http.Request, error) {
@@ -229,7 +262,7 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 			Status: statuses[t.Status], RawStatus: t.Status,
 			Priority: ticketsync.Priority(t.Priority), RawPriority: t.Priority,
 			Channel: channels[t.Channel], Requester: person(t.RequesterID), Assignee: person(t.AssigneeID),
-			Tags: t.Tags, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Deleted: t.Status == "deleted",
+			Tags: t.Tags, CreatedAt: apiTime(t.CreatedAt), UpdatedAt: apiTime(t.UpdatedAt), Deleted: t.Status == "deleted",
 		}
 		if w.Channel == "" {
 			w.Channel = t.Channel
@@ -249,10 +282,15 @@ func (a *account) Want() ([]ticketsync.Ticket, error) {
 		for _, c := range a.f.Comments(t.ID) {
 			w.Comments = append(w.Comments, ticketsync.Comment{
 				ID: strconv.FormatInt(c.ID, 10), Author: ticketsync.Person{ID: strconv.FormatInt(c.AuthorID, 10)},
-				Body: c.Body, Public: c.Public, CreatedAt: c.CreatedAt.UTC(),
+				Body: c.Body, Public: c.Public, CreatedAt: apiTime(c.CreatedAt),
 			})
 		}
 		out = append(out, w)
 	}
 	return out, nil
 }
+
+// apiTime is t as the API shows it: ISO 8601 in whole seconds. The fake's
+// clock moves by fractions of a second when a connector paces itself on
+// it.
+func apiTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }

@@ -80,4 +80,11 @@ func TestStartCursorStartsTheLiveLaneAtATime(t *testing.T) {
 	if err != nil || info.Checkpoint.Before(since) {
 		t.Errorf("live cursor checkpoint %s, %v; want at or after %s", info.Checkpoint, err, since)
 	}
+	// Start stays the configured start (here all history): the history
+	// before since is the backfill lane's, not "before the start".
+	for _, cur := range []string{cur, liveCur} {
+		if info, err := c.DescribeCursor(cur); err != nil || !info.Start.IsZero() {
+			t.Errorf("live cursor start %s, %v; want the configured start (zero: all history)", info.Start, err)
+		}
+	}
 }

@@ -77,8 +77,9 @@
 // fixtures for the Advanced payload. Where these are silent the fake
 // chooses, so that a client depending on the choice is wrong: the 403 body
 // of the Free plan, the 429 body, the HTML page of an unknown subdomain,
-// inclusive updated_since, updated_at moving on delete and spam, and the
-// order among tickets with equal keys.
+// inclusive updated_since (Options.StrictSince makes it exclusive),
+// updated_at moving on delete and spam, and the order among tickets with
+// equal keys.
 //
 // updated_at is the fake clock's second at the change, as the API's
 // whole-second timestamps ("2015-07-02T16:25:06Z" in the ticket

@@ -129,6 +129,24 @@ func TestListDefaultsAndFilters(t *testing.T) {
 	}
 }
 
+// TestListUpdatedSinceInclusiveOrStrict: updated_since includes the
+// tickets updated at that very second, unless Options.StrictSince.
+func TestListUpdatedSinceInclusiveOrStrict(t *testing.T) {
+	for strict, want := range map[bool]int{false: 2, true: 1} {
+		f := newFake(t, &freshdesktest.Options{RateLimit: -1, ListRateLimit: -1, StrictSince: strict})
+		at := t0.Add(-time.Hour)
+		for _, c := range []time.Time{at.Add(-time.Second), at, at.Add(time.Second)} {
+			if _, err := f.CreateTicket(freshdesktest.Ticket{Subject: "s", CreatedAt: c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := "/api/v2/tickets?updated_since=" + at.Format(time.RFC3339)
+		if _, body := get(t, f, q, ""); len(ids(t, body)) != want {
+			t.Errorf("StrictSince %t: list from the second of the middle ticket = %v, want %d tickets", strict, ids(t, body), want)
+		}
+	}
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestListPagingAndCap(t *testing.T) {

@@ -66,6 +66,11 @@ type Options struct {
 	// Missing makes the fake a subdomain no account holds: every path
 	// answers with an HTML page, status 404.
 	Missing bool
+	// StrictSince makes updated_since exclusive: the ticket list leaves out
+	// the tickets updated at that very second. Freshdesk documents neither
+	// reading, and the fake is inclusive by default; a client meant to work
+	// under both runs its tests under both.
+	StrictSince bool
 }
 
 // Server is a fake Freshdesk account. It embeds the shared fake base, whose

@@ -231,7 +231,7 @@ func (s *Server) listTicketsLocked(r *http.Request, agent int64, now time.Time) 
 			continue
 		}
 		if hasSince {
-			if t.UpdatedAt.Before(since) {
+			if t.UpdatedAt.Before(since) || s.opts.StrictSince && t.UpdatedAt.Equal(since) {
 				continue
 			}
 		} else if t.CreatedAt.Before(now.Add(-30 * 24 * time.Hour)) {
