@@ -27,10 +27,14 @@ const BackfillCursorSuffix = "#backfill"
 // a cursor at a given time, as well as at the configured start. A new
 // connector (one with no saved cursor) whose Poller implements it, and
 // whose first run is a scheduled one (Run, not SyncNow), is synced in two
-// lanes when Options.BackfillLane is set: a live lane whose cursor starts at DefaultLaneOverlap before
-// the first run, which keeps the connector current from that first run on,
-// and a backfill lane that walks the history from the configured start up to
-// where the live lane started. Without it the Syncer polls in one lane.
+// lanes unless Options.SingleLane is set: a live lane whose cursor starts
+// at DefaultLaneOverlap before the first run, which keeps the connector
+// current from that first run on, and a backfill lane that walks the
+// history from the configured start up to where the live lane started.
+// Without it the Syncer polls in one lane.
+//
+// A live lane's cursor must never go back before since, also after a run
+// that read nothing: ticketsynctest's lane rule checks it.
 type LaneStarter interface {
 	Poller
 	// StartCursor returns a cursor from which Fetch reads the changes made
@@ -97,7 +101,7 @@ func (s *Syncer) lanes(ctx context.Context, e *entry, spec runSpec) (backfillSta
 	starter, ok := e.poller.(LaneStarter)
 	// Lanes are set up by a scheduled run only: a manual first run
 	// (SyncNow) syncs a new connector in one lane, from its start.
-	if saved == "" && (!ok || !s.opts.BackfillLane || spec.trigger != TriggerPoll) {
+	if saved == "" && (!ok || s.opts.SingleLane || spec.trigger != TriggerPoll) {
 		return backfillState{}, false, nil
 	}
 	live, err := s.store.Cursor(ctx, e.id)
@@ -133,20 +137,28 @@ func (s *Syncer) lanes(ctx context.Context, e *entry, spec runSpec) (backfillSta
 
 // noteBackfill keeps st for ConnectorStatus.
 func (s *Syncer) noteBackfill(e *entry, st backfillState) {
-	bs := &BackfillStatus{LiveFrom: st.liveFrom, Done: st.done, Progress: -1}
-	if st.done {
-		bs.Progress = 1
-	} else if d, ok := e.poller.(CursorDescriber); ok && st.cursor != "" {
-		if info, err := d.DescribeCursor(st.cursor); err == nil && !info.Start.IsZero() && !info.Checkpoint.IsZero() && st.liveFrom.After(info.Start) {
-			p := float64(info.Checkpoint.Sub(info.Start)) / float64(st.liveFrom.Sub(info.Start))
-			bs.Progress = min(max(p, 0), 1)
-		}
-	} else if st.cursor == "" {
-		bs.Progress = 0
-	}
+	bs := &BackfillStatus{LiveFrom: st.liveFrom, Done: st.done, Progress: progressOf(e, st)}
 	s.mu.Lock()
 	e.backfill = bs
 	s.mu.Unlock()
+}
+
+// progressOf estimates the share of the history e's backfill lane has
+// read at st: from 0 to 1, or -1 when the connector cannot tell.
+func progressOf(e *entry, st backfillState) float64 {
+	switch {
+	case st.done:
+		return 1
+	case st.cursor == "":
+		return 0
+	}
+	if d, ok := e.poller.(CursorDescriber); ok {
+		if info, err := d.DescribeCursor(st.cursor); err == nil && !info.Start.IsZero() && !info.Checkpoint.IsZero() && st.liveFrom.After(info.Start) {
+			p := float64(info.Checkpoint.Sub(info.Start)) / float64(st.liveFrom.Sub(info.Start))
+			return min(max(p, 0), 1)
+		}
+	}
+	return -1
 }
 
 // backfillSlice runs e's backfill lane, page after page, until deadline,
@@ -154,13 +166,30 @@ func (s *Syncer) noteBackfill(e *entry, st backfillState) {
 // TriggerBackfill. It runs after a live run of the same connector, under
 // the same lease, never at the same time as it: the two lanes share the
 // connector's rate budget, and the live lane goes first at every interval.
+//
+// A live poll asked for while the slice runs (SyncNow, a webhook's request
+// for a poll, SetInterval) ends it after its current page, so that the
+// live run starts at once; the backfill goes on after it.
 func (s *Syncer) backfillSlice(ctx context.Context, e *entry, st backfillState, deadline time.Time) {
 	if st.done || ctx.Err() != nil {
 		return
 	}
+	s.mu.Lock()
+	if e.yield || e.again || e.waiting > 0 || e.requested {
+		s.mu.Unlock()
+		return // a live run is wanted already
+	}
+	e.slicing = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		e.slicing = false
+		s.mu.Unlock()
+	}()
 	spec := runSpec{trigger: TriggerBackfill, attempt: 1}
 	ctx = s.runStart(ctx, e, spec)
-	run := SyncRun{ID: newRunID(), ConnectorID: e.id, Trigger: TriggerBackfill, Status: RunRunning, StartedAt: s.now(), Attempt: 1}
+	run := SyncRun{ID: newRunID(), ConnectorID: e.id, Trigger: TriggerBackfill, Status: RunRunning, StartedAt: s.now(), Attempt: 1,
+		Progress: progressOf(e, st)}
 	err := s.backfillPages(ctx, e, &st, &run, deadline)
 	if err != nil && errors.Is(context.Cause(ctx), errRunTimeout) {
 		err = nil // Options.RunTimeout ends the slice early; the next goes on
@@ -180,7 +209,7 @@ func (s *Syncer) backfillPages(ctx context.Context, e *entry, st *backfillState,
 	describer, _ := e.poller.(CursorDescriber)
 	seen := make(map[uint64]struct{})
 	seed := maphash.MakeSeed()
-	for n := 1; !st.done && s.now().Before(deadline); n++ {
+	for n := 1; !st.done && s.now().Before(deadline) && !s.yielding(e); n++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("stopped before page %d: %w", n, err)
 		}
@@ -228,6 +257,7 @@ func (s *Syncer) backfillPages(ctx context.Context, e *entry, st *backfillState,
 			return fmt.Errorf("page %d: save backfill cursor: %w", n, err)
 		}
 		*st = next
+		run.Progress = progressOf(e, next)
 		s.noteBackfill(e, next)
 		if n%10 == 0 {
 			if err := s.store.SaveSyncRun(ctx, *run); err != nil {

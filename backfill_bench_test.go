@@ -31,7 +31,7 @@ func BenchmarkLiveChangeDuringBackfill(b *testing.B) {
 				p.pageSize, p.latency = 100, 0
 				arrived := make(chan time.Time, 1)
 				s := ticketsync.NewSyncer(memstore.New(), &ticketsync.Options{
-					Interval: 50 * time.Millisecond, Jitter: -1, BackfillLane: !bc.single,
+					Interval: 50 * time.Millisecond, Jitter: -1, SingleLane: bc.single,
 					OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
 						for _, t := range tickets {
 							if strings.HasPrefix(t.ID, "live") {

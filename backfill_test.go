@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,7 +212,7 @@ func TestBackfillLaneKeepsTheLiveLaneCurrent(t *testing.T) {
 	var mu sync.Mutex
 	deliveries := map[string]int{}
 	arrived := make(chan string, 16)
-	opts := &ticketsync.Options{Interval: interval, Jitter: -1, BackfillLane: true, OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
+	opts := &ticketsync.Options{Interval: interval, Jitter: -1, OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, tk := range tickets {
@@ -331,4 +333,243 @@ func TestSingleLaneWithoutLaneStarter(t *testing.T) {
 	bf, err := store.Cursor(context.Background(), "one"+ticketsync.BackfillCursorSuffix)
 	require.NoError(t, err)
 	assert.Empty(t, bf)
+}
+
+// gatedLanes holds the backfill lane's Fetch number at at the gate: it
+// signals reached, then waits for proceed. A Fetch is the backfill's when
+// its cursor is before the live lane's start.
+type gatedLanes struct {
+	*lanePlatform
+	liveFrom         time.Time
+	at               int
+	reached, proceed chan struct{}
+
+	mu       sync.Mutex
+	backfill int // backfill Fetches begun
+}
+
+func (g *gatedLanes) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
+	back := cursor == ""
+	if !back {
+		pos, err := parseLanePos(cursor)
+		back = err == nil && pos.at.Before(g.liveFrom)
+	}
+	if back {
+		g.mu.Lock()
+		g.backfill++
+		n := g.backfill
+		g.mu.Unlock()
+		if n == g.at {
+			close(g.reached)
+			<-g.proceed
+		}
+	}
+	return g.lanePlatform.Fetch(ctx, cursor)
+}
+
+func (g *gatedLanes) backfills() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.backfill
+}
+
+// TestSyncNowEndsTheBackfillSlice: on a clock that stands still, a
+// backfill slice would run to the end of the history; a SyncNow made
+// while it runs ends it after its current page, runs the live lane at
+// once, and the backfill then goes on to the end.
+func TestSyncNowEndsTheBackfillSlice(t *testing.T) {
+	clock := newFakeClock()
+	p := newLanePlatform(1000, clock.Now()) // 20 pages of history
+	p.latency = 0
+	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
+		reached: make(chan struct{}), proceed: make(chan struct{})}
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	require.NoError(t, s.Add("big", g, ticketsync.ModePoll))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	waitFor(t, g.reached, "the backfill's third page")
+	now := clock.Now()
+	p.put(ticketsync.Ticket{ID: "live1", Subject: "furious customer", CreatedAt: now, UpdatedAt: now})
+	type result struct {
+		run       ticketsync.SyncRun
+		err       error
+		backfills int
+	}
+	got := make(chan result, 1)
+	go func() {
+		run, err := s.SyncNow(context.Background(), "big")
+		got <- result{run, err, g.backfills()}
+	}()
+	// SyncNow waits for the page in flight, and only for it.
+	select {
+	case r := <-got:
+		t.Fatalf("SyncNow returned while the backfill's page was in flight: %+v, %v", r.run, r.err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(g.proceed)
+	r := waitFor(t, got, "SyncNow")
+	require.NoError(t, r.err)
+	assert.Equal(t, ticketsync.TriggerManual, r.run.Trigger)
+	assert.Equal(t, 3, r.backfills, "backfill pages fetched by the time SyncNow returned: the slice went on past its page")
+	_, err := store.Ticket(context.Background(), "big", "live1")
+	require.NoError(t, err, "SyncNow's live run did not store the new ticket")
+	st, _ := s.Status("big")
+	require.NotNil(t, st.Backfill)
+	assert.False(t, st.Backfill.Done)
+
+	// The backfill goes on after the live run, to the end.
+	require.Eventually(t, func() bool {
+		st, _ := s.Status("big")
+		return st.Backfill != nil && st.Backfill.Done
+	}, 10*time.Second, 5*time.Millisecond, "the backfill did not resume")
+	storeEqualsPlatform(t, store, p)
+	runs, err := s.History(context.Background(), "big", ticketsync.TriggerBackfill, 0)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(runs), 2, "one backfill run: the slice was not ended by SyncNow")
+	for _, run := range runs {
+		assert.Equal(t, ticketsync.RunSucceeded, run.Status, "%+v", run)
+	}
+}
+
+// TestSingleLaneOptOut: with Options.SingleLane, a connector that can
+// start a cursor at a time is polled in one lane from its start.
+func TestSingleLaneOptOut(t *testing.T) {
+	now := time.Now().UTC()
+	p := newLanePlatform(200, now)
+	p.latency = 0
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, SingleLane: true})
+	require.NoError(t, s.Add("big", p, ticketsync.ModePoll))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	require.Eventually(t, func() bool {
+		runs, _ := s.History(context.Background(), "big", ticketsync.TriggerPoll, 1)
+		return len(runs) == 1 && runs[0].Status == ticketsync.RunSucceeded
+	}, 10*time.Second, 5*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	p.mu.Lock()
+	assert.Zero(t, p.startCalled, "StartCursor was called with SingleLane")
+	assert.Equal(t, "", p.calls[0])
+	p.mu.Unlock()
+	st, _ := s.Status("big")
+	assert.Nil(t, st.Backfill)
+	storeEqualsPlatform(t, store, p)
+}
+
+// TestSetIntervalEndsTheBackfillSlice: a slice's deadline was set by the
+// old interval; SetInterval ends the slice after its current page, and the
+// next live run, then the backfill, come at the new interval.
+func TestSetIntervalEndsTheBackfillSlice(t *testing.T) {
+	clock := newFakeClock()
+	p := newLanePlatform(1000, clock.Now())
+	p.latency = 0
+	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
+		reached: make(chan struct{}), proceed: make(chan struct{})}
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	require.NoError(t, s.Add("big", g, ticketsync.ModePoll))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	waitFor(t, g.reached, "the backfill's third page")
+	require.NoError(t, s.SetInterval("big", time.Minute))
+	close(g.proceed)
+	// On a clock that stands still, the slice would otherwise run to the
+	// end of the history.
+	require.Eventually(t, func() bool { return ticketsync.Idle(s) }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, 3, g.backfills(), "the slice went on past the page it was on")
+	st, _ := s.Status("big")
+	require.NotNil(t, st.Backfill)
+	assert.False(t, st.Backfill.Done)
+	assert.Equal(t, clock.Now().Add(time.Minute), st.NextRun, "the next live run is not planned at the new interval")
+
+	clock.Advance(time.Minute)
+	require.Eventually(t, func() bool {
+		st, _ := s.Status("big")
+		return st.Backfill != nil && st.Backfill.Done
+	}, 10*time.Second, 5*time.Millisecond, "the backfill did not resume at the new interval")
+	storeEqualsPlatform(t, store, p)
+}
+
+// hookLanes is a gatedLanes that receives webhooks naming tickets only,
+// and cannot load tickets by id: a delivery asks for a poll.
+type hookLanes struct{ g *gatedLanes }
+
+func (h hookLanes) Platform() string               { return "lanes" }
+func (h hookLanes) Test(ctx context.Context) error { return nil }
+func (h hookLanes) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
+	return h.g.Fetch(ctx, cursor)
+}
+func (h hookLanes) StartCursor(since time.Time) (string, error) { return h.g.StartCursor(since) }
+func (h hookLanes) DescribeCursor(c string) (ticketsync.CursorInfo, error) {
+	return h.g.DescribeCursor(c)
+}
+func (h hookLanes) VerifyWebhook(r *http.Request, body []byte) error { return nil }
+func (h hookLanes) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
+	return []ticketsync.Event{{Kind: ticketsync.EventCreated, TicketID: string(body)}}, nil
+}
+
+// TestWebhookPollRequestEndsTheBackfillSlice: a delivery that asks for a
+// poll while a backfill slice runs ends the slice after its page; the live
+// run stores the ticket before the backfill's next page.
+func TestWebhookPollRequestEndsTheBackfillSlice(t *testing.T) {
+	clock := newFakeClock()
+	p := newLanePlatform(1000, clock.Now())
+	p.latency = 0
+	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
+		reached: make(chan struct{}), proceed: make(chan struct{})}
+	stored := make(chan int, 1)
+	store := memstore.New()
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now,
+		OnTickets: func(ctx context.Context, id string, tickets []ticketsync.Ticket) {
+			for _, tk := range tickets {
+				if tk.ID == "live1" {
+					select {
+					case stored <- g.backfills():
+					default:
+					}
+				}
+			}
+		}})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	require.NoError(t, s.Add("big", hookLanes{g}, ticketsync.ModeBoth))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	waitFor(t, g.reached, "the backfill's third page")
+	now := clock.Now()
+	p.put(ticketsync.Ticket{ID: "live1", Subject: "furious customer", CreatedAt: now, UpdatedAt: now})
+	req := httptest.NewRequest(http.MethodPost, "/webhooks?connectorId=big", strings.NewReader("live1"))
+	w := httptest.NewRecorder()
+	s.WebhookHandler().ServeHTTP(w, req)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	close(g.proceed)
+	assert.Equal(t, 3, waitFor(t, stored, "the ticket the webhook named"),
+		"backfill pages begun before the live run stored the ticket: the slice went on past its page")
+	require.Eventually(t, func() bool {
+		st, _ := s.Status("big")
+		return st.Backfill != nil && st.Backfill.Done
+	}, 10*time.Second, 5*time.Millisecond, "the backfill did not resume")
+	storeEqualsPlatform(t, store, p)
 }

@@ -57,13 +57,17 @@
 //
 // # Backfill lane
 //
-// With Options.BackfillLane, a new connector whose Poller implements
-// LaneStarter is polled in two lanes: a live lane from DefaultLaneOverlap before its first scheduled
-// run, and a backfill lane from its configured start up to there. The
-// backfill lane runs after the live run of each interval, for the rest of
-// that interval, on the same connector (and so within its rate limits);
-// its runs are recorded with TriggerBackfill and its progress is in
-// ConnectorStatus.Backfill.
+// A new connector whose Poller implements LaneStarter is polled in two
+// lanes (unless Options.SingleLane): a live lane from DefaultLaneOverlap
+// before its first scheduled run, and a backfill lane from its configured
+// start up to there. The backfill lane runs after the live run of each
+// interval, for the rest of that interval, on the same connector (and so
+// within its rate limits); a live poll asked for meanwhile (SyncNow, a
+// webhook's request for a poll, SetInterval) ends the backfill's slice
+// after its current page, and the backfill goes on after the live run. Its
+// runs are recorded with TriggerBackfill and its progress is in
+// ConnectorStatus.Backfill. A Poller without LaneStarter is polled in one
+// lane from its configured start.
 //
 // # Explain
 //

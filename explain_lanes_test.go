@@ -61,7 +61,7 @@ func explainTwoLanes(t *testing.T, midPass bool) {
 	now := time.Now().UTC()
 	p := &originPlatform{lanePlatform: newLanePlatform(3000, now), midPass: midPass}
 	store := memstore.New()
-	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, BackfillLane: true})
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1})
 	require.NoError(t, s.Add("big", p, ticketsync.ModePoll))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -43,7 +43,7 @@ const (
 type SyncRun struct {
 	ID          string
 	ConnectorID string
-	Trigger     string // TriggerPoll, TriggerWebhook, TriggerImport or TriggerManual
+	Trigger     string // TriggerPoll, TriggerWebhook, TriggerImport, TriggerManual or TriggerBackfill
 	Status      RunStatus
 	StartedAt   time.Time
 	FinishedAt  time.Time // zero while running
@@ -64,4 +64,10 @@ type SyncRun struct {
 	// NextRetryAt is when the next attempt is planned, set while Status is
 	// RunRetrying.
 	NextRetryAt time.Time
+	// Progress is, for a run with Trigger TriggerBackfill, the estimated
+	// share of the history the backfill lane had read when the run was
+	// last saved, from 0 to 1 (1 once the lane is done), or -1 when the
+	// connector cannot tell (see BackfillStatus.Progress). It is 0 for the
+	// other triggers.
+	Progress float64
 }

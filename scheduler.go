@@ -121,7 +121,10 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 	if ended.IsZero() {
 		ended = now
 	}
-	again := e.again
+	// A webhook's request for a poll made while the run was in progress
+	// is served at once (requested: the request is still queued, when
+	// every slot was busy).
+	again := e.again || e.requested
 	e.again = false
 	var next time.Time
 	switch {
@@ -162,6 +165,15 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 		e.due = next
 		return
 	}
+	if e.waiting > 0 {
+		// A SyncNow waits for this run to end: it runs next, and
+		// schedules the connector when it is done.
+		e.due = next
+		if e.index >= 0 {
+			heap.Remove(&s.queue, e.index)
+		}
+		return
+	}
 	s.schedule(e, next)
 }
 
@@ -188,6 +200,10 @@ func (s *Syncer) requestPoll(e *entry) bool {
 		return false
 	}
 	e.requested = true
+	if e.slicing {
+		// A backfill slice gives way after its page.
+		e.yield = true
+	}
 	if e.paused {
 		// Resume runs it.
 		return true

@@ -128,10 +128,17 @@ type Options struct {
 	// it or one has not answered by five sixths, before the lease can lapse.
 	// Set it well above the Store's slowest answers.
 	LeaseTTL time.Duration
-	// BackfillLane turns on the backfill lane (see LaneStarter): a new
-	// connector whose platform can start a cursor at a time is polled in a
-	// live lane and a backfill lane. Off, every connector is polled in one
-	// lane from its configured start.
+	// SingleLane turns the backfill lane off: every connector is polled in
+	// one lane from its configured start, and a ticket changed during a new
+	// connector's first sync arrives only once that sync has walked the
+	// history. By default a new connector whose platform can start a
+	// cursor at a time (LaneStarter) is polled in a live lane and a
+	// backfill lane. A connector whose lanes were set up keeps them.
+	SingleLane bool
+	// BackfillLane is ignored: two lanes are the default (see SingleLane).
+	//
+	// Deprecated: two lanes are the default; set SingleLane to poll every
+	// connector in one lane.
 	BackfillLane bool
 	// Hooks, when set, observe runs, webhook deliveries and the platform
 	// requests made for them, for metrics and traces; see Hooks and package
@@ -206,6 +213,15 @@ type entry struct {
 
 	webhooks webhookRuns     // not guarded by Syncer.mu
 	backfill *BackfillStatus // nil while the connector is polled in one lane
+
+	// Guarded by Syncer.mu. slicing: a backfill slice of the run in
+	// progress is running; yield: a live poll was asked for meanwhile, so
+	// the slice ends after its current page. released is closed when the
+	// run in progress ends, for the SyncNow calls (waiting of them) that
+	// wait for it.
+	slicing, yield bool
+	waiting        int
+	released       chan struct{}
 }
 
 // lastRun is what a ConnectorStatus reports of the past.
@@ -433,6 +449,11 @@ func (s *Syncer) SetInterval(id string, d time.Duration) error {
 		return fmt.Errorf("ticketsync: set interval of %q: %w", id, ErrUnknownConnector)
 	}
 	e.interval = d
+	if e.slicing {
+		// The slice's deadline was set by the old interval: the next
+		// live run is planned from the new one once the slice has ended.
+		e.yield = true
+	}
 	if e.index >= 0 && e.attempt == 1 && !e.requested && !e.last.ended.IsZero() {
 		s.schedule(e, e.last.ended.Add(s.jittered(s.intervalOf(e))))
 	}
@@ -641,6 +662,12 @@ func (s *Syncer) nudge() {
 // already in progress here (or, with a Leaser store, on another replica).
 // Otherwise the error is the run's own, also recorded in the returned
 // SyncRun. A manual run does not change the schedule of Run.
+//
+// On a connector polled in two lanes (see LaneStarter), SyncNow runs the
+// live lane; the backfill lane goes on in Run's scheduled runs. A backfill
+// slice in progress is not an ErrSyncInProgress: it ends after its current
+// page, SyncNow runs at once, and the scheduler resumes the backfill after
+// it.
 func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 	s.mu.Lock()
 	e, ok := s.conns[id]
@@ -648,9 +675,23 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 		s.mu.Unlock()
 		return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrUnknownConnector)
 	}
-	if !s.claim(e) {
-		s.mu.Unlock()
-		return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrSyncInProgress)
+	yielded := false
+	for !s.claim(e) {
+		if !e.slicing || e.removed {
+			s.mu.Unlock()
+			return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrSyncInProgress)
+		}
+		// A backfill slice gives way to the live lane after its page.
+		if err := s.awaitSlice(ctx, e); err != nil {
+			s.mu.Unlock()
+			return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, err)
+		}
+		if e.removed {
+			// Removed or replaced while the slice ended.
+			s.mu.Unlock()
+			return SyncRun{}, fmt.Errorf("ticketsync: sync %q: %w", id, ErrSyncInProgress)
+		}
+		yielded = true
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -671,7 +712,9 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 			}
 		}
 	}
-	if e.again && !e.removed && !e.paused {
+	if !e.removed && !e.paused && (e.again || yielded && e.mode.polls()) {
+		// A webhook asked for a poll, or the backfill gave way to this
+		// run: the scheduler goes on at once.
 		e.again = false
 		s.schedule(e, s.now())
 	}
@@ -789,10 +832,49 @@ func (s *Syncer) claim(e *entry) bool {
 	return true
 }
 
+// awaitSlice asks e's backfill slice in progress to end after its current
+// page and waits, s.mu released, until e's run has ended. It returns with
+// s.mu held, and ctx's error if ctx ended first.
+func (s *Syncer) awaitSlice(ctx context.Context, e *entry) error {
+	e.yield = true
+	e.waiting++
+	if e.released == nil {
+		e.released = make(chan struct{})
+	}
+	ch := e.released
+	s.mu.Unlock()
+	var err error
+	select {
+	case <-ch:
+	case <-ctx.Done():
+		err = context.Cause(ctx)
+	}
+	s.mu.Lock()
+	e.waiting--
+	if err != nil && e.waiting == 0 && !e.busy && e.index < 0 && !e.removed && !e.paused && e.mode.polls() {
+		// The scheduled run left e unplanned for this call.
+		s.schedule(e, s.now())
+	}
+	return err
+}
+
+// yielding reports whether a live poll was asked for while e's backfill
+// slice runs.
+func (s *Syncer) yielding(e *entry) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return e.yield || e.again || e.waiting > 0
+}
+
 // release ends the run claimed for e, after it has released its lease, and
 // starts the connector that replaced e if it waits for this run. s.mu must
 // be held.
 func (s *Syncer) release(e *entry) {
+	e.slicing, e.yield = false, false
+	if e.released != nil {
+		close(e.released)
+		e.released = nil
+	}
 	e.busy, e.cancel = false, nil
 	if s.runner[e.id] == e {
 		delete(s.runner, e.id)

@@ -43,6 +43,8 @@ type historyPage struct {
 type runRow struct {
 	ticketsync.SyncRun
 	Duration string
+	// Share is a backfill run's progress, "37% of history", when known.
+	Share string
 }
 
 // history serves a connector's sync history: a chart of the last days and
@@ -85,6 +87,9 @@ func (c *console) renderHistory(w http.ResponseWriter, r *http.Request, id strin
 	to := min(from+HistoryPageSize, len(runs))
 	for _, run := range runs[from:to] {
 		row := runRow{SyncRun: run}
+		if run.Trigger == ticketsync.TriggerBackfill && run.Progress >= 0 {
+			row.Share = fmt.Sprintf("%.0f%% of history", 100*run.Progress)
+		}
 		if !run.FinishedAt.IsZero() {
 			row.Duration = duration(run.FinishedAt.Sub(run.StartedAt))
 		}

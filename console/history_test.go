@@ -176,3 +176,24 @@ func TestHostileTicketSubjectsInThePreview(t *testing.T) {
 func pathEscape(s string) string {
 	return strings.NewReplacer(`"`, "%22", ">", "%3E", "<", "%3C", "/", "%2F", "(", "%28", ")", "%29").Replace(s)
 }
+
+// TestHistoryShowsBackfillProgress: a backfill run shows the share of the
+// history it had read; one whose connector cannot tell shows none.
+func TestHistoryShowsBackfillProgress(t *testing.T) {
+	now := time.Now().UTC()
+	e := newEnv(t, func(o *console.Options) { o.Now = func() time.Time { return now } })
+	ctx := context.Background()
+	e.addZendesk("acme", ticketsync.ModePoll)
+	for i, p := range []float64{0.375, -1} {
+		start := now.Add(-time.Duration(2-i) * time.Hour)
+		run := ticketsync.SyncRun{ID: fmt.Sprintf("bf-%d", i), ConnectorID: "acme", Trigger: ticketsync.TriggerBackfill,
+			Status: ticketsync.RunSucceeded, StartedAt: start, FinishedAt: start.Add(time.Minute), Tickets: 10, Attempt: 1, Progress: p}
+		if err := e.store.SaveSyncRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.get("/connectors/acme")
+	if n := strings.Count(r.body, "% of history"); r.status != 200 || n != 1 || !strings.Contains(r.body, "(38% of history)") {
+		t.Errorf("history page shows %d progress figures, want one, 38%%:\n%s", n, r.body)
+	}
+}

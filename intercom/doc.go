@@ -117,8 +117,8 @@
 //
 // # Two lanes, and how far a cursor has read
 //
-// The Connector is a ticketsync.LaneStarter: with
-// ticketsync.Options.BackfillLane, a new connector's live lane starts from
+// The Connector is a ticketsync.LaneStarter: unless
+// ticketsync.Options.SingleLane is set, a new connector's live lane starts from
 // StartCursor(since), whose two searches ask for updated_at from five
 // seconds (the index's allowed lag) before the second of since, and never
 // go back further, while the backfill lane walks the history from

@@ -61,3 +61,38 @@ func TestMigrationKeepsTheHistory(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationAddsBackfillProgress upgrades a version 2 database: a run
+// saved before it reads with Progress -1 (unknown), and a backfill run's
+// progress is kept from then on.
+func TestMigrationAddsBackfillProgress(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		db := openDB(t, d)
+		prefix := uniquePrefix(t, db, d)
+		if err := sqlstore.MigrateTo(ctx, db, d, prefix, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, rebind(d, `INSERT INTO `+prefix+`sync_runs
+			(id, connector_id, run_trigger, status, started_at, finished_at, tickets, attempt)
+			VALUES ($1, 'acme', 'backfill', 'succeeded', '2026-01-02T03:04:05.000000Z', '2026-01-02T03:04:05.000000Z', 3, 1)`), "old-run"); err != nil {
+			t.Fatal(err)
+		}
+		s, err := sqlstore.New(ctx, db, &sqlstore.Options{TablePrefix: prefix})
+		if err != nil {
+			t.Fatalf("New over a version 2 database: %v", err)
+		}
+		at := time.Date(2026, 1, 2, 4, 0, 0, 0, time.UTC)
+		if err := s.SaveSyncRun(ctx, ticketsync.SyncRun{ID: "bf-1", ConnectorID: "acme", Trigger: ticketsync.TriggerBackfill,
+			Status: ticketsync.RunSucceeded, StartedAt: at, Attempt: 1, Progress: 0.375}); err != nil {
+			t.Fatal(err)
+		}
+		runs, err := s.SyncRunsByTrigger(ctx, "acme", ticketsync.TriggerBackfill, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 2 || runs[0].ID != "bf-1" || runs[0].Progress != 0.375 || runs[1].ID != "old-run" || runs[1].Progress != -1 {
+			t.Errorf("backfill runs = %+v, want bf-1 at 0.375, then old-run at -1", runs)
+		}
+	})
+}

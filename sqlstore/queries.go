@@ -234,17 +234,17 @@ func buildQueries(d Dialect, prefix string) queries {
 	q.setCursor = `INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
 	q.saveRun = `INSERT INTO {p}sync_runs (id, connector_id, run_trigger, status, started_at, finished_at,
-			tickets, errors, attempt, next_retry_at, deliveries)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			tickets, errors, attempt, next_retry_at, deliveries, progress)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (id) DO UPDATE SET connector_id = excluded.connector_id, run_trigger = excluded.run_trigger,
 			status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
 			tickets = excluded.tickets, errors = excluded.errors, attempt = excluded.attempt,
-			next_retry_at = excluded.next_retry_at, deliveries = excluded.deliveries`
+			next_retry_at = excluded.next_retry_at, deliveries = excluded.deliveries, progress = excluded.progress`
 	q.runs = `SELECT id, connector_id, run_trigger, status, started_at, finished_at, tickets, errors,
-			attempt, next_retry_at, deliveries
+			attempt, next_retry_at, deliveries, progress
 		FROM {p}sync_runs WHERE connector_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`
 	q.runsOf = `SELECT id, connector_id, run_trigger, status, started_at, finished_at, tickets, errors,
-			attempt, next_retry_at, deliveries
+			attempt, next_retry_at, deliveries, progress
 		FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 ORDER BY started_at DESC, id DESC LIMIT $2`
 	q.releaseLease = `DELETE FROM {p}leases WHERE connector_id = $1 AND holder = $2`
 

@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the version of the schema this release creates and
 // expects. Each release that changes the schema adds a migration, which
 // Migrate applies to existing databases in order, without losing data.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migration is one step of the schema, per dialect. {p} stands for the
 // table prefix.
@@ -171,6 +171,17 @@ var migrations = []migration{
 		sqlite: []string{
 			`ALTER TABLE {p}sync_runs ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0`,
 			`CREATE INDEX {p}sync_runs_trigger ON {p}sync_runs (connector_id, run_trigger, started_at DESC, id DESC)`,
+		},
+	},
+	{
+		// A backfill run's progress (ticketsync.SyncRun.Progress); the
+		// runs recorded before it are unknown, -1.
+		version: 3,
+		postgres: []string{
+			`ALTER TABLE {p}sync_runs ADD COLUMN progress double precision NOT NULL DEFAULT -1`,
+		},
+		sqlite: []string{
+			`ALTER TABLE {p}sync_runs ADD COLUMN progress REAL NOT NULL DEFAULT -1`,
 		},
 	},
 }

@@ -59,7 +59,7 @@ func (s *Store) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) error {
 	defer s.writing()()
 	_, err := s.exec(ctx, s.q.saveRun, clean(run.ID), clean(run.ConnectorID), clean(run.Trigger),
 		clean(string(run.Status)), dbTime(run.StartedAt), nullTime(run.FinishedAt), run.Tickets, errs,
-		run.Attempt, nullTime(run.NextRetryAt), run.Deliveries)
+		run.Attempt, nullTime(run.NextRetryAt), run.Deliveries, run.Progress)
 	if err != nil {
 		return fmt.Errorf("sqlstore: save sync run %q of connector %q: %w", run.ID, run.ConnectorID, err)
 	}
@@ -122,7 +122,7 @@ func (s *Store) listRuns(ctx context.Context, query string, limit int, connector
 		var status string
 		if err := rows.Scan(&r.ID, &r.ConnectorID, &r.Trigger, &status, timeValue{&r.StartedAt},
 			timeValue{&r.FinishedAt}, &r.Tickets, jsonValue{&r.Errors}, &r.Attempt, timeValue{&r.NextRetryAt},
-			&r.Deliveries); err != nil {
+			&r.Deliveries, &r.Progress); err != nil {
 			return nil, err
 		}
 		r.Status = ticketsync.RunStatus(status)

@@ -183,7 +183,6 @@ func (c *connCheck) startLanes(store *memstore.Store, clk Clocked, p ticketsync.
 	}}
 	r.s = ticketsync.NewSyncer(store, &ticketsync.Options{
 		Interval: laneInterval, Jitter: -1, RetryBase: laneInterval, Now: clk.Now, Hooks: hooks,
-		BackfillLane: true,
 	})
 	if err := r.s.Add(kitConnectorID, p, ticketsync.ModePoll); err != nil {
 		c.fatalf("Syncer.Add: %v", err)

@@ -576,6 +576,54 @@ func storeRules() []storeRule {
 			},
 		},
 		{
+			name: "BackfillCursorApart",
+			rule: "the cursor saved under a connector's id plus ticketsync.BackfillCursorSuffix is apart from the connector's own",
+			check: func(c *storeCheck) {
+				live, back := c.conn("a"), c.conn("a")+ticketsync.BackfillCursorSuffix
+				c.setCursor(live, "live-1")
+				if got := c.cursor(back); got != "" {
+					c.errorf("Cursor(%q) = %q after SetCursor of the connector's own cursor, want \"\"", back, got)
+				}
+				c.setCursor(back, "backfill-1")
+				c.setCursor(live, "live-2")
+				for key, want := range map[string]string{live: "live-2", back: "backfill-1", c.conn("b") + ticketsync.BackfillCursorSuffix: ""} {
+					if got := c.cursor(key); got != want {
+						c.errorf("Cursor(%q) = %q, want %q", key, got, want)
+					}
+				}
+				c.setCursor(back, "")
+				if got := c.cursor(live); got != "live-2" {
+					c.errorf("clearing the backfill cursor changed the connector's own: Cursor(%q) = %q, want \"live-2\"", live, got)
+				}
+			},
+		},
+		{
+			name: "SyncRunProgress",
+			rule: "a backfill run's Progress, known or -1, reads back as saved and as updated",
+			check: func(c *storeCheck) {
+				runs := []ticketsync.SyncRun{
+					{ID: "bf-1", ConnectorID: c.conn("a"), Trigger: ticketsync.TriggerBackfill, Status: ticketsync.RunRunning,
+						StartedAt: storeAt(1), Attempt: 1, Progress: 0.125},
+					{ID: "bf-2", ConnectorID: c.conn("a"), Trigger: ticketsync.TriggerBackfill, Status: ticketsync.RunRunning,
+						StartedAt: storeAt(2), Attempt: 1, Progress: -1},
+				}
+				for _, r := range runs {
+					c.saveRun(cloneSyncRun(r))
+				}
+				runs[0].Status, runs[0].FinishedAt, runs[0].Progress = ticketsync.RunSucceeded, storeAt(2), 0.6875
+				c.saveRun(cloneSyncRun(runs[0]))
+				got := c.runs(c.conn("a"), 0)
+				c.expectRunIDs("SyncRuns", got, "bf-2", "bf-1")
+				if len(got) == 2 {
+					for i, want := range []ticketsync.SyncRun{runs[1], runs[0]} {
+						if d := diffSyncRun(want, got[i]); len(d) > 0 {
+							c.errorf("run %q: %s", want.ID, strings.Join(d, "; "))
+						}
+					}
+				}
+			},
+		},
+		{
 			name: "SyncRunRoundTrip",
 			rule: "SaveSyncRun inserts a run that SyncRuns returns with every field",
 			check: func(c *storeCheck) {
@@ -995,6 +1043,9 @@ func diffSyncRun(want, got ticketsync.SyncRun) []string {
 	}
 	num("Attempt", want.Attempt, got.Attempt)
 	tm("NextRetryAt", want.NextRetryAt, got.NextRetryAt)
+	if want.Progress != got.Progress {
+		d = append(d, fmt.Sprintf("Progress = %g, want %g", got.Progress, want.Progress))
+	}
 	return d
 }
 

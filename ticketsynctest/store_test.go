@@ -39,7 +39,11 @@ func TestStoreKitCatchesBrokenStores(t *testing.T) {
 		{"dropsComments", func() ticketsync.Store { return newTinyStore(dropsComments) },
 			[]string{"CommentsUnited", "CommentsNeverDropped", "SameTicketTwiceInOneBatch", "ConcurrentUpserts"}, nil},
 		{"oneCursor", func() ticketsync.Store { return newTinyStore(oneCursor) },
-			[]string{"CursorPerConnector"}, nil},
+			[]string{"CursorPerConnector", "BackfillCursorApart"}, nil},
+		{"cursorKeyTrimmed", func() ticketsync.Store { return newTinyStore(cursorKeyTrimmed) },
+			[]string{"BackfillCursorApart"}, nil},
+		{"dropsProgress", func() ticketsync.Store { return newTinyStore(dropsProgress) },
+			[]string{"SyncRunProgress"}, nil},
 		{"readThenWrite", func() ticketsync.Store { return newTinyStore(readThenWrite) },
 			[]string{"ConcurrentUpserts"}, nil},
 		{"keyedByIDOnly", func() ticketsync.Store { return newTinyStore(keyedByIDOnly) },
@@ -57,7 +61,7 @@ func TestStoreKitCatchesBrokenStores(t *testing.T) {
 		{"runsIgnoreLimit", func() ticketsync.Store { return newTinyStore(runsIgnoreLimit) },
 			[]string{"SyncRunsLimit"}, nil},
 		{"runsInsertOnly", func() ticketsync.Store { return newTinyStore(runsInsertOnly) },
-			[]string{"SyncRunUpdatedByID", "WebhookRunUpdatedByID"}, nil},
+			[]string{"SyncRunUpdatedByID", "WebhookRunUpdatedByID", "SyncRunProgress"}, nil},
 		{"runsBoundedTogether", func() ticketsync.Store { return newTinyStore(runsBoundedTogether) },
 			[]string{"SyncRunsTriggersKeptApart"}, nil},
 		{"leaseNeverExpires", func() ticketsync.Store { return newTinyStore(leaseNeverExpires) },
@@ -199,6 +203,8 @@ const (
 	tieRevives               // a live copy replaces a tombstone of the same time
 	olderUndoesEdits         // an older copy's comments replace the stored ones
 	runsBoundedTogether      // keeps a connector's newest 1,000 runs, whatever their trigger
+	cursorKeyTrimmed         // keys cursors by the connector id up to a '#'
+	dropsProgress            // SaveSyncRun keeps no Progress
 )
 
 // tinyStore is a small, plain Store and Leaser, correct unless given a flaw.
@@ -328,6 +334,10 @@ func (s *tinyStore) cursorKey(connectorID string) string {
 	if s.flaw == oneCursor {
 		return ""
 	}
+	if s.flaw == cursorKeyTrimmed {
+		id, _, _ := strings.Cut(connectorID, "#")
+		return id
+	}
 	return connectorID
 }
 
@@ -351,6 +361,9 @@ func (s *tinyStore) SaveSyncRun(ctx context.Context, run ticketsync.SyncRun) err
 		return nil
 	}
 	run.Errors = slices.Clone(run.Errors)
+	if s.flaw == dropsProgress {
+		run.Progress = 0
+	}
 	s.runs[run.ID] = run
 	if s.flaw == runsBoundedTogether {
 		var mine []ticketsync.SyncRun

@@ -5,7 +5,7 @@
 //
 //	go run ./examples/quickstart
 //
-// It starts a Syncer in ModeBoth with memstore, lets the first poll run,
+// It starts a Syncer in ModeBoth with memstore, lets the first sync run (a live lane and a backfill lane),
 // changes two tickets on the fake, sends the webhooks Zendesk would send for
 // those changes to the Syncer's webhook handler over HTTP, and prints the
 // result. It finishes on its own in a few seconds. examples/zendesk does
@@ -130,7 +130,9 @@ func run(ctx context.Context, out io.Writer, dsn, consoleAddr string) error {
 	// requests a minute so that the demo does not wait between pages.
 	fake := zendesktest.New(&zendesktest.Options{Subdomain: "acme", ExportRateLimit: 120})
 	defer fake.Close()
-	fake.Seed(seedTickets)
+	// Its history was last changed over the day before: the backfill lane
+	// walks it while the live lane reads what changes from now on.
+	fake.GenerateTickets(seedTickets, &zendesktest.GenerateOptions{Newest: time.Hour, Spacing: 4 * time.Minute})
 
 	zd, err := zendesk.New(zendesk.Config{
 		Subdomain:               "acme",
@@ -190,14 +192,14 @@ func run(ctx context.Context, out io.Writer, dsn, consoleAddr string) error {
 		<-done
 	}()
 
-	if err := waitForPoll(ctx, syncer, began); err != nil {
+	if err := waitForFirstSync(ctx, syncer, began); err != nil {
 		return err
 	}
 	tickets, err := store.list(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "first poll: %d tickets in the store, %d requests to Zendesk\n", len(tickets), fake.RequestCount("", ""))
+	fmt.Fprintf(out, "first sync: %d tickets in the store, %d requests to Zendesk\n", len(tickets), fake.RequestCount("", ""))
 
 	// Two changes on Zendesk, pushed by webhooks a poll would see only in
 	// 15 minutes.
@@ -255,7 +257,7 @@ func run(ctx context.Context, out io.Writer, dsn, consoleAddr string) error {
 	}
 	fmt.Fprintln(out, "\nsync history, newest first:")
 	for _, r := range runs {
-		line := fmt.Sprintf("  %s  %-7s %-9s %4d tickets  attempt %d  errors %d",
+		line := fmt.Sprintf("  %s  %-8s %-9s %4d tickets  attempt %d  errors %d",
 			r.StartedAt.Format("15:04:05.000"), r.Trigger, r.Status, r.Tickets, r.Attempt, len(r.Errors))
 		if r.Trigger == ticketsync.TriggerWebhook {
 			// One webhook run holds a minute of deliveries.
@@ -338,9 +340,10 @@ func fromLoopback(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// waitForPoll waits until the scheduler's first poll of the connector since
-// began has finished.
-func waitForPoll(ctx context.Context, syncer *ticketsync.Syncer, began time.Time) error {
+// waitForFirstSync waits for the first poll run that started at or after
+// began to end, and for the backfill lane, when the connector has one, to
+// have walked the history.
+func waitForFirstSync(ctx context.Context, syncer *ticketsync.Syncer, began time.Time) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		runs, err := syncer.History(ctx, connectorID, ticketsync.TriggerPoll, 1)
@@ -351,9 +354,11 @@ func waitForPoll(ctx context.Context, syncer *ticketsync.Syncer, began time.Time
 			if runs[0].Status != ticketsync.RunSucceeded {
 				return fmt.Errorf("first poll %s: %v", runs[0].Status, runs[0].Errors)
 			}
-			return nil
+			if st, _ := syncer.Status(connectorID); st.Backfill == nil || st.Backfill.Done {
+				return nil
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return errors.New("the first poll did not finish within 2 minutes")
+	return errors.New("the first sync did not finish within 2 minutes")
 }
