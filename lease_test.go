@@ -90,3 +90,129 @@ func advanceUntil[T any](t *testing.T, clock *fakeClock, d time.Duration, ch <-c
 	clock.Advance(d)
 	return waitFor(t, ch, what)
 }
+
+// refusingLeaser is a memstore that reports each lease it refuses.
+type refusingLeaser struct {
+	*memstore.Store
+	refused chan string
+}
+
+func (l *refusingLeaser) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) (bool, error) {
+	ok, err := l.Store.AcquireLease(ctx, id, holder, ttl)
+	if err == nil && !ok {
+		l.refused <- id
+	}
+	return ok, err
+}
+
+// plainLeaser is a Store and Leaser without LeaseTimer.
+type plainLeaser struct {
+	ticketsync.Store
+	ticketsync.Leaser
+}
+
+// TestDeadReplicasLeaseIsTakenOverWhenItLapses: a connector whose lease
+// another replica took and never gave up (it died) is polled soon after
+// that lease expires, not an interval after the refusal; and never before.
+func TestDeadReplicasLeaseIsTakenOverWhenItLapses(t *testing.T) {
+	const (
+		interval = 15 * time.Minute
+		ttl      = 2 * time.Minute
+		margin   = ttl / 20 // "soon after"
+	)
+	for _, tc := range []struct {
+		name  string
+		timer bool
+		left  time.Duration // the dead replica's lease, from the refusal
+		due   time.Duration // the poll is due by this long after the refusal
+	}{
+		// The Store tells when the lease lapses: polled then.
+		{name: "LeaseTimer", timer: true, left: 90 * time.Second, due: 90*time.Second + margin},
+		// It does not: polled one LeaseTTL after the refusal, when any
+		// lease taken with the same TTL has lapsed.
+		{name: "no LeaseTimer", left: 90 * time.Second, due: ttl + margin},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newFakeClock()
+			mem := memstore.NewWithOptions(memstore.Options{Now: clock.Now})
+			ok, err := mem.AcquireLease(context.Background(), "acme", "dead-replica", tc.left)
+			require.NoError(t, err)
+			require.True(t, ok)
+			l := &refusingLeaser{Store: mem, refused: make(chan string, 10)}
+			var store ticketsync.Store = l
+			if !tc.timer {
+				store = plainLeaser{Store: l, Leaser: l}
+			}
+			s := ticketsync.NewSyncer(store, &ticketsync.Options{Now: clock.Now, Jitter: -1, Interval: interval, LeaseTTL: ttl, Holder: "survivor"})
+			ticketsync.SetWakeAt(s, clock.WakeAt)
+			c := newCountingPoller()
+			require.NoError(t, s.Add("acme", c, ticketsync.ModePoll))
+			runInBackground(t, s)
+
+			waitFor(t, l.refused, "the first attempt, refused")
+			waitForTimer(t, clock)
+			// Up to the lease's expiry, nothing polls the connector.
+			clock.Advance(tc.left - time.Second)
+			assertQuiet(t, c)
+			clock.Advance(tc.due - (tc.left - time.Second))
+			waitFor(t, c.fetched, "the poll after the dead replica's lease lapsed")
+			assert.Equal(t, ticketsync.RunSucceeded, latestRun(t, store, "acme").Status)
+		})
+	}
+}
+
+// waitForTimer waits until something waits on clock.
+func waitForTimer(t *testing.T, clock *fakeClock) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		clock.mu.Lock()
+		pending := len(clock.timers)
+		clock.mu.Unlock()
+		if pending > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing waited on the clock")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// hangingLeaser is a memstore whose lease renewals (every AcquireLease
+// after the first) wait until their context ends, as on a database too
+// loaded to answer.
+type hangingLeaser struct {
+	*memstore.Store
+	calls atomic.Int64
+}
+
+func (l *hangingLeaser) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) (bool, error) {
+	if l.calls.Add(1) > 1 {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return l.Store.AcquireLease(ctx, id, holder, ttl)
+}
+
+// TestRunStopsWhileARenewalHangs: a renewal that does not return does not
+// keep the run going past five sixths of the TTL after the lease was taken,
+// before the lease may lapse and another replica poll the connector.
+func TestRunStopsWhileARenewalHangs(t *testing.T) {
+	const ttl = 1500 * time.Millisecond
+	store := &hangingLeaser{Store: memstore.New()}
+	conn := newScripted(makePages(1, 1)...)
+	conn.started = make(chan string, 1)
+	conn.block = make(chan struct{}) // never released: only the lease ends the run
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{LeaseTTL: ttl})
+	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
+	done := make(chan error, 1)
+	go func() { _, err := s.SyncNow(context.Background(), "acme"); done <- err }()
+	waitFor(t, conn.started, "the run to start")
+	err := waitFor(t, done, "the run to stop while its lease renewal hangs")
+	require.ErrorIs(t, err, context.Canceled)
+	runs, _ := store.SyncRuns(context.Background(), "acme", 1)
+	require.Len(t, runs, 1)
+	assert.Contains(t, runs[0].Errors[0], "lease could not be renewed")
+	assert.Less(t, runs[0].FinishedAt.Sub(runs[0].StartedAt), ttl, "the run stopped before the lease could lapse")
+}

@@ -134,9 +134,14 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 		// Run is stopping: due at once when Run starts again.
 		next = now
 	case !leased:
-		// Another replica polls it; look again after an interval, when
-		// that replica may be gone.
+		// Another replica polls it, or held it when it died: look again
+		// when its lease lapses, unless the interval ends first. Its
+		// holder renews a lease while its run lasts and gives it up when
+		// the run ends, so this poll is put off, not skipped.
 		next = now.Add(s.jittered(s.intervalOf(e)))
+		if at := run.NextRetryAt; !at.IsZero() && at.Before(next) {
+			next = at
+		}
 	case err == nil:
 		e.attempt = 1
 		next = ended.Add(s.jittered(s.intervalOf(e)))

@@ -85,6 +85,21 @@ type Leaser interface {
 	ReleaseLease(ctx context.Context, connectorID, holder string) error
 }
 
+// LeaseTimer is an optional interface of a Leaser that tells how long a
+// lease has left. Refused a connector's lease, the Syncer tries again when
+// that lease lapses (or after the connector's interval, when that comes
+// first), so that the connectors of a replica that died are taken over as
+// soon as its leases expire. Without LeaseTimer it tries again after
+// Options.LeaseTTL, as long as any lease can last unrenewed when every
+// replica uses the same LeaseTTL.
+type LeaseTimer interface {
+	// LeaseLeft reports how long the lease on connectorID lasts from now
+	// unless its holder renews it, 0 when there is none or it has expired.
+	// The Store's clock measures it, the one AcquireLease decides expiry
+	// by, so that replicas need not agree on the time.
+	LeaseLeft(ctx context.Context, connectorID string) (time.Duration, error)
+}
+
 // PageStorer is an optional interface of a Store that can store a page of
 // tickets and the cursor after it in one transaction. When the Store
 // implements it, a poll run uses StorePage instead of UpsertTickets followed

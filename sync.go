@@ -16,7 +16,8 @@ const finishTimeout = 10 * time.Second
 var errRunTimeout = errors.New("poll run took longer than allowed")
 
 // pollOnce runs one poll of e under its lease, when the Store is a Leaser.
-// leased is false when another replica holds the lease; nothing ran then.
+// leased is false when another replica holds the lease; nothing ran then,
+// and run.NextRetryAt is when that lease lapses unless renewed.
 func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run SyncRun, leased bool, err error) {
 	if d := s.opts.RunTimeout; d > 0 {
 		var cancel context.CancelFunc
@@ -25,6 +26,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 	}
 	if s.leaser != nil {
 		var ok bool
+		asked := s.now()
 		err := guard("store", func() (err error) {
 			ok, err = s.leaser.AcquireLease(ctx, e.id, s.opts.Holder, s.opts.LeaseTTL)
 			return err
@@ -45,11 +47,11 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			return run, true, err
 		}
 		if !ok {
-			return SyncRun{}, false, nil
+			return SyncRun{NextRetryAt: s.leaseLapses(ctx, e.id)}, false, nil
 		}
 		var cancel context.CancelCauseFunc
 		ctx, cancel = context.WithCancelCause(ctx)
-		stop := s.keepLease(ctx, cancel, e.id)
+		stop := s.keepLease(ctx, cancel, e.id, asked)
 		defer func() {
 			stop()
 			cancel(nil)
@@ -81,20 +83,45 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 	return run, true, err
 }
 
+// leaseLapses returns when the lease on id, which another holder has, is
+// worth trying again: when it expires unless renewed, by the Store's
+// LeaseTimer or else at most Options.LeaseTTL from now, plus a margin for
+// the round trip and the clocks' resolution.
+func (s *Syncer) leaseLapses(ctx context.Context, id string) time.Time {
+	ttl := s.opts.LeaseTTL
+	left := ttl
+	if lt, ok := s.leaser.(LeaseTimer); ok {
+		err := guard("store", func() (err error) {
+			left, err = lt.LeaseLeft(ctx, id)
+			return err
+		})
+		if err != nil {
+			s.log.Warn("ticketsync: lease time left", "connector", id, "err", err)
+			left = ttl
+		}
+	}
+	return s.now().Add(max(left, 0) + ttl/50)
+}
+
 // keepLease renews the lease on id every third of its TTL, on the Syncer's
-// clock, until stop is called. It cancels the run when another replica has
-// taken the lease, and when renewals have failed for two thirds of the TTL:
-// by then the lease may lapse, and another replica may start polling the
-// same connector.
-func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, id string) (stop func()) {
+// clock, until stop is called; asked is when the call that took the lease
+// started, the earliest the lease can have started to run. It cancels the
+// run when another replica has taken the lease, when renewals have failed
+// for two thirds of the TTL, and when one has not answered by five sixths
+// of it since the last that succeeded: by then the lease may lapse, and
+// another replica may start polling the same connector, so a slow Store (a
+// loaded database, say) must not keep the run going.
+func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, id string, asked time.Time) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	ttl := s.opts.LeaseTTL
 	go func() {
 		defer close(finished)
-		lastOK := s.now()
+		// lastOK is when the last successful call started: the lease
+		// lasts until at least ttl after it.
+		lastOK, last := asked, asked
 		for {
-			tick, stopTick := s.wakeAt(s.now().Add(ttl / 3))
+			tick, stopTick := s.wakeAt(last.Add(ttl / 3))
 			select {
 			case <-done:
 				stopTick()
@@ -104,19 +131,25 @@ func (s *Syncer) keepLease(ctx context.Context, cancel context.CancelCauseFunc, 
 				return
 			case <-tick:
 			}
+			last = s.now()
+			// The deadline is on the Syncer's clock, the timeout in real
+			// time: the same, but in tests, whose renewals do not wait.
+			rctx, rcancel := context.WithTimeout(ctx, max(0, lastOK.Add(ttl-ttl/6).Sub(last)))
 			var ok bool
 			err := guard("store", func() (err error) {
-				ok, err = s.leaser.AcquireLease(ctx, id, s.opts.Holder, ttl)
+				ok, err = s.leaser.AcquireLease(rctx, id, s.opts.Holder, ttl)
 				return err
 			})
+			late := rctx.Err() != nil && ctx.Err() == nil
+			rcancel()
 			switch {
 			case err == nil && ok:
-				lastOK = s.now()
+				lastOK = last
 			case err == nil:
 				s.log.Warn("ticketsync: lease lost to another replica; stopping run", "connector", id)
 				cancel(errors.New("lease taken over by another replica"))
 				return
-			case s.now().Sub(lastOK) >= ttl-ttl/3:
+			case s.now().Sub(lastOK) >= ttl-ttl/3 || late:
 				s.log.Warn("ticketsync: cannot renew lease; stopping run", "connector", id, "err", err)
 				cancel(fmt.Errorf("lease could not be renewed: %w", err))
 				return

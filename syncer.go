@@ -123,7 +123,10 @@ type Options struct {
 	// leases back at once instead of waiting for them to expire.
 	Holder string
 	// LeaseTTL is how long a lease lasts without renewal; DefaultLeaseTTL
-	// when 0. The Syncer renews it every third of LeaseTTL while a run lasts.
+	// when 0. The Syncer renews it every third of LeaseTTL while a run
+	// lasts, and stops the run when renewals have failed for two thirds of
+	// it or one has not answered by five sixths, before the lease can lapse.
+	// Set it well above the Store's slowest answers.
 	LeaseTTL time.Duration
 	// SingleLane turns the backfill lane off: every connector is polled in
 	// one lane from its configured start, and a ticket changed during a new

@@ -4,7 +4,7 @@
 //
 // A Store keeps tickets keyed by (ConnectorID, ID), one cursor per connector
 // and a bounded sync history per connector and trigger. It also implements
-// ticketsync.Leaser, so a Syncer's lease logic can be exercised without a
+// ticketsync.Leaser and ticketsync.LeaseTimer, so a Syncer's lease logic can be exercised without a
 // database; leases only coordinate Syncers of one process, since nothing is
 // shared across processes.
 //
@@ -91,6 +91,7 @@ type lease struct {
 var (
 	_ ticketsync.Store         = (*Store)(nil)
 	_ ticketsync.Leaser        = (*Store)(nil)
+	_ ticketsync.LeaseTimer    = (*Store)(nil)
 	_ ticketsync.HistoryFilter = (*Store)(nil)
 )
 
@@ -532,6 +533,22 @@ func (s *Store) AcquireLease(ctx context.Context, connectorID, holder string, tt
 	}
 	c.lease = lease{holder: holder, expires: now.Add(ttl)}
 	return true, nil
+}
+
+// LeaseLeft reports how long the lease on connectorID lasts from now (by
+// Options.Now) unless renewed, 0 when there is none or it has expired.
+func (s *Store) LeaseLeft(ctx context.Context, connectorID string) (time.Duration, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.connectors[connectorID]
+	if c == nil || c.lease.holder == "" || !now.Before(c.lease.expires) {
+		return 0, nil
+	}
+	return c.lease.expires.Sub(now), nil
 }
 
 // ReleaseLease gives up holder's lease on connectorID; it does nothing when

@@ -174,6 +174,43 @@ func TestLeaseExpiryWithClock(t *testing.T) {
 	}
 }
 
+func TestLeaseLeftWithClock(t *testing.T) {
+	ctx := context.Background()
+	now := t0
+	s := memstore.NewWithOptions(memstore.Options{Now: func() time.Time { return now }})
+	left := func() time.Duration {
+		t.Helper()
+		l, err := s.LeaseLeft(ctx, "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if l := left(); l != 0 {
+		t.Errorf("no lease: %v left, want 0", l)
+	}
+	if ok, err := s.AcquireLease(ctx, "c", "a", time.Minute); !ok || err != nil {
+		t.Fatalf("AcquireLease = %v, %v; want true, nil", ok, err)
+	}
+	now = now.Add(20 * time.Second)
+	if l := left(); l != 40*time.Second {
+		t.Errorf("20s into a minute's lease: %v left, want 40s", l)
+	}
+	now = now.Add(40 * time.Second)
+	if l := left(); l != 0 {
+		t.Errorf("expired lease: %v left, want 0", l)
+	}
+	if ok, _ := s.AcquireLease(ctx, "c", "b", time.Minute); !ok {
+		t.Fatal("b could not take the expired lease")
+	}
+	if err := s.ReleaseLease(ctx, "c", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if l := left(); l != 0 {
+		t.Errorf("released lease: %v left, want 0", l)
+	}
+}
+
 func TestCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

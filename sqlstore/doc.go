@@ -42,19 +42,19 @@
 //     UPDATE ... WHERE, on the locked row as it stands when the statement
 //     reaches it), never by reading first, so concurrent writers on any
 //     number of replicas are safe and lose no comment. On PostgreSQL
-//     through pgx (github.com/jackc/pgx/v5/stdlib) a call is one
-//     transaction: its rows are sent with COPY, straight into the tickets
-//     table when none of its tickets is stored (a unique violation, should
-//     another writer store one meanwhile, sends the call down the general
-//     path), otherwise into a temporary staging table merged by one
-//     statement. With other drivers a call of up to 2,000 tickets is a
-//     single statement (one round trip). On SQLite, one immediate
-//     transaction of prepared statements, which holds the write lock from
-//     its start, so that a stored ticket is read, merged and written back
-//     without another writer in between.
+//     through pgx (github.com/jackc/pgx/v5/stdlib) a call of 50 tickets or
+//     more is one transaction: its rows are sent with COPY, straight into
+//     the tickets table when none of its tickets is stored (a unique
+//     violation, should another writer store one meanwhile, sends the call
+//     down the general path), otherwise into a temporary staging table
+//     merged by one statement. A smaller call, and with other drivers a
+//     call of up to 2,000 tickets, is a single statement (one round trip).
+//     On SQLite, one immediate transaction of prepared statements, which
+//     holds the write lock from its start, so that a stored ticket is
+//     read, merged and written back without another writer in between.
 //   - StorePage: a page's tickets and the cursor after it, together.
-//   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease: one statement
-//     each. SaveSyncRun trims the history in a second statement.
+//   - SetCursor, SaveSyncRun, AcquireLease, ReleaseLease, LeaseLeft: one
+//     statement each. SaveSyncRun trims the history in a second statement.
 //   - Ticket and ListTickets read a ticket and its comments as one row.
 //
 // The Syncer stores a page with UpsertTickets and then saves the cursor with
@@ -67,7 +67,9 @@
 // replica's Syncer then polls a connector only while it holds the
 // connector's lease, renewing it while a run lasts. A replica that dies
 // leaves leases that expire after ticketsync.Options.LeaseTTL, and the
-// others take its connectors over. Webhook deliveries take no lease.
+// others take its connectors over when they do: refused a lease, a Syncer
+// asks LeaseLeft when it lapses and tries again then. Webhook deliveries
+// take no lease.
 //
 // # SQLite
 //

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -51,4 +53,44 @@ func (s *Store) ReleaseLease(ctx context.Context, connectorID, holder string) er
 		return fmt.Errorf("sqlstore: release lease on connector %q for %q: %w", connectorID, holder, err)
 	}
 	return nil
+}
+
+// leaseLeft reads how long a connector's lease has left: by the database
+// server's clock on PostgreSQL, in microseconds; on SQLite, its expiry.
+const (
+	leaseLeftPostgres = `SELECT greatest(0, floor(extract(epoch FROM expires_at - clock_timestamp()) * 1000000))::bigint
+		FROM {p}leases WHERE connector_id = $1`
+	leaseLeftSQLite = `SELECT expires_at FROM {p}leases WHERE connector_id = $1`
+)
+
+// LeaseLeft reports how long the lease on connectorID lasts from now unless
+// its holder renews it, 0 when there is none or it has expired, in one
+// statement. On PostgreSQL the database server's clock measures it, as it
+// decides expiry; on SQLite, the local clock does.
+func (s *Store) LeaseLeft(ctx context.Context, connectorID string) (time.Duration, error) {
+	var left time.Duration
+	defer s.reading()()
+	err := s.retryBusy(ctx, func() error {
+		switch s.dialect {
+		case Postgres:
+			var us int64
+			err := s.db.QueryRowContext(ctx, s.rebind(s.expand(leaseLeftPostgres)), dropNUL(connectorID)).Scan(&us)
+			left = time.Duration(us) * time.Microsecond
+			return err
+		default:
+			var expires time.Time
+			if err := s.db.QueryRowContext(ctx, s.rebind(s.expand(leaseLeftSQLite)), connectorID).Scan(timeValue{&expires}); err != nil {
+				return err
+			}
+			left = max(0, time.Until(expires))
+			return nil
+		}
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: lease time left on connector %q: %w", connectorID, err)
+	}
+	return left, nil
 }

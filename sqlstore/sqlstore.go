@@ -73,9 +73,9 @@ type Options struct {
 	Migrate MigrateMode
 }
 
-// Store is a ticketsync.Store and ticketsync.Leaser over a database/sql
-// database. Its methods are safe for concurrent use, also by several
-// processes sharing the database.
+// Store is a ticketsync.Store, ticketsync.Leaser and ticketsync.LeaseTimer
+// over a database/sql database. Its methods are safe for concurrent use,
+// also by several processes sharing the database.
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
@@ -97,6 +97,7 @@ type Store struct {
 var (
 	_ ticketsync.Store         = (*Store)(nil)
 	_ ticketsync.Leaser        = (*Store)(nil)
+	_ ticketsync.LeaseTimer    = (*Store)(nil)
 	_ ticketsync.HistoryFilter = (*Store)(nil)
 )
 

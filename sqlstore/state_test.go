@@ -144,6 +144,49 @@ func TestLease(t *testing.T) {
 	})
 }
 
+// TestLeaseLeft: the time a lease has left is its TTL less the time since
+// it was taken or renewed, and 0 once it is released or has expired.
+func TestLeaseLeft(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, d sqlstore.Dialect) {
+		ctx := context.Background()
+		s := newStore(t, d, nil)
+		left := func(id string) time.Duration {
+			t.Helper()
+			l, err := s.LeaseLeft(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		}
+		if l := left("c1"); l != 0 {
+			t.Errorf("no lease: %v left, want 0", l)
+		}
+		before := time.Now()
+		if ok, err := s.AcquireLease(ctx, "c1", "a", time.Minute); !ok || err != nil {
+			t.Fatalf("AcquireLease = %v, %v", ok, err)
+		}
+		taken := time.Since(before)
+		// Allow the round trips, and a second for the clocks of the
+		// database and of the test to differ in resolution.
+		if l := left("c1"); l > time.Minute || l < time.Minute-taken-time.Second {
+			t.Errorf("a lease just taken for a minute: %v left", l)
+		}
+		if err := s.ReleaseLease(ctx, "c1", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if l := left("c1"); l != 0 {
+			t.Errorf("released lease: %v left, want 0", l)
+		}
+		if ok, err := s.AcquireLease(ctx, "c1", "b", 20*time.Millisecond); !ok || err != nil {
+			t.Fatalf("AcquireLease = %v, %v", ok, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if l := left("c1"); l != 0 {
+			t.Errorf("expired lease: %v left, want 0", l)
+		}
+	})
+}
+
 // TestLeaseRace has many holders race for free leases: each lease goes to
 // exactly one of them.
 func TestLeaseRace(t *testing.T) {
