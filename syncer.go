@@ -84,7 +84,10 @@ type Options struct {
 	// Interval between two poll runs of a connector; DefaultInterval when 0.
 	Interval time.Duration
 	// Jitter is the fraction of Interval by which runs are spread at random;
-	// DefaultJitter when 0, none when negative.
+	// DefaultJitter when 0, none when negative, at most 1. With a Leaser
+	// Store it also sets how recent another replica's successful poll must
+	// be for a scheduled poll here to give way to it: less than
+	// Interval × (1 − Jitter) ago (see Leaser).
 	Jitter float64
 	// RetryBase is the wait before retrying a failed run; it doubles with
 	// each attempt up to Interval. DefaultRetryBase when 0.
