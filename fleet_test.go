@@ -138,3 +138,35 @@ func TestRecentPollElsewhereSkipsOnlyAScheduledPoll(t *testing.T) {
 		})
 	}
 }
+
+// TestResetOrReplacedConnectorPollsDespiteARecentPoll: a reset cursor or a
+// replaced connector is polled at once, even right after another replica's
+// poll, which read from the old cursor or with the old connector.
+func TestResetOrReplacedConnectorPollsDespiteARecentPoll(t *testing.T) {
+	const interval = 15 * time.Minute
+	for _, name := range []string{"ResetCursor", "Replace"} {
+		t.Run(name, func(t *testing.T) {
+			clock := newFakeClock()
+			store := memstore.NewWithOptions(memstore.Options{Now: clock.Now})
+			ended := clock.Now().Add(-time.Minute)
+			require.NoError(t, store.SaveSyncRun(context.Background(), ticketsync.SyncRun{
+				ID: "elsewhere", ConnectorID: "acme", Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunSucceeded,
+				StartedAt: ended.Add(-time.Second), FinishedAt: ended, Attempt: 1,
+			}))
+			s := ticketsync.NewSyncer(store, &ticketsync.Options{Now: clock.Now, Jitter: -1, Interval: interval, Holder: "here"})
+			ticketsync.SetWakeAt(s, clock.WakeAt)
+			c := newCountingPoller()
+			require.NoError(t, s.Add("acme", c, ticketsync.ModePoll))
+			runInBackground(t, s)
+			settle(t, clock, 1, c)
+			require.Zero(t, c.calls.Load(), "the scheduled poll gave way")
+			if name == "ResetCursor" {
+				require.NoError(t, s.ResetCursor(context.Background(), "acme"))
+			} else {
+				require.NoError(t, s.Replace("acme", c, ticketsync.ModePoll))
+			}
+			settle(t, clock, 1, c)
+			assert.EqualValues(t, 1, c.calls.Load(), "Fetch calls")
+		})
+	}
+}
