@@ -97,13 +97,17 @@ func TestRecentPollElsewhereSkipsOnlyAScheduledPoll(t *testing.T) {
 		status  ticketsync.RunStatus
 		age     time.Duration
 		syncNow bool
-		polled  bool
+		// deadSlice: the replica that polled died in the backfill slice
+		// that followed, holding the lease.
+		deadSlice bool
+		polled    bool
 	}{
 		{name: "succeeded a minute ago", status: ticketsync.RunSucceeded, age: time.Minute, polled: false},
 		{name: "succeeded an interval ago", status: ticketsync.RunSucceeded, age: interval, polled: true},
 		{name: "failed a minute ago", status: ticketsync.RunFailed, age: time.Minute, polled: true},
 		{name: "retrying a minute ago", status: ticketsync.RunRetrying, age: time.Minute, polled: true},
 		{name: "SyncNow after a success a minute ago", status: ticketsync.RunSucceeded, age: time.Minute, syncNow: true, polled: true},
+		{name: "a backfill slice left unfinished", status: ticketsync.RunSucceeded, age: time.Minute, deadSlice: true, polled: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
@@ -113,6 +117,12 @@ func TestRecentPollElsewhereSkipsOnlyAScheduledPoll(t *testing.T) {
 				ID: "elsewhere", ConnectorID: "acme", Trigger: ticketsync.TriggerPoll, Status: tc.status,
 				StartedAt: ended.Add(-time.Second), FinishedAt: ended, Attempt: 1,
 			}))
+			if tc.deadSlice {
+				require.NoError(t, store.SaveSyncRun(context.Background(), ticketsync.SyncRun{
+					ID: "slice", ConnectorID: "acme", Trigger: ticketsync.TriggerBackfill, Status: ticketsync.RunRunning,
+					StartedAt: ended, Attempt: 1,
+				}))
+			}
 			s := ticketsync.NewSyncer(store, &ticketsync.Options{Now: clock.Now, Jitter: -1, Interval: interval, Holder: "here"})
 			ticketsync.SetWakeAt(s, clock.WakeAt)
 			c := newCountingPoller()

@@ -88,7 +88,8 @@ type HistoryFilter interface {
 // unfinished latest run, an error reading the history, SyncNow, a poll a
 // webhook asked for, a reset cursor and a replaced connector always poll.
 // A skipped poll runs no backfill slice either: the replica that polled
-// runs it. The replicas' clocks should agree to well within the jitter's
+// runs it; when that replica died in its slice, leaving it unfinished, the
+// replica that takes the lease over polls and goes on with the backfill. The replicas' clocks should agree to well within the jitter's
 // spread, and with Jitter above a third two replicas may still both poll in
 // one interval.
 type Leaser interface {

@@ -108,8 +108,9 @@ const recentRuns = 16
 // poll closer than that to its last, so a lone replica never skips; when
 // several share the Store, the first whose schedule falls due polls and the
 // others, due within the jitter's spread of it, find its run and skip.
-// A failed, retrying or unfinished run never suppresses a poll, and neither
-// does an error reading the history: polling twice is better than not at
+// A failed, retrying or unfinished run never suppresses a poll, nor does an
+// unfinished backfill slice (its replica died holding the lease), nor an
+// error reading the history: polling twice is better than not at
 // all.
 func (s *Syncer) polledElsewhere(ctx context.Context, e *entry) (SyncRun, bool) {
 	var runs []SyncRun
@@ -138,6 +139,22 @@ func (s *Syncer) polledElsewhere(ctx context.Context, e *entry) (SyncRun, bool) 
 	last := runs[0]
 	if age := s.now().Sub(last.FinishedAt); age >= window || age < -window {
 		// age < -window: a clock far ahead wrote it; do not trust it.
+		return SyncRun{}, false
+	}
+	// The replica that polled runs the backfill lane's slice after its
+	// live run, under the same lease. An unfinished slice, now that this
+	// replica holds the lease, is one whose replica died: poll, so that
+	// the backfill goes on now rather than at the next interval.
+	var bf []SyncRun
+	err = guard("store", func() (err error) {
+		bf, err = s.History(ctx, e.id, TriggerBackfill, 1)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("ticketsync: read last backfill run; polling", "connector", e.id, "err", err)
+		return SyncRun{}, false
+	}
+	if len(bf) > 0 && bf[0].Status == RunRunning {
 		return SyncRun{}, false
 	}
 	s.log.Debug("ticketsync: polled by another replica; skipping", "connector", e.id, "finished", last.FinishedAt)
