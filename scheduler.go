@@ -154,6 +154,9 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 		if at := run.NextRetryAt; !at.IsZero() && at.Before(next) {
 			next = at
 		}
+		// A poll that was not to give way (a webhook asked for it, say)
+		// still is not when it is tried again.
+		e.forced = e.forced || !skippable
 	case err == nil:
 		e.attempt = 1
 		next = ended.Add(s.jittered(s.intervalOf(e)))
