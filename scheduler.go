@@ -70,13 +70,18 @@ func (s *Syncer) Run(ctx context.Context) error {
 				}
 				continue
 			}
+			// Only a run that merely keeps the interval may give way to
+			// another replica's recent poll: not one asked for, nor a
+			// retry.
+			skippable := !e.requested && !e.forced && e.attempt == 1
 			e.requested = false // this run serves any request
+			e.forced = false
 			rctx, rcancel := context.WithCancelCause(ctx)
 			s.claim(e)
 			e.cancel = rcancel
 			s.inflight++
 			wg.Add(1)
-			go s.scheduledRun(rctx, rcancel, e, &wg)
+			go s.scheduledRun(rctx, rcancel, e, skippable, &wg)
 		}
 		var timer <-chan time.Time
 		stop := func() bool { return false }
@@ -96,15 +101,17 @@ func (s *Syncer) Run(ctx context.Context) error {
 	}
 }
 
-// scheduledRun runs one poll of e for Run and plans its next run.
-func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFunc, e *entry, wg *sync.WaitGroup) {
+// scheduledRun runs one poll of e for Run and plans its next run. A
+// skippable run gives way to another replica's recent poll (see
+// polledElsewhere).
+func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFunc, e *entry, skippable bool, wg *sync.WaitGroup) {
 	defer wg.Done()
 	defer cancel(nil)
 	s.mu.Lock()
 	attempt := e.attempt
 	s.mu.Unlock()
 
-	run, leased, err := s.safePollOnce(ctx, e, runSpec{trigger: TriggerPoll, attempt: attempt, retry: true})
+	run, leased, err := s.safePollOnce(ctx, e, runSpec{trigger: TriggerPoll, attempt: attempt, retry: true, skippable: skippable})
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,9 +137,14 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 	switch {
 	case again:
 		next = now
+		e.forced = true
 	case ctx.Err() != nil && !e.removed && !e.paused:
 		// Run is stopping: due at once when Run starts again.
 		next = now
+	case errors.Is(err, errPolledElsewhere):
+		// Another replica has just polled it: the next poll is due an
+		// interval after that one, as if this replica had made it.
+		next = ended.Add(s.jittered(s.intervalOf(e)))
 	case !leased:
 		// Another replica polls it, or held it when it died: look again
 		// when its lease lapses, unless the interval ends first. Its
@@ -142,6 +154,9 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 		if at := run.NextRetryAt; !at.IsZero() && at.Before(next) {
 			next = at
 		}
+		// A poll that was not to give way (a webhook asked for it, say)
+		// still is not when it is tried again.
+		e.forced = e.forced || !skippable
 	case err == nil:
 		e.attempt = 1
 		next = ended.Add(s.jittered(s.intervalOf(e)))

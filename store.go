@@ -75,6 +75,23 @@ type HistoryFilter interface {
 // host service. When the Store implements it, the Syncer polls a connector
 // only while it holds the connector's lease, so that each connector is polled
 // by one replica at a time. Webhook deliveries take no lease.
+//
+// Each replica schedules every connector, so that a surviving replica goes
+// on polling when another dies. For the replicas together to poll a
+// connector about once per interval, not once each, a scheduled poll reads
+// the connector's latest poll run once it holds the lease: when that run
+// succeeded less than Options.Interval × (1 − Options.Jitter) ago, another
+// replica has just polled, and this one gives the lease up, records no run,
+// calls no platform and plans its next poll an interval (with jitter) after
+// that run ended. A replica's own schedule never brings its next poll that
+// close to its last, so a lone replica never skips. A retry, a failed or
+// unfinished latest run, an error reading the history, SyncNow, a poll a
+// webhook asked for, a reset cursor and a replaced connector always poll.
+// A skipped poll runs no backfill slice either: the replica that polled
+// runs it; when that replica died in its slice, leaving it unfinished, the
+// replica that takes the lease over polls and goes on with the backfill. The replicas' clocks should agree to well within the jitter's
+// spread, and with Jitter above a third two replicas may still both poll in
+// one interval.
 type Leaser interface {
 	// AcquireLease takes or renews the lease on connectorID for holder,
 	// until ttl from now. It reports false, without error, when another

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"time"
 )
 
@@ -62,6 +63,13 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 			}
 		}()
 	}
+	if spec.skippable {
+		if last, ok := s.polledElsewhere(ctx, e); ok {
+			// The deferred release gives the lease up; no run is
+			// recorded and the platform is not called.
+			return SyncRun{FinishedAt: last.FinishedAt}, false, errPolledElsewhere
+		}
+	}
 	ctx = s.runStart(ctx, e, spec)
 	lane, twoLanes, err := s.lanes(ctx, e, spec)
 	if err != nil {
@@ -81,6 +89,76 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		s.backfillSlice(ctx, e, lane, deadline)
 	}
 	return run, true, err
+}
+
+// errPolledElsewhere is pollOnce's answer to a skippable run when another
+// replica has just polled the connector: nothing ran, and the returned
+// run's FinishedAt is when that poll ended.
+var errPolledElsewhere = errors.New("polled by another replica")
+
+// recentRuns is how many of a connector's newest runs polledElsewhere reads
+// from a Store without HistoryFilter.
+const recentRuns = 16
+
+// polledElsewhere reports whether the latest poll run of e, which this
+// replica holds the lease of, succeeded so recently that this scheduled poll
+// would repeat it: it ended less than the fresh window ago, the connector's
+// interval shortened by the whole spread of Options.Jitter below it
+// (interval × (1 − Jitter)). A replica's own schedule never puts its next
+// poll closer than that to its last, so a lone replica never skips; when
+// several share the Store, the first whose schedule falls due polls and the
+// others, due within the jitter's spread of it, find its run and skip.
+// A failed, retrying or unfinished run never suppresses a poll, nor does an
+// unfinished backfill slice (its replica died holding the lease), nor an
+// error reading the history: polling twice is better than not at
+// all.
+func (s *Syncer) polledElsewhere(ctx context.Context, e *entry) (SyncRun, bool) {
+	var runs []SyncRun
+	err := guard("store", func() (err error) {
+		if _, ok := s.store.(HistoryFilter); ok {
+			runs, err = s.History(ctx, e.id, TriggerPoll, 1)
+			return err
+		}
+		// Without a HistoryFilter, History would read every run: the
+		// newest few do, and a poll run among them is the latest.
+		runs, err = s.store.SyncRuns(ctx, e.id, recentRuns)
+		runs = slices.DeleteFunc(runs, func(r SyncRun) bool { return r.Trigger != TriggerPoll })
+		return err
+	})
+	if err != nil {
+		s.log.Warn("ticketsync: read last poll run; polling", "connector", e.id, "err", err)
+		return SyncRun{}, false
+	}
+	if len(runs) == 0 || runs[0].Status != RunSucceeded || runs[0].FinishedAt.IsZero() {
+		return SyncRun{}, false
+	}
+	s.mu.Lock()
+	interval := s.intervalOf(e)
+	s.mu.Unlock()
+	window := time.Duration(float64(interval) * (1 - s.opts.Jitter))
+	last := runs[0]
+	if age := s.now().Sub(last.FinishedAt); age >= window || age < -window {
+		// age < -window: a clock far ahead wrote it; do not trust it.
+		return SyncRun{}, false
+	}
+	// The replica that polled runs the backfill lane's slice after its
+	// live run, under the same lease. An unfinished slice, now that this
+	// replica holds the lease, is one whose replica died: poll, so that
+	// the backfill goes on now rather than at the next interval.
+	var bf []SyncRun
+	err = guard("store", func() (err error) {
+		bf, err = s.History(ctx, e.id, TriggerBackfill, 1)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("ticketsync: read last backfill run; polling", "connector", e.id, "err", err)
+		return SyncRun{}, false
+	}
+	if len(bf) > 0 && bf[0].Status == RunRunning {
+		return SyncRun{}, false
+	}
+	s.log.Debug("ticketsync: polled by another replica; skipping", "connector", e.id, "finished", last.FinishedAt)
+	return last, true
 }
 
 // leaseLapses returns when the lease on id, which another holder has, is
@@ -287,6 +365,9 @@ type runSpec struct {
 	// retry: a failure is retried with backoff (runs started by Run). A
 	// failure that retrying cannot fix (credentials, permissions) is not.
 	retry bool
+	// skippable: a scheduled poll that only keeps the interval; it gives
+	// way to another replica's recent poll (see polledElsewhere).
+	skippable bool
 }
 
 // finish records the end of run with err (nil for success). A failed run

@@ -84,7 +84,10 @@ type Options struct {
 	// Interval between two poll runs of a connector; DefaultInterval when 0.
 	Interval time.Duration
 	// Jitter is the fraction of Interval by which runs are spread at random;
-	// DefaultJitter when 0, none when negative.
+	// DefaultJitter when 0, none when negative, at most 1. With a Leaser
+	// Store it also sets how recent another replica's successful poll must
+	// be for a scheduled poll here to give way to it: less than
+	// Interval × (1 − Jitter) ago (see Leaser).
 	Jitter float64
 	// RetryBase is the wait before retrying a failed run; it doubles with
 	// each attempt up to Interval. DefaultRetryBase when 0.
@@ -199,6 +202,10 @@ type entry struct {
 	// again: it asked while a run was in progress; poll once more when
 	// that run ends.
 	requested, again bool
+	// forced: the next run of Run is not to give way to another
+	// replica's recent poll (see polledElsewhere): it serves a request, a
+	// reset cursor or a changed connector.
+	forced bool
 	// handover: the entry is due but waits for the run of the entry it
 	// replaced to end.
 	handover bool
@@ -406,6 +413,7 @@ func (s *Syncer) Replace(id string, c Connector, mode Mode) error {
 		return fmt.Errorf("ticketsync: replace connector %q: %w", id, ErrUnknownConnector)
 	}
 	e.interval, e.paused, e.last = old.interval, old.paused, old.last
+	e.forced = true
 	s.drop(old, errReplaced)
 	s.conns[id] = e
 	if mode.polls() && !e.paused {
@@ -716,6 +724,7 @@ func (s *Syncer) SyncNow(ctx context.Context, id string) (SyncRun, error) {
 		// A webhook asked for a poll, or the backfill gave way to this
 		// run: the scheduler goes on at once.
 		e.again = false
+		e.forced = true
 		s.schedule(e, s.now())
 	}
 	s.mu.Unlock()
@@ -758,6 +767,7 @@ func (s *Syncer) ResetCursor(ctx context.Context, id string) error {
 		return fmt.Errorf("ticketsync: reset cursor of %q: %w", id, err)
 	}
 	e.attempt = 1
+	e.forced = true
 	if !e.removed && !e.paused && e.mode.polls() {
 		s.schedule(e, s.now())
 	}
