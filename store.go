@@ -88,10 +88,12 @@ type HistoryFilter interface {
 // unfinished latest run, an error reading the history, SyncNow, a poll a
 // webhook asked for, a reset cursor and a replaced connector always poll.
 // A skipped poll runs no backfill slice either: the replica that polled
-// runs it; when that replica died in its slice, leaving it unfinished, the
-// replica that takes the lease over polls and goes on with the backfill. The replicas' clocks should agree to well within the jitter's
-// spread, and with Jitter above a third two replicas may still both poll in
-// one interval.
+// runs it until the next live run is due. So while a connector's backfill
+// lane still walks history, a replica that gets the lease has found the
+// slice cut short (its replica stopped or died) and polls, going on with
+// the backfill at once. The replicas' clocks should agree to well within
+// the jitter's spread, and with Jitter above a third two replicas may
+// still both poll in one interval.
 type Leaser interface {
 	// AcquireLease takes or renews the lease on connectorID for holder,
 	// until ttl from now. It reports false, without error, when another

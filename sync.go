@@ -142,9 +142,21 @@ func (s *Syncer) polledElsewhere(ctx context.Context, e *entry) (SyncRun, bool) 
 		return SyncRun{}, false
 	}
 	// The replica that polled runs the backfill lane's slice after its
-	// live run, under the same lease. An unfinished slice, now that this
-	// replica holds the lease, is one whose replica died: poll, so that
-	// the backfill goes on now rather than at the next interval.
+	// live run, under the same lease, until the next live run is due. A
+	// backfill lane still walking history, now that this replica holds the
+	// lease, has had its slice cut short (its replica stopped or died):
+	// poll, so that the backfill goes on now rather than at the next
+	// interval.
+	saved, err := s.store.Cursor(ctx, e.id+BackfillCursorSuffix)
+	if err != nil {
+		s.log.Warn("ticketsync: read backfill state; polling", "connector", e.id, "err", err)
+		return SyncRun{}, false
+	}
+	if saved != "" {
+		if st, err := decodeBackfillState(saved); err != nil || !st.done {
+			return SyncRun{}, false
+		}
+	}
 	var bf []SyncRun
 	err = guard("store", func() (err error) {
 		bf, err = s.History(ctx, e.id, TriggerBackfill, 1)
