@@ -348,6 +348,27 @@ type gatedLanes struct {
 	backfill int // backfill Fetches begun
 }
 
+// newGatedLanes returns a platform of 1,000 tickets of history (20 pages)
+// on clock, without latency, and its gatedLanes, which holds the backfill
+// lane at its third page until proceed is closed.
+func newGatedLanes(clock *fakeClock) (*lanePlatform, *gatedLanes) {
+	p := newLanePlatform(1000, clock.Now())
+	p.latency = 0
+	return p, &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
+		reached: make(chan struct{}), proceed: make(chan struct{})}
+}
+
+// runUntilCleanup runs s's scheduler until the test ends.
+func runUntilCleanup(t *testing.T, s *ticketsync.Syncer) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
 func (g *gatedLanes) Fetch(ctx context.Context, cursor string) (ticketsync.Page, error) {
 	back := cursor == ""
 	if !back {
@@ -379,21 +400,12 @@ func (g *gatedLanes) backfills() int {
 // once, and the backfill then goes on to the end.
 func TestSyncNowEndsTheBackfillSlice(t *testing.T) {
 	clock := newFakeClock()
-	p := newLanePlatform(1000, clock.Now()) // 20 pages of history
-	p.latency = 0
-	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
-		reached: make(chan struct{}), proceed: make(chan struct{})}
+	p, g := newGatedLanes(clock) // 20 pages of history, held at the third backfill page
 	store := memstore.New()
 	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now})
 	ticketsync.SetWakeAt(s, clock.WakeAt)
 	require.NoError(t, s.Add("big", g, ticketsync.ModePoll))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	runUntilCleanup(t, s)
 
 	waitFor(t, g.reached, "the backfill's third page")
 	now := clock.Now()
@@ -471,21 +483,12 @@ func TestSingleLaneOptOut(t *testing.T) {
 // next live run, then the backfill, come at the new interval.
 func TestSetIntervalEndsTheBackfillSlice(t *testing.T) {
 	clock := newFakeClock()
-	p := newLanePlatform(1000, clock.Now())
-	p.latency = 0
-	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
-		reached: make(chan struct{}), proceed: make(chan struct{})}
+	p, g := newGatedLanes(clock)
 	store := memstore.New()
 	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now})
 	ticketsync.SetWakeAt(s, clock.WakeAt)
 	require.NoError(t, s.Add("big", g, ticketsync.ModePoll))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	runUntilCleanup(t, s)
 
 	waitFor(t, g.reached, "the backfill's third page")
 	require.NoError(t, s.SetInterval("big", time.Minute))
@@ -530,10 +533,7 @@ func (h hookLanes) ParseWebhook(body []byte) ([]ticketsync.Event, error) {
 // run stores the ticket before the backfill's next page.
 func TestWebhookPollRequestEndsTheBackfillSlice(t *testing.T) {
 	clock := newFakeClock()
-	p := newLanePlatform(1000, clock.Now())
-	p.latency = 0
-	g := &gatedLanes{lanePlatform: p, liveFrom: clock.Now().Add(-ticketsync.DefaultLaneOverlap), at: 3,
-		reached: make(chan struct{}), proceed: make(chan struct{})}
+	p, g := newGatedLanes(clock)
 	stored := make(chan int, 1)
 	store := memstore.New()
 	s := ticketsync.NewSyncer(store, &ticketsync.Options{Interval: time.Hour, Jitter: -1, Now: clock.Now,
@@ -549,13 +549,7 @@ func TestWebhookPollRequestEndsTheBackfillSlice(t *testing.T) {
 		}})
 	ticketsync.SetWakeAt(s, clock.WakeAt)
 	require.NoError(t, s.Add("big", hookLanes{g}, ticketsync.ModeBoth))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	runUntilCleanup(t, s)
 
 	waitFor(t, g.reached, "the backfill's third page")
 	now := clock.Now()
