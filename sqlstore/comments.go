@@ -9,14 +9,17 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/ticketsync/ticketsync"
 )
 
-// A ticket's comments are stored in its row, in the column comments (JSONB
-// on PostgreSQL, JSON text on SQLite): an array of objects with the keys of
-// commentRow, in order of arrival, each comment key (id, content_key) once.
-// The Store reads them back oldest first (CreatedAt, then ID; the order of
-// arrival among equals).
+// A ticket's comments are stored in its row, in the column comments, in
+// order of arrival, each comment key (id, content_key) once: on PostgreSQL
+// an array of the composite type {p}comment, whose fields are commentRow's
+// (read back as JSON with array_to_json), on SQLite a JSON array of
+// objects with commentRow's keys. The Store reads them back oldest first
+// (CreatedAt, then ID; the order of arrival among equals).
 
 // appendComments appends cs to dst as a JSON array of commentRow objects.
 // It writes what encoding/json would, without its reflection, and leaves
@@ -49,6 +52,49 @@ func appendComments(dst []byte, cs []commentRow) []byte {
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
+}
+
+// commentArray is a ticket's comments as COPY sends them on PostgreSQL:
+// an array of the composite type {p}comment, in binary, through pgx's
+// ArrayCodec and CompositeCodec (pgtype.ArrayGetter; its elements are
+// pgtype.CompositeIndexGetter).
+type commentArray []commentRow
+
+// Dimensions returns one dimension, or none for no comments: an empty
+// array, not NULL.
+func (a commentArray) Dimensions() []pgtype.ArrayDimension {
+	if len(a) == 0 {
+		return []pgtype.ArrayDimension{}
+	}
+	return []pgtype.ArrayDimension{{Length: int32(len(a)), LowerBound: 1}}
+}
+
+func (a commentArray) Index(i int) any { return &a[i] }
+
+func (a commentArray) IndexType() any { return &commentRow{} }
+
+// IsNull and Index make a *commentRow a {p}comment: its fields in the
+// type's order (commentCols).
+func (c *commentRow) IsNull() bool { return false }
+
+func (c *commentRow) Index(i int) any {
+	switch i {
+	case 0:
+		return c.I
+	case 1:
+		return c.K
+	case 2:
+		return c.Ai
+	case 3:
+		return c.An
+	case 4:
+		return c.Ae
+	case 5:
+		return c.B
+	case 6:
+		return c.P
+	}
+	return c.Ca
 }
 
 const hexDigits = "0123456789abcdef"

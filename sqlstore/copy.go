@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,6 +18,11 @@ import (
 // same ON CONFLICT rules as upsertPage, without the cost of sending every
 // value as an element of an array literal that the server parses again.
 // Other drivers take the parameter path (writePostgres).
+//
+// COPY is binary: each value goes as the server stores it, and a ticket's
+// comments go as an array of the Store's composite type {p}comment
+// (commentArray), which pgx encodes once the type is registered with the
+// connection (loadCommentType), so that the server parses no JSON.
 //
 // The staging table lives in the connection's temporary schema, so it is
 // private to it, and is emptied at commit (ON COMMIT DELETE ROWS), so a
@@ -65,6 +71,9 @@ func (s *Store) writeCopy(ctx context.Context, b batch, connectorID, cursor stri
 				return errNoCopy
 			}
 			s.copyPath.Store(copyOn)
+			if err := s.loadCommentType(ctx, pc.Conn()); err != nil {
+				return err
+			}
 			err := s.copyBatch(ctx, pc.Conn(), tickets, connectorID, cursor, withCursor, mergeDirect)
 			if uniqueViolation(err) {
 				err = s.copyBatch(ctx, pc.Conn(), tickets, connectorID, cursor, withCursor, mergeStaged)
@@ -72,6 +81,22 @@ func (s *Store) writeCopy(ctx context.Context, b batch, connectorID, cursor stri
 			return err
 		})
 	})
+}
+
+// loadCommentType registers the Store's composite type {p}comment and its
+// array type with c's type map, which COPY needs to send a ticket's
+// comments in binary (commentArray): one query the first time c is used.
+func (s *Store) loadCommentType(ctx context.Context, c *pgx.Conn) error {
+	name := "_" + s.prefix + "comment"
+	if _, ok := c.TypeMap().TypeForName(name); ok {
+		return nil
+	}
+	types, err := c.LoadTypes(ctx, []string{s.prefix + "comment", name})
+	if err != nil {
+		return fmt.Errorf("load type %scomment: %w", s.prefix, err)
+	}
+	c.TypeMap().RegisterTypes(types)
+	return nil
 }
 
 // How copyBatch merges a batch.
@@ -205,7 +230,7 @@ func (s *ticketSource) Values() ([]any, error) {
 	} else {
 		v[19] = t.created
 	}
-	v[20], v[21], v[22] = t.updated, t.D, json.RawMessage(t.cm)
+	v[20], v[21], v[22] = t.updated, t.D, commentArray(t.comments)
 	return v, nil
 }
 

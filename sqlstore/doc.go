@@ -19,13 +19,18 @@
 //   - comments: a view with one row per comment (connector_id, ticket_id,
 //     comment_id, content_key, author_id, author_name, author_email, body,
 //     public, created_at), for the host's queries. The comments live in
-//     the tickets table's column comments (JSONB on PostgreSQL, JSON text
-//     on SQLite): an array, in order of arrival, of objects with the keys
-//     id, content_key, author_id, author_name, author_email, body, public
-//     and created_at (fixed-width RFC 3339 text), so that a ticket and its
-//     comments are one row, written and read at once. content_key
-//     identifies a comment without an ID and is empty otherwise. Schema
-//     version 4 moved them there from a table of their own.
+//     the tickets table's column comments, an array in order of arrival,
+//     so that a ticket and its comments are one row, written and read at
+//     once. Each comment has the fields id, content_key, author_id,
+//     author_name, author_email, body, public and created_at (fixed-width
+//     RFC 3339 text); content_key identifies a comment without an ID and
+//     is empty otherwise. On PostgreSQL the column is an array of the
+//     composite type <prefix>comment with those fields in that order
+//     (unnest(comments) reads it; to_jsonb(comments) gives JSON), so that
+//     COPY sends comments in binary and the server parses no JSON; on
+//     SQLite it is a JSON array of objects with those keys. Schema
+//     version 4 moved the comments there from a table of their own, as
+//     JSONB on PostgreSQL; version 5 made that column typed.
 //   - cursors: one row per connector.
 //   - sync_runs: the sync history, the newest Options.HistoryLimit runs per
 //     connector and trigger.

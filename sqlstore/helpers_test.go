@@ -94,6 +94,11 @@ func dropTables(t testing.TB, db *sql.DB, d sqlstore.Dialect, prefix string) {
 			t.Logf("drop tables %s*: %v", prefix, err)
 		}
 	}
+	// The comments' composite type (schema version 5), with the staging
+	// tables of the pool's sessions that use it.
+	if _, err := db.ExecContext(ctx, "DROP TYPE IF EXISTS "+prefix+"comment CASCADE"); err != nil {
+		t.Logf("drop type %scomment: %v", prefix, err)
+	}
 }
 
 // newStore returns a Store of dialect d over fresh tables.

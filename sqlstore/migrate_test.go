@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ticketsync/ticketsync"
 	"github.com/ticketsync/ticketsync/sqlstore"
@@ -236,4 +237,88 @@ func TestMigrationKeepsEveryComment(t *testing.T) {
 			t.Errorf("comments view:\n got %q\nwant %q", lines, wantLines)
 		}
 	})
+}
+
+// TestMigrationFromJSONBComments upgrades a version 4 PostgreSQL database,
+// whose comments are JSONB arrays in the ticket rows, to the typed arrays
+// of version 5, and checks that every comment keeps its fields and its
+// place in the order of arrival, that the view answers as before, and
+// that the rules hold on the converted comments.
+func TestMigrationFromJSONBComments(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, sqlstore.Postgres)
+	prefix := uniquePrefix(t, db, sqlstore.Postgres)
+	if err := sqlstore.MigrateTo(ctx, db, sqlstore.Postgres, prefix, 4); err != nil {
+		t.Fatal(err)
+	}
+	tm := func(n int) string { return at(n).Format("2006-01-02T15:04:05.000000Z") }
+	for _, r := range []struct{ id, comments string }{
+		// Arrival order is not time order: b arrived before a.
+		{"1", `[{"id": "b", "content_key": "", "author_id": "u2", "author_name": "Bo", "author_email": "bo@example.com",
+			"body": "second", "public": false, "created_at": "` + tm(2) + `"},
+			{"id": "a", "content_key": "", "author_id": "u1", "author_name": "", "author_email": "",
+			"body": "first, \"quoted\"\nand ünïcödé", "public": true, "created_at": "` + tm(1) + `"},
+			{"id": "", "content_key": "k1", "author_id": "u1", "author_name": "", "author_email": "",
+			"body": "no id", "public": true, "created_at": "` + tm(3) + `"}]`},
+		{"2", `[]`},
+	} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO `+prefix+`tickets (connector_id, id, subject, status, updated_at, comments)
+			VALUES ('c1', $1, 'v10', 'open', $2, $3::jsonb)`, r.id, tm(10), r.comments); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s, err := sqlstore.New(ctx, db, &sqlstore.Options{TablePrefix: prefix})
+	if err != nil {
+		t.Fatalf("New over a version 4 database: %v", err)
+	}
+	var typ string
+	if err := db.QueryRowContext(ctx, `SELECT udt_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'comments'`, prefix+"tickets").Scan(&typ); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "_"+prefix+"comment" {
+		t.Errorf("comments column is %s after the migration, want _%scomment", typ, prefix)
+	}
+	var order string
+	if err := db.QueryRowContext(ctx, `SELECT string_agg(c.id || '/' || c.content_key, ' ' ORDER BY n)
+		FROM `+prefix+`tickets AS t, unnest(t.comments) WITH ORDINALITY AS c(id, content_key, a, b, e, body, p, ca, n)
+		WHERE t.id = '1'`).Scan(&order); err != nil {
+		t.Fatal(err)
+	}
+	if order != "b/ a/ /k1" {
+		t.Errorf("stored order after the migration %q, want the order of arrival %q", order, "b/ a/ /k1")
+	}
+	got := mustTicket(t, s, "c1", "1")
+	want := []ticketsync.Comment{
+		{ID: "a", Author: ticketsync.Person{ID: "u1"}, Body: "first, \"quoted\"\nand ünïcödé", Public: true, CreatedAt: at(1)},
+		{ID: "b", Author: ticketsync.Person{ID: "u2", Name: "Bo", Email: "bo@example.com"}, Body: "second", CreatedAt: at(2)},
+		{ID: "", Author: ticketsync.Person{ID: "u1"}, Body: "no id", Public: true, CreatedAt: at(3)},
+	}
+	if !reflect.DeepEqual(got.Comments, want) {
+		t.Errorf("ticket 1 after the migration:\n got %+v\nwant %+v", got.Comments, want)
+	}
+	if got := mustTicket(t, s, "c1", "2"); got.Comments != nil {
+		t.Errorf("ticket 2 after the migration: comments %+v, want none", got.Comments)
+	}
+
+	// The view keeps its columns and types.
+	var n int
+	var public bool
+	var created time.Time
+	if err := db.QueryRowContext(ctx, `SELECT count(*) OVER (), public, created_at FROM `+prefix+`comments
+		WHERE ticket_id = '1' AND comment_id = 'b'`).Scan(&n, &public, &created); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || public || !created.Equal(at(2)) {
+		t.Errorf("comments view row of b: count %d, public %v, created_at %v", n, public, created)
+	}
+
+	// The rules hold on converted comments: an older copy adds only, a
+	// newer one edits, and neither drops one.
+	mustUpsert(t, s, ticket("1", 5, comment("a", "stale", 1), comment("d", "added", 9)))
+	mustUpsert(t, s, ticket("1", 11, comment("b", "edited", 2)))
+	if g, w := commentBodies(mustTicket(t, s, "c1", "1").Comments), "a=first, \"quoted\"\nand ünïcödé b=edited =no id d=added"; g != w {
+		t.Errorf("after two deliveries: comments %q, want %q", g, w)
+	}
 }

@@ -83,26 +83,45 @@ var ticketConflict = `ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketMer
 	WHERE (` + ticketNewer + `) OR NOT s.comments @> excluded.comments`
 
 // commentUnion unites the stored comments (s.comments) with those of an
-// incoming copy (excluded.comments), both JSON arrays of commentsJSON's
-// objects, keyed by id and content_key: a stored comment is never dropped;
-// one the copy brings again is replaced (an edit) when the copy is newer
-// (ticketNewer), kept otherwise; the others are appended, in the copy's
-// order. s.comments @> excluded.comments (every incoming comment stored
-// as it is) leaves the row alone.
-const commentUnion = `COALESCE((SELECT jsonb_agg(m.e ORDER BY m.g, m.o) FROM (
-		SELECT COALESCE(CASE WHEN ` + ticketNewer + ` THEN n.e END, o.e) AS e, 0 AS g, o.o
-		FROM jsonb_array_elements(s.comments) WITH ORDINALITY AS o(e, o)
-		LEFT JOIN jsonb_array_elements(excluded.comments) AS n(e)
-			ON n.e->'id' = o.e->'id' AND n.e->'content_key' = o.e->'content_key'
+// incoming copy (excluded.comments), both arrays of the composite type
+// {p}comment (commentRow's fields), keyed by id and content_key: a stored
+// comment is never dropped; one the copy brings again is replaced (an
+// edit) when the copy is newer (ticketNewer), kept otherwise; the others
+// are appended, in the copy's order. s.comments @> excluded.comments
+// (every incoming comment stored as it is) leaves the row alone.
+var commentUnion = `COALESCE((SELECT array_agg(m.e ORDER BY m.g, m.o) FROM (
+		SELECT CASE WHEN n.id IS NOT NULL AND (` + ticketNewer + `) THEN ` + commentRowOf("n") + `
+			ELSE ` + commentRowOf("o") + ` END AS e, 0 AS g, o.o
+		FROM unnest(s.comments) WITH ORDINALITY AS o(` + commentCols + `, o)
+		LEFT JOIN unnest(excluded.comments) AS n ON n.id = o.id AND n.content_key = o.content_key
 		UNION ALL
-		SELECT n.e, 1, n.o FROM jsonb_array_elements(excluded.comments) WITH ORDINALITY AS n(e, o)
-		WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(s.comments) AS o(e)
-			WHERE o.e->'id' = n.e->'id' AND o.e->'content_key' = n.e->'content_key')) AS m), '[]')`
+		SELECT ` + commentRowOf("n") + `, 1, n.o
+		FROM unnest(excluded.comments) WITH ORDINALITY AS n(` + commentCols + `, o)
+		WHERE NOT EXISTS (SELECT FROM unnest(s.comments) AS o
+			WHERE o.id = n.id AND o.content_key = n.content_key)) AS m), '{}')`
+
+// commentCols are the fields of the composite type {p}comment, in order:
+// commentRow's, under their JSON names.
+const commentCols = `id, content_key, author_id, author_name, author_email, body, public, created_at`
+
+// commentRowOf builds a {p}comment of the fields of the row alias a.
+func commentRowOf(a string) string {
+	f := splitCols(commentCols)
+	for i := range f {
+		f[i] = a + "." + f[i]
+	}
+	return `ROW(` + strings.Join(f, ", ") + `)::{p}comment`
+}
 
 // The columns a ticket is read with, in the order scanTicket expects.
 const ticketSelect = `connector_id, id, platform, url, subject, description, status, raw_status,
 	priority, raw_priority, channel, requester_id, requester_name, requester_email,
 	assignee_id, assignee_name, assignee_email, tags, fields, created_at, updated_at, deleted, comments`
+
+// ticketSelectPG is ticketSelect on PostgreSQL, where the comments are
+// read as JSON (array_to_json names each field as the type does), the
+// form SQLite stores them in.
+var ticketSelectPG = strings.TrimSuffix(ticketSelect, "comments") + "array_to_json(comments)"
 
 func buildQueries(d Dialect, prefix string) queries {
 	var q queries
@@ -110,11 +129,15 @@ func buildQueries(d Dialect, prefix string) queries {
 	case Postgres:
 		// $1..$23: the tickets' columns, the last their comments, as
 		// arrays (unnest reads them in parallel, row by row).
+		// The comments come as JSON arrays of commentRow objects, which
+		// every driver can send, and become {p}comment arrays here.
 		pgTickets := `INSERT INTO {p}tickets AS s (` + ticketCols + `, comments)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+			SELECT ` + ticketCols + `, ARRAY(SELECT jsonb_populate_record(NULL::{p}comment, x.e)
+				FROM jsonb_array_elements(u.cm) WITH ORDINALITY AS x(e, o) ORDER BY x.o)
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
 				$7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
 				$14::text[], $15::text[], $16::text[], $17::text[], $18::jsonb[], $19::jsonb[],
-				$20::timestamptz[], $21::timestamptz[], $22::boolean[], $23::jsonb[])
+				$20::timestamptz[], $21::timestamptz[], $22::boolean[], $23::jsonb[]) AS u(` + ticketCols + `, cm)
 			` + ticketConflict
 		setCursor := `INSERT INTO {p}cursors (connector_id, cursor, updated_at) VALUES ($%d, $%d, $%d)
 			ON CONFLICT (connector_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`
@@ -128,14 +151,15 @@ func buildQueries(d Dialect, prefix string) queries {
 			CREATE TEMP TABLE IF NOT EXISTS {p}stage_tickets (c text COLLATE "C", i text COLLATE "C",
 				pf text, url text, sub text, des text, st text, rst text, pr text, rpr text, ch text,
 				ri text, rn text, re text, ai text, an text, ae text, g jsonb, f jsonb,
-				ca timestamptz, ua timestamptz, d boolean, cm jsonb) ON COMMIT DELETE ROWS`
+				ca timestamptz, ua timestamptz, d boolean, cm {p}comment[]) ON COMMIT DELETE ROWS`
 		stTickets := `INSERT INTO {p}tickets AS s (` + ticketCols + `, comments)
 			SELECT * FROM pg_temp.{p}stage_tickets ` + ticketConflict
 		q.mergeStage = stTickets
 		q.mergeStageCursor = `WITH up AS (` + stTickets + `) ` + fmt.Sprintf(setCursor, 1, 2, 3)
 		q.anyStored = `SELECT EXISTS (SELECT FROM unnest($1::text[], $2::text[]) AS k(c, i)
 			JOIN {p}tickets AS s ON s.connector_id = k.c AND s.id = k.i)`
-		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
+		q.ticket = `SELECT ` + ticketSelectPG + ` FROM {p}tickets WHERE connector_id = $1 AND id = $2`
+		q.listTickets = `SELECT ` + ticketSelectPG + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2::timestamptz, $3::text)
 			ORDER BY updated_at, id LIMIT $4`
 		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 AND id IN (
@@ -161,6 +185,7 @@ func buildQueries(d Dialect, prefix string) queries {
 		}
 		q.updateTicket = `UPDATE {p}tickets SET ` + set.String() + `comments = $23 WHERE connector_id = $1 AND id = $2`
 		q.updateComments = `UPDATE {p}tickets SET comments = $3 WHERE connector_id = $1 AND id = $2`
+		q.ticket = `SELECT ` + ticketSelect + ` FROM {p}tickets WHERE connector_id = $1 AND id = $2`
 		q.listTickets = `SELECT ` + ticketSelect + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2, $3)
 			ORDER BY updated_at, id LIMIT $4`
@@ -176,7 +201,6 @@ func buildQueries(d Dialect, prefix string) queries {
 				expires_at = excluded.expires_at
 			WHERE l.holder = excluded.holder OR l.expires_at <= $4`
 	}
-	q.ticket = `SELECT ` + ticketSelect + ` FROM {p}tickets WHERE connector_id = $1 AND id = $2`
 	q.countStatus = `SELECT status, count(*) FROM {p}tickets WHERE connector_id = $1 AND NOT deleted GROUP BY status`
 	q.countStatusAll = `SELECT status, count(*) FROM {p}tickets WHERE NOT deleted GROUP BY status`
 	q.cursor = `SELECT cursor FROM {p}cursors WHERE connector_id = $1`

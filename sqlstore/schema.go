@@ -10,7 +10,7 @@ import (
 // SchemaVersion is the version of the schema this release creates and
 // expects. Each release that changes the schema adds a migration, which
 // Migrate applies to existing databases in order, without losing data.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migration is one step of the schema, per dialect. {p} stands for the
 // table prefix.
@@ -186,7 +186,7 @@ var migrations = []migration{
 	},
 	{
 		// A ticket's comments move into its row, as a JSON array (see
-		// commentsJSON), and the comments table becomes a view over it, so
+		// appendComments), and the comments table becomes a view over it, so
 		// that hosts' queries of it keep working. A batch then writes one
 		// row and two index entries per ticket, not another row and index
 		// entry per comment, and the comment union is done on the ticket's
@@ -230,6 +230,36 @@ var migrations = []migration{
 				e.value->>'author_email' AS author_email, e.value->>'body' AS body,
 				e.value->>'public' AS public, e.value->>'created_at' AS created_at
 			FROM {p}tickets AS t, json_each(t.comments) AS e`,
+		},
+	},
+	{
+		// On PostgreSQL, the comments column becomes an array of a
+		// composite type, {p}comment, with commentRow's fields in order
+		// (created_at stays RFC 3339 text, compared as the JSON kept it),
+		// in place of JSONB. COPY then sends each comment's fields in
+		// binary, as the server stores them, where JSONB made the server
+		// parse every ticket's comments as JSON text; and the comment
+		// union reads typed fields, not JSON paths. The view keeps its
+		// columns. SQLite keeps JSON text.
+		version: 5,
+		postgres: []string{
+			`CREATE TYPE {p}comment AS (id text COLLATE "C", content_key text COLLATE "C", author_id text,
+				author_name text, author_email text, body text, public boolean, created_at text)`,
+			`DROP VIEW {p}comments`,
+			// ALTER COLUMN ... USING takes no subquery; a function of the
+			// session's temporary schema does the conversion, in place and
+			// in order, with one rewrite of the table.
+			`CREATE FUNCTION pg_temp.{p}comments_v5(c jsonb) RETURNS {p}comment[] LANGUAGE sql IMMUTABLE AS $$
+				SELECT COALESCE(array_agg(jsonb_populate_record(NULL::{p}comment, e) ORDER BY o), '{}')
+				FROM jsonb_array_elements(c) WITH ORDINALITY AS x(e, o) $$`,
+			`ALTER TABLE {p}tickets ALTER COLUMN comments DROP DEFAULT`,
+			`ALTER TABLE {p}tickets ALTER COLUMN comments TYPE {p}comment[] USING pg_temp.{p}comments_v5(comments)`,
+			`ALTER TABLE {p}tickets ALTER COLUMN comments SET DEFAULT '{}'`,
+			`DROP FUNCTION pg_temp.{p}comments_v5(jsonb)`,
+			`CREATE VIEW {p}comments AS
+			SELECT t.connector_id, t.id AS ticket_id, c.id AS comment_id, c.content_key, c.author_id,
+				c.author_name, c.author_email, c.body, c.public, c.created_at::timestamptz AS created_at
+			FROM {p}tickets AS t CROSS JOIN LATERAL unnest(t.comments) AS c`,
 		},
 	},
 }

@@ -52,7 +52,7 @@ type ticketRow struct {
 	updated  time.Time    // UpdatedAt as stored, for deduplication
 	created  time.Time    // CreatedAt as stored
 	comments []commentRow // the comments the call brings for the ticket
-	cm       []byte       // comments as commentsJSON encodes them
+	cm       []byte       // comments as JSON (appendComments), once batch.encodeComments has run
 }
 
 // commentRow is a comment as stored: one element of a ticket's comments
@@ -257,21 +257,30 @@ func (s *Store) prepare(tickets []ticketsync.Ticket) (batch, error) {
 		return cmp.Or(strings.Compare(x.row.C, y.row.C), strings.Compare(x.row.I, y.row.I))
 	})
 	b := batch{tickets: make([]ticketRow, 0, len(pending))}
-	size := 0
-	for _, p := range pending {
-		size += commentsSize(p.comments)
-	}
-	buf := make([]byte, 0, size)
 	for _, p := range pending {
 		// A ticket's comments count as coming with the copy the call
 		// keeps; they stay in order of arrival.
 		p.row.comments = p.comments
-		start := len(buf)
-		buf = appendComments(buf, p.comments)
-		p.row.cm = buf[start:len(buf):len(buf)]
 		b.tickets = append(b.tickets, p.row)
 	}
 	return b, nil
+}
+
+// encodeComments sets each ticket's cm, its comments as JSON, which SQLite
+// stores and PostgreSQL's parameter path sends; COPY sends them typed
+// (commentArray) and needs no JSON.
+func (b batch) encodeComments() {
+	size := 0
+	for i := range b.tickets {
+		size += commentsSize(b.tickets[i].comments)
+	}
+	buf := make([]byte, 0, size)
+	for i := range b.tickets {
+		t := &b.tickets[i]
+		start := len(buf)
+		buf = appendComments(buf, t.comments)
+		t.cm = buf[start:len(buf):len(buf)]
+	}
 }
 
 // newer reports whether copy in replaces copy kept of the same ticket: the
@@ -333,14 +342,16 @@ func (s *Store) writeBatch(ctx context.Context, b batch, connectorID, cursor str
 	defer s.writing()()
 	if s.dialect == Postgres {
 		err := errNoCopy
-		if len(b.tickets) >= copyMinTickets {
+		if len(b.tickets) >= cmp.Or(s.copyMin, copyMinTickets) {
 			err = s.writeCopy(ctx, b, connectorID, cursor, withCursor)
 		}
 		if errors.Is(err, errNoCopy) {
+			b.encodeComments()
 			err = s.writePostgres(ctx, b, connectorID, cursor, withCursor)
 		}
 		return err
 	}
+	b.encodeComments()
 	return s.writeSQLite(ctx, b, connectorID, cursor, withCursor)
 }
 
