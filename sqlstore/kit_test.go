@@ -17,6 +17,16 @@ func TestStoreKit(t *testing.T) {
 			return newStoreOn(t, db, d, nil)
 		})
 	})
+	// Every batch, however small, through COPY: straight into the table
+	// when its tickets are new, staged and merged otherwise.
+	t.Run("postgres-copy", func(t *testing.T) {
+		db := openDB(t, sqlstore.Postgres)
+		ticketsynctest.RunStoreTests(t, func(t *testing.T) ticketsync.Store {
+			s := newStoreOn(t, db, sqlstore.Postgres, nil)
+			sqlstore.SetCopyMin(s, 1)
+			return s
+		})
+	})
 	// Drivers other than pgx take the parameter path on PostgreSQL.
 	t.Run("postgres-params", func(t *testing.T) {
 		db := openDB(t, sqlstore.Postgres)

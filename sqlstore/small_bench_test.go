@@ -23,6 +23,7 @@ func BenchmarkUpsertSmall(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				s := newStore(b, sqlstore.Postgres, nil)
 				sqlstore.SetBulkCopy(s, copyPath)
+				sqlstore.SetCopyMin(s, 1)
 				ctx := context.Background()
 				for n := range stored {
 					if err := s.UpsertTickets(ctx, benchPage(n, size)); err != nil {

@@ -88,9 +88,11 @@ type Store struct {
 	rw  sync.RWMutex
 	wal bool
 
-	// noCopy turns off the PostgreSQL COPY path (see copy.go), for tests;
-	// copyPath records whether the driver's connections can take it.
+	// noCopy turns off the PostgreSQL COPY path (see copy.go), and
+	// copyMin, when not 0, replaces copyMinTickets, for tests; copyPath
+	// records whether the driver's connections can take it.
 	noCopy   bool
+	copyMin  int
 	copyPath atomic.Int32
 }
 
