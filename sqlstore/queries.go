@@ -74,13 +74,18 @@ func ticketMerge() string {
 	return b.String()
 }
 
-// ticketConflict is the upsert of a ticket and its comments (as a JSON
-// array) on PostgreSQL: a stored ticket is updated when the incoming copy is
-// newer, or brings comments that are not stored as they are; under READ
+// ticketConflict is the upsert of a ticket and its comments on PostgreSQL:
+// a stored ticket is updated when the incoming copy is newer, or older but
+// bringing a comment whose key is not stored (an older copy edits none, so
+// one that only brings stored comments, in any version, changes nothing
+// and leaves the row, its indexes and the WAL alone); under READ
 // COMMITTED, s is then the newest committed version of the row, locked, so
-// that concurrent writers of one ticket lose no comment.
+// that concurrent writers of one ticket lose no comment. The containment
+// test first settles the common case, a copy delivered again unchanged.
 var ticketConflict = `ON CONFLICT (connector_id, id) DO UPDATE SET ` + ticketMerge() + `
-	WHERE (` + ticketNewer + `) OR NOT s.comments @> excluded.comments`
+	WHERE (` + ticketNewer + `) OR (NOT s.comments @> excluded.comments
+		AND EXISTS (SELECT FROM unnest(excluded.comments) AS n WHERE NOT EXISTS (
+			SELECT FROM unnest(s.comments) AS o WHERE o.id = n.id AND o.content_key = n.content_key)))`
 
 // commentUnion unites the stored comments (s.comments) with those of an
 // incoming copy (excluded.comments), both arrays of the composite type

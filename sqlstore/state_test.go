@@ -343,3 +343,46 @@ func TestConcurrentEditsAndAdditions(t *testing.T) {
 		}
 	})
 }
+
+// TestOlderCopyLeavesTheRowAlone: on PostgreSQL, an older copy of a ticket
+// that brings only stored comments, one of them in its text before an
+// edit, changes nothing, so it must not write a new version of the row
+// (its xmin stays); one that brings a new comment does. Both through the
+// one-statement path and through COPY's staged merge.
+func TestOlderCopyLeavesTheRowAlone(t *testing.T) {
+	for _, copyPath := range []bool{false, true} {
+		t.Run(map[bool]string{false: "params", true: "copy"}[copyPath], func(t *testing.T) {
+			s := newStore(t, sqlstore.Postgres, nil)
+			sqlstore.SetCopyMin(s, 1)
+			sqlstore.SetBulkCopy(s, copyPath)
+			ctx := context.Background()
+			xmin := func() string {
+				t.Helper()
+				var x string
+				if err := s.DB().QueryRowContext(ctx, "SELECT xmin::text FROM "+s.Table("tickets")+" WHERE id = '1'").Scan(&x); err != nil {
+					t.Fatal(err)
+				}
+				return x
+			}
+			mustUpsert(t, s, ticket("1", 1, comment("a", "first", 1), comment("b", "second", 2)))
+			mustUpsert(t, s, ticket("1", 3, comment("a", "first, edited", 1), comment("b", "second", 2)))
+			before := xmin()
+			mustUpsert(t, s, ticket("1", 2, comment("a", "first", 1), comment("b", "second", 2)))
+			mustUpsert(t, s, ticket("1", 2, comment("b", "second", 2)))
+			if after := xmin(); after != before {
+				t.Errorf("older copies with only stored comments rewrote the row (xmin %s, then %s)", before, after)
+			}
+			if g, w := commentBodies(mustTicket(t, s, "c1", "1").Comments), "a=first, edited b=second"; g != w {
+				t.Errorf("comments %q, want %q", g, w)
+			}
+			mustUpsert(t, s, ticket("1", 2, comment("a", "first", 1), comment("c", "third", 3)))
+			if after := xmin(); after == before {
+				t.Error("an older copy with a new comment did not write the row")
+			}
+			got := mustTicket(t, s, "c1", "1")
+			if g, w := commentBodies(got.Comments), "a=first, edited b=second c=third"; g != w || got.Subject != "v3" {
+				t.Errorf("comments %q, subject %q; want %q, v3", g, got.Subject, w)
+			}
+		})
+	}
+}
