@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -95,4 +96,35 @@ func TestMigrationAddsBackfillProgress(t *testing.T) {
 			t.Errorf("backfill runs = %+v, want bf-1 at 0.375, then old-run at -1", runs)
 		}
 	})
+}
+
+// BenchmarkSaveSyncRunFullHistory saves webhook runs of a connector whose
+// history of that trigger is full (DefaultHistoryLimit runs kept, 1,000),
+// so that every save also prunes the oldest: the steady state of a busy
+// connector. It reports the time of one save, pruning included.
+func BenchmarkSaveSyncRunFullHistory(b *testing.B) {
+	for _, d := range dialects {
+		b.Run(string(d), func(b *testing.B) {
+			s := newStore(b, d, nil)
+			ctx := context.Background()
+			start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			n := 0
+			save := func() {
+				at := start.Add(time.Duration(n) * time.Second)
+				run := ticketsync.SyncRun{ID: "webhook-" + strconv.Itoa(n), ConnectorID: "busy", Trigger: ticketsync.TriggerWebhook,
+					Status: ticketsync.RunSucceeded, StartedAt: at, FinishedAt: at, Tickets: 1, Deliveries: 1, Attempt: 1}
+				n++
+				if err := s.SaveSyncRun(ctx, run); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range sqlstore.DefaultHistoryLimit + 10 {
+				save()
+			}
+			for b.Loop() {
+				save()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/save")
+		})
+	}
 }

@@ -167,9 +167,15 @@ func buildQueries(d Dialect, prefix string) queries {
 		q.listTickets = `SELECT ` + ticketSelectPG + ` FROM {p}tickets
 			WHERE connector_id = $1 AND (updated_at, id) > ($2::timestamptz, $3::text)
 			ORDER BY updated_at, id LIMIT $4`
-		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3 AND id IN (
-			SELECT id FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3
-			ORDER BY started_at DESC, id DESC OFFSET $2)`
+		// Deletes what sorts after the last run kept: one index scan for
+		// the boundary, one for the rest. (id IN (... OFFSET $2) was
+		// planned as a nested loop that read the kept runs again for
+		// every run of the trigger, quadratic in the history limit, and
+		// slower still with the dead index entries of a busy history.)
+		q.pruneRuns = `DELETE FROM {p}sync_runs WHERE connector_id = $1 AND run_trigger = $3
+			AND (started_at, id) < (SELECT started_at, id FROM {p}sync_runs
+				WHERE connector_id = $1 AND run_trigger = $3
+				ORDER BY started_at DESC, id DESC OFFSET $2 - 1 LIMIT 1)`
 		// The database's clock decides expiry, so that replicas with
 		// skewed clocks agree; $3 is the TTL in microseconds.
 		q.acquireLease = `INSERT INTO {p}leases AS l (connector_id, holder, acquired_at, expires_at)
