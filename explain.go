@@ -218,11 +218,13 @@ func (x *Explanation) String() string {
 	return b.String()
 }
 
+// stamp prints t for a person: to the second, in UTC, as the console
+// prints times.
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 func deletedNote(deleted bool, into string) string {

@@ -40,7 +40,7 @@ func ExampleSyncer_Explain() {
 	t, _ := syncer.Repair(ctx, "acme", "1")
 	fmt.Println("repaired:", t.Subject)
 	// Output:
-	// store-behind: the Store is behind: the platform updated it at 2026-01-01T01:30:00Z, the last poll read up to 2026-01-01T01:00:00Z; no run has read it yet; next run 2026-01-01T02:00:00Z
-	// before-start: missing from the Store: never synced because it last changed at 2025-01-01T00:00:00Z, before the connector's start 2026-01-01T00:00:00Z
+	// store-behind: the Store is behind: the platform updated it at 2026-01-01 01:30:00 UTC, the last poll read up to 2026-01-01 01:00:00 UTC; no run has read it yet; next run 2026-01-01 02:00:00 UTC
+	// before-start: missing from the Store: never synced because it last changed at 2025-01-01 00:00:00 UTC, before the connector's start 2026-01-01 00:00:00 UTC
 	// repaired: printer still on fire
 }

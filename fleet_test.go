@@ -180,3 +180,81 @@ func TestResetOrReplacedConnectorPollsDespiteARecentPoll(t *testing.T) {
 		})
 	}
 }
+
+// TestGivingWayShowsTheOtherReplicasRun: a scheduled poll that gives way to
+// another replica's recent success reports that run in its status: its end
+// as the last run and success, its tickets, no error, and the next run the
+// reschedule picked.
+func TestGivingWayShowsTheOtherReplicasRun(t *testing.T) {
+	const interval = 15 * time.Minute
+	clock := newFakeClock()
+	store := memstore.NewWithOptions(memstore.Options{Now: clock.Now})
+	ctx := context.Background()
+	failed := clock.Now().Add(-time.Hour)
+	require.NoError(t, store.SaveSyncRun(ctx, ticketsync.SyncRun{
+		ID: "failed", ConnectorID: "acme", Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunFailed,
+		StartedAt: failed.Add(-time.Second), FinishedAt: failed, Attempt: 1, Errors: []string{"fetch page 1: unauthorized"},
+	}))
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Now: clock.Now, Jitter: -1, Interval: interval, Holder: "here"})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	c := newCountingPoller()
+	require.NoError(t, s.Add("acme", c, ticketsync.ModePoll))
+	st, _ := s.Status("acme")
+	require.Equal(t, ticketsync.RunFailed, st.LastStatus, "the failed run, from the history")
+
+	// Another replica polls after this one added the connector.
+	ended := clock.Now().Add(-time.Minute)
+	require.NoError(t, store.SaveSyncRun(ctx, ticketsync.SyncRun{
+		ID: "elsewhere", ConnectorID: "acme", Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunSucceeded,
+		StartedAt: ended.Add(-time.Second), FinishedAt: ended, Attempt: 1, Tickets: 42,
+	}))
+	runInBackground(t, s)
+	settle(t, clock, 1, c)
+	require.Zero(t, c.calls.Load(), "the scheduled poll gave way")
+
+	st, _ = s.Status("acme")
+	assert.Equal(t, ended, st.LastRun)
+	assert.Equal(t, ended, st.LastSuccess)
+	assert.Equal(t, ticketsync.RunSucceeded, st.LastStatus)
+	assert.Equal(t, 42, st.LastTickets)
+	assert.Empty(t, st.LastError)
+	assert.Equal(t, 1, st.Attempt)
+	assert.False(t, st.Running)
+	assert.Equal(t, ended.Add(interval), st.NextRun, "an interval after the other replica's run")
+}
+
+// TestReplicasAgreeOnTheLastRun: whichever replica polls, every replica's
+// status shows the connector's latest poll, after each interval.
+func TestReplicasAgreeOnTheLastRun(t *testing.T) {
+	const interval = 15 * time.Minute
+	clock := newFakeClock()
+	store := memstore.NewWithOptions(memstore.Options{Now: clock.Now})
+	c := newCountingPoller()
+	var syncers []*ticketsync.Syncer
+	for i := range 2 {
+		s := ticketsync.NewSyncer(store, &ticketsync.Options{
+			Now: clock.Now, Jitter: -1, Interval: interval, Holder: fmt.Sprintf("replica-%d", i),
+		})
+		ticketsync.SetWakeAt(s, clock.WakeAt)
+		require.NoError(t, s.Add("acme", c, ticketsync.ModePoll))
+		runInBackground(t, s)
+		syncers = append(syncers, s)
+	}
+	settle(t, clock, 2, c)
+	// Five minutes past the last poll: a replica refused the lease while
+	// the other polled tries again once the lease has lapsed (LeaseTTL),
+	// and gives way then.
+	for range 3*interval/time.Minute + 5 {
+		clock.Advance(time.Minute)
+		settle(t, clock, 2, c)
+	}
+	runs := pollRuns(t, store, "acme")
+	require.Len(t, runs, 4, "polled at 0, 15, 30 and 45 minutes")
+	for i, s := range syncers {
+		st, _ := s.Status("acme")
+		assert.Equal(t, runs[0].FinishedAt, st.LastRun, "replica %d", i)
+		assert.Equal(t, runs[0].FinishedAt, st.LastSuccess, "replica %d", i)
+		assert.Equal(t, 1, st.LastTickets, "replica %d", i)
+		assert.Equal(t, runs[0].FinishedAt.Add(interval), st.NextRun, "replica %d", i)
+	}
+}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,4 +151,87 @@ func TestHistoryFiltersWithoutHistoryFilter(t *testing.T) {
 	runs, err = s.History(ctx, "acme", "", 0)
 	require.NoError(t, err)
 	assert.Len(t, runs, 5)
+}
+
+// TestStatusStartsFromTheHistory: a Syncer added a connector whose runs the
+// Store already holds (a restart) reports its last poll runs at once:
+// scheduled and manual ones, not webhook runs or backfill slices, nor a
+// run still in progress; with or without a HistoryFilter.
+func TestStatusStartsFromTheHistory(t *testing.T) {
+	for _, filter := range []bool{true, false} {
+		t.Run(fmt.Sprint("HistoryFilter ", filter), func(t *testing.T) {
+			ctx := context.Background()
+			mem := memstore.New()
+			var store ticketsync.Store = mem
+			if !filter {
+				store = plainStore{mem}
+			}
+			save := func(id, trigger string, status ticketsync.RunStatus, ended time.Time, tickets int, errs ...string) {
+				t.Helper()
+				r := ticketsync.SyncRun{ID: id, ConnectorID: "acme", Trigger: trigger, Status: status,
+					StartedAt: ended.Add(-time.Second), FinishedAt: ended, Tickets: tickets, Errors: errs, Attempt: 1}
+				if status == ticketsync.RunRunning {
+					r.FinishedAt = time.Time{}
+				}
+				require.NoError(t, store.SaveSyncRun(ctx, r))
+			}
+			save("old", ticketsync.TriggerPoll, ticketsync.RunSucceeded, t0.Add(-time.Hour), 9)
+			save("poll", ticketsync.TriggerPoll, ticketsync.RunSucceeded, t0.Add(-5*time.Minute), 3)
+			save("manual", ticketsync.TriggerManual, ticketsync.RunFailed, t0.Add(-4*time.Minute), 1, "fetch page 2: rate limited")
+			save("hook", ticketsync.TriggerWebhook, ticketsync.RunSucceeded, t0.Add(-3*time.Minute), 5)
+			save("slice", ticketsync.TriggerBackfill, ticketsync.RunSucceeded, t0.Add(-2*time.Minute), 500)
+			save("import", ticketsync.TriggerImport, ticketsync.RunSucceeded, t0.Add(-90*time.Second), 70)
+			save("live", ticketsync.TriggerPoll, ticketsync.RunRunning, t0.Add(-time.Minute), 0)
+
+			s := ticketsync.NewSyncer(store, &ticketsync.Options{Now: func() time.Time { return t0 }})
+			require.NoError(t, s.Add("acme", newScripted(), ticketsync.ModePoll))
+			st, ok := s.Status("acme")
+			require.True(t, ok)
+			assert.Equal(t, t0.Add(-4*time.Minute), st.LastRun, "the manual run")
+			assert.Equal(t, ticketsync.RunFailed, st.LastStatus)
+			assert.Equal(t, 1, st.LastTickets)
+			assert.Equal(t, "fetch page 2: rate limited", st.LastError)
+			assert.Equal(t, t0.Add(-5*time.Minute), st.LastSuccess, "the poll run before it")
+			assert.True(t, st.LastWebhook.IsZero(), "this Syncer stored no delivery")
+			assert.Equal(t, 1, st.Attempt)
+			assert.Nil(t, st.Backfill)
+
+			// A connector with no poll run in its history starts empty.
+			save2 := ticketsync.SyncRun{ID: "b1", ConnectorID: "beta", Trigger: ticketsync.TriggerBackfill,
+				Status: ticketsync.RunSucceeded, StartedAt: t0.Add(-time.Minute), FinishedAt: t0, Tickets: 8, Attempt: 1}
+			require.NoError(t, store.SaveSyncRun(ctx, save2))
+			require.NoError(t, s.Add("beta", newScripted(), ticketsync.ModePoll))
+			st, _ = s.Status("beta")
+			assert.True(t, st.LastRun.IsZero())
+			assert.True(t, st.LastSuccess.IsZero())
+		})
+	}
+}
+
+// brokenHistory is a Store whose history cannot be read.
+type brokenHistory struct {
+	ticketsync.Store
+	deadline atomic.Bool // a read had a deadline
+}
+
+func (b *brokenHistory) SyncRuns(ctx context.Context, id string, limit int) ([]ticketsync.SyncRun, error) {
+	_, ok := ctx.Deadline()
+	b.deadline.Store(ok)
+	return nil, errStoreDown
+}
+
+// TestAddDespiteAnUnreadableHistory: Add succeeds, bounded in time, when
+// the history cannot be read, says so in the log, and the status starts
+// empty.
+func TestAddDespiteAnUnreadableHistory(t *testing.T) {
+	store := &brokenHistory{Store: memstore.New()}
+	var logs bytes.Buffer
+	s := ticketsync.NewSyncer(store, &ticketsync.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, s.Add("acme", newScripted(), ticketsync.ModePoll))
+	assert.True(t, store.deadline.Load(), "the history read has a deadline")
+	st, ok := s.Status("acme")
+	require.True(t, ok)
+	assert.True(t, st.LastRun.IsZero())
+	assert.Contains(t, logs.String(), "read sync history for the status")
+	assert.Contains(t, logs.String(), "database is down")
 }

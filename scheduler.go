@@ -101,6 +101,16 @@ func (s *Syncer) Run(ctx context.Context) error {
 	}
 }
 
+// Running reports whether Run is in progress: only then does the Syncer
+// start the poll runs its schedule plans (ConnectorStatus.NextRun) and
+// those webhook deliveries ask for. SyncNow, and storing webhook
+// deliveries, work without it.
+func (s *Syncer) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
+}
+
 // scheduledRun runs one poll of e for Run and plans its next run. A
 // skippable run gives way to another replica's recent poll (see
 // polledElsewhere).
@@ -143,7 +153,9 @@ func (s *Syncer) scheduledRun(ctx context.Context, cancel context.CancelCauseFun
 		next = now
 	case errors.Is(err, errPolledElsewhere):
 		// Another replica has just polled it: the next poll is due an
-		// interval after that one, as if this replica had made it.
+		// interval after that one, as if this replica had made it, and
+		// the status shows that poll.
+		s.noteElsewhere(e, run)
 		next = ended.Add(s.jittered(s.intervalOf(e)))
 	case !leased:
 		// Another replica polls it, or held it when it died: look again

@@ -418,3 +418,23 @@ func TestPlatformStatedWaitIsHonoured(t *testing.T) {
 	require.Equal(t, ticketsync.RunRetrying, run.Status)
 	assert.Equal(t, 4*time.Minute, run.NextRetryAt.Sub(run.FinishedAt), "the backoff of attempt 4")
 }
+
+// TestRunningSaysWhetherRunRuns: Running is false before Run, true while it
+// runs and false once it has returned.
+func TestRunningSaysWhetherRunRuns(t *testing.T) {
+	clock := newFakeClock()
+	s := ticketsync.NewSyncer(memstore.New(), &ticketsync.Options{Now: clock.Now})
+	ticketsync.SetWakeAt(s, clock.WakeAt)
+	assert.False(t, s.Running(), "before Run")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.Running() {
+		require.True(t, time.Now().Before(deadline), "Run did not start")
+		runtime.Gosched()
+	}
+	cancel()
+	require.NoError(t, waitFor(t, done, "Run to return"))
+	assert.False(t, s.Running(), "after Run returned")
+}

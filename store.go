@@ -83,7 +83,7 @@ type HistoryFilter interface {
 // succeeded less than Options.Interval × (1 − Options.Jitter) ago, another
 // replica has just polled, and this one gives the lease up, records no run,
 // calls no platform and plans its next poll an interval (with jitter) after
-// that run ended. A replica's own schedule never brings its next poll that
+// that run ended; its ConnectorStatus then reports that run. A replica's own schedule never brings its next poll that
 // close to its last, so a lone replica never skips. A retry, a failed or
 // unfinished latest run, an error reading the history, SyncNow, a poll a
 // webhook asked for, a reset cursor and a replaced connector always poll.

@@ -67,7 +67,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 		if last, ok := s.polledElsewhere(ctx, e); ok {
 			// The deferred release gives the lease up; no run is
 			// recorded and the platform is not called.
-			return SyncRun{FinishedAt: last.FinishedAt}, false, errPolledElsewhere
+			return last, false, errPolledElsewhere
 		}
 	}
 	ctx = s.runStart(ctx, e, spec)
@@ -93,7 +93,7 @@ func (s *Syncer) pollOnce(ctx context.Context, e *entry, spec runSpec) (run Sync
 
 // errPolledElsewhere is pollOnce's answer to a skippable run when another
 // replica has just polled the connector: nothing ran, and the returned
-// run's FinishedAt is when that poll ended.
+// run is that replica's poll, as the history records it.
 var errPolledElsewhere = errors.New("polled by another replica")
 
 // recentRuns is how many of a connector's newest runs polledElsewhere reads

@@ -322,6 +322,11 @@ func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
 //
 // A connector that polls is due at once: its first run starts as soon as Run
 // has a free slot, also when Add is called while Run is running.
+//
+// Add reads the connector's newest poll and manual runs from the Store's
+// history, once and for at most a few seconds, so that its ConnectorStatus
+// shows its last sync from the start (after a restart, say); an error
+// reading them is logged, not returned, and the status then starts empty.
 func (s *Syncer) Add(id string, c Connector, mode Mode) error {
 	return s.AddWithOptions(id, c, mode, nil)
 }
@@ -344,6 +349,7 @@ func (s *Syncer) AddWithOptions(id string, c Connector, mode Mode, opts *Connect
 	if err != nil {
 		return err
 	}
+	s.seedStatus(e)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.conns[id]; ok {
@@ -544,9 +550,19 @@ func (s *Syncer) Remove(id string) {
 }
 
 // ConnectorStatus is one connector as a host's "Connectors" page shows it.
-// The Last fields report the poll runs of this Syncer since the connector
-// was added (or replaced, which keeps them); the Store's history
-// (SyncRuns) has the rest, and the runs of other replicas.
+//
+// LastRun, LastStatus, LastTickets, LastError and LastSuccess report the
+// connector's latest poll runs (scheduled, retries and SyncNow) as this
+// Syncer knows them: its own runs since the connector was added (or
+// replaced, which keeps them); the newest ones the Store's history held
+// when it was added, so that a restarted Syncer does not show a connector
+// synced minutes ago as never synced; and, on a fleet of replicas sharing a
+// Leaser Store, the successful poll of another replica that a scheduled
+// poll here gave way to (see Leaser). So on a fleet they may describe
+// another replica's run, and they can lag behind the fleet: the poll runs
+// of other replicas that this Syncer did not give way to show only in the
+// Store's history (SyncRuns), which has every run. Running, NextRun and
+// Attempt are this Syncer's own: its run in progress and its schedule.
 type ConnectorStatus struct {
 	ID       string
 	Platform string // Connector.Platform
@@ -557,24 +573,30 @@ type ConnectorStatus struct {
 	Paused   bool // Pause was called; Resume undoes it
 	// Running: a poll run of the connector is in progress in this Syncer.
 	Running bool
-	// NextRun is when the next poll run is due: in the past when it waits
-	// for a free slot, zero when none is planned (a webhook-only connector,
-	// a paused one, or one whose run is in progress).
+	// NextRun is when the next poll run is due in this Syncer's schedule:
+	// in the past when it waits for a free slot, zero when none is planned
+	// (a webhook-only connector, a paused one, or one whose run is in
+	// progress). After a poll given way to another replica, it is an
+	// interval after that replica's run. Runs start only while Run is
+	// running (see Syncer.Running).
 	NextRun time.Time
 	// Attempt is the attempt number of the next run: 1, or 1 + the failures
 	// since the last success; above 1, NextRun is a retry.
 	Attempt int
 	// LastRun is when the last poll run ended, LastStatus its status,
 	// LastTickets the tickets it stored and LastError its error ("" when it
-	// succeeded). All are zero before the first run ends.
+	// succeeded). All are zero while no finished poll run is known (see
+	// above): webhook runs, imports and backfill slices are not poll runs.
 	LastRun     time.Time
 	LastStatus  RunStatus
 	LastTickets int
 	LastError   string
-	// LastSuccess is when a poll run last succeeded.
+	// LastSuccess is when a poll run last succeeded, as far as this
+	// Syncer knows (see above).
 	LastSuccess time.Time
 	// LastWebhook is when a webhook delivery to the connector was last
-	// stored.
+	// stored by this Syncer: each replica receives its own deliveries, and
+	// the Store's history has the webhook runs of all.
 	LastWebhook time.Time
 	// Backfill is the state of the connector's backfill lane (see
 	// LaneStarter) as of its last run in this Syncer; nil when it is
@@ -914,6 +936,81 @@ func (s *Syncer) noteRun(e *entry, run SyncRun, err error) {
 		}
 	} else {
 		e.last.success = run.FinishedAt
+	}
+}
+
+// noteElsewhere keeps what ConnectorStatus reports of run, a finished poll
+// or manual run of e that the Store's history holds (another replica's, or
+// an earlier process's), unless this Syncer knows of a later one. s.mu must
+// be held, or e not yet be added.
+func (s *Syncer) noteElsewhere(e *entry, run SyncRun) {
+	if run.FinishedAt.IsZero() || run.Status == RunRunning || !run.FinishedAt.After(e.last.ended) {
+		return
+	}
+	e.last.ended = run.FinishedAt
+	e.last.status = run.Status
+	e.last.tickets = run.Tickets
+	e.last.err = ""
+	switch {
+	case run.Status == RunSucceeded:
+		e.last.success = run.FinishedAt
+	case len(run.Errors) > 0:
+		e.last.err = run.Errors[len(run.Errors)-1]
+	default:
+		e.last.err = "the run " + string(run.Status) + " without saying why"
+	}
+}
+
+// seedTimeout bounds the history reads with which Add fills a connector's
+// status.
+const seedTimeout = 2 * time.Second
+
+// seedStatus fills the status of e, not yet added, from the newest poll and
+// manual runs in the Store's history: the runs that ConnectorStatus reports.
+// Webhook runs are not among them (LastWebhook is this Syncer's own
+// deliveries), nor backfill slices (Backfill comes from the lane's state,
+// at the next run). A run still in progress (or whose replica died during
+// it) is skipped. An error is logged; the status then starts empty.
+func (s *Syncer) seedStatus(e *entry) {
+	ctx, cancel := context.WithTimeout(context.Background(), seedTimeout)
+	defer cancel()
+	var runs []SyncRun
+	err := guard("store", func() error {
+		f, ok := s.store.(HistoryFilter)
+		if !ok {
+			// The newest few, as polledElsewhere reads them.
+			var err error
+			runs, err = s.store.SyncRuns(ctx, e.id, recentRuns)
+			return err
+		}
+		for _, trigger := range []string{TriggerPoll, TriggerManual} {
+			r, err := f.SyncRunsByTrigger(ctx, e.id, trigger, recentRuns)
+			if err != nil {
+				return err
+			}
+			runs = append(runs, r...)
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("ticketsync: read sync history for the status; it starts empty", "connector", e.id, "err", err)
+		return
+	}
+	var last, success SyncRun
+	for _, r := range runs {
+		if (r.Trigger != TriggerPoll && r.Trigger != TriggerManual) || r.Status == RunRunning {
+			continue
+		}
+		if r.FinishedAt.After(last.FinishedAt) {
+			last = r
+		}
+		if r.Status == RunSucceeded && r.FinishedAt.After(success.FinishedAt) {
+			success = r
+		}
+	}
+	s.noteElsewhere(e, last)
+	if success.FinishedAt.After(e.last.success) {
+		e.last.success = success.FinishedAt
 	}
 }
 

@@ -282,3 +282,36 @@ func TestUnknownPages(t *testing.T) {
 		t.Errorf("POST /connect/nosuch: %d", r.status)
 	}
 }
+
+// TestNextRunWhileTheSyncerIsNotRunning: a connector's next poll is not
+// "due now" while the Syncer's Run is not running (never started, or
+// stopped): nothing would start it.
+func TestNextRunWhileTheSyncerIsNotRunning(t *testing.T) {
+	const notScheduled = "next poll not scheduled: the syncer is not running"
+	e := newEnv(t, nil)
+	e.addZendesk("acme", ticketsync.ModePoll)
+	r := e.get("/")
+	if !strings.Contains(r.body, notScheduled) || strings.Contains(r.body, "due now") {
+		t.Fatalf("before Run, the connectors page does not say the poll is not scheduled:\n%s", r.body)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.syncer.Run(ctx) }()
+	waitFor(t, "the first scheduled poll", func() bool {
+		st, _ := e.syncer.Status("acme")
+		return e.syncer.Running() && !st.LastRun.IsZero() && !st.Running
+	})
+	r = e.get("/")
+	if !strings.Contains(r.body, "next poll <time") || !strings.Contains(r.body, ">in 1") || strings.Contains(r.body, notScheduled) {
+		t.Errorf("while Run runs, the connectors page does not show when the next poll is due:\n%s", r.body)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if r := e.get("/"); !strings.Contains(r.body, notScheduled) {
+		t.Errorf("once Run has stopped, the connectors page does not say the poll is not scheduled:\n%s", r.body)
+	}
+}

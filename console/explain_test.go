@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -327,5 +328,35 @@ func TestExplainShowsTheWebhookSighting(t *testing.T) {
 		if strings.Contains(r.body, s) {
 			t.Errorf("the explanation shows the secret or signature %q", s)
 		}
+	}
+}
+
+// TestExplainPrintsTimesAsTheConsoleDoes: the conclusion's times read as
+// the rest of the console's ("2006-01-02 15:04:05 UTC"), and the next run
+// of a Syncer whose Run is not running is said not to be scheduled.
+func TestExplainPrintsTimesAsTheConsoleDoes(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.syncedZendesk()
+	if _, err := e.fake.UpdateTicket(id, func(tk *zendesktest.Ticket) { tk.Subject = "Printer still on fire" }); err != nil {
+		t.Fatal(err)
+	}
+	r := e.explain("acme", strconv.FormatInt(id, 10))
+	if r.status != http.StatusOK {
+		t.Fatalf("explain: %d %s", r.status, r.body)
+	}
+	m := regexp.MustCompile(`(?s)<p class="conclusion[^>]*>(.*?)</p>`).FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("no conclusion:\n%s", r.body)
+	}
+	conclusion := m[1]
+	if !regexp.MustCompile(`the platform updated it at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC`).MatchString(conclusion) {
+		t.Errorf("the conclusion does not print its times as the console does: %s", conclusion)
+	}
+	if regexp.MustCompile(`\d\d:\d\dZ|\dT\d`).MatchString(conclusion) {
+		t.Errorf("the conclusion prints an RFC 3339 time: %s", conclusion)
+	}
+	mustContain(t, "explanation", r.body, "Next poll not scheduled: the syncer is not running.")
+	if strings.Contains(r.body, "due now") {
+		t.Errorf("the explanation says a run is due now while the Syncer is not running:\n%s", r.body)
 	}
 }

@@ -294,9 +294,13 @@ func parsePages(c *console) map[string]*template.Template {
 			}
 			return t.UTC().Format(time.RFC3339)
 		},
-		"due":  func(t time.Time) string { return due(t, c.now()) },
-		"dur":  duration,
-		"join": strings.Join,
+		"due": func(t time.Time) string { return due(t, c.now()) },
+		// running: the Syncer's schedule starts runs; a NextRun is only a
+		// plan otherwise.
+		"running":      c.syncer.Running,
+		"notScheduled": func() string { return notScheduled },
+		"dur":          duration,
+		"join":         strings.Join,
 	}
 	pages := make(map[string]*template.Template)
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -342,6 +346,11 @@ func when(t, now time.Time) string {
 	}
 	return s + " ago"
 }
+
+// notScheduled is said of a connector's next run while the Syncer's Run is
+// not running (never started, or stopped): no scheduled run starts then,
+// however due.
+const notScheduled = "not scheduled: the syncer is not running"
 
 // due says when a planned time t comes: "due now" once it has passed.
 func due(t, now time.Time) string {
