@@ -15,3 +15,7 @@ func Idle(s *Syncer) bool {
 	defer s.mu.Unlock()
 	return s.inflight == 0 && (len(s.queue) == 0 || s.queue[0].due.After(s.now()))
 }
+
+// WaitSeeded waits until the history reads with which Add fills the
+// statuses of the connectors added so far are done.
+func WaitSeeded(s *Syncer) { s.seeds.Wait() }

@@ -199,6 +199,7 @@ func TestGivingWayShowsTheOtherReplicasRun(t *testing.T) {
 	ticketsync.SetWakeAt(s, clock.WakeAt)
 	c := newCountingPoller()
 	require.NoError(t, s.Add("acme", c, ticketsync.ModePoll))
+	ticketsync.WaitSeeded(s)
 	st, _ := s.Status("acme")
 	require.Equal(t, ticketsync.RunFailed, st.LastStatus, "the failed run, from the history")
 

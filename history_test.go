@@ -185,6 +185,7 @@ func TestStatusStartsFromTheHistory(t *testing.T) {
 
 			s := ticketsync.NewSyncer(store, &ticketsync.Options{Now: func() time.Time { return t0 }})
 			require.NoError(t, s.Add("acme", newScripted(), ticketsync.ModePoll))
+			ticketsync.WaitSeeded(s)
 			st, ok := s.Status("acme")
 			require.True(t, ok)
 			assert.Equal(t, t0.Add(-4*time.Minute), st.LastRun, "the manual run")
@@ -201,6 +202,7 @@ func TestStatusStartsFromTheHistory(t *testing.T) {
 				Status: ticketsync.RunSucceeded, StartedAt: t0.Add(-time.Minute), FinishedAt: t0, Tickets: 8, Attempt: 1}
 			require.NoError(t, store.SaveSyncRun(ctx, save2))
 			require.NoError(t, s.Add("beta", newScripted(), ticketsync.ModePoll))
+			ticketsync.WaitSeeded(s)
 			st, _ = s.Status("beta")
 			assert.True(t, st.LastRun.IsZero())
 			assert.True(t, st.LastSuccess.IsZero())
@@ -228,10 +230,52 @@ func TestAddDespiteAnUnreadableHistory(t *testing.T) {
 	var logs bytes.Buffer
 	s := ticketsync.NewSyncer(store, &ticketsync.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	require.NoError(t, s.Add("acme", newScripted(), ticketsync.ModePoll))
+	ticketsync.WaitSeeded(s)
 	assert.True(t, store.deadline.Load(), "the history read has a deadline")
 	st, ok := s.Status("acme")
 	require.True(t, ok)
 	assert.True(t, st.LastRun.IsZero())
 	assert.Contains(t, logs.String(), "read sync history for the status")
 	assert.Contains(t, logs.String(), "database is down")
+}
+
+// slowHistory is a Store whose history reads wait for release (or their
+// deadline).
+type slowHistory struct {
+	ticketsync.Store
+	reading atomic.Bool
+	started chan struct{}
+	once    sync.Once
+	release chan struct{}
+}
+
+func (h *slowHistory) SyncRuns(ctx context.Context, id string, limit int) ([]ticketsync.SyncRun, error) {
+	h.reading.Store(true)
+	defer h.reading.Store(false)
+	h.once.Do(func() { close(h.started) })
+	select {
+	case <-h.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return h.Store.SyncRuns(ctx, id, limit)
+}
+
+// TestAddDoesNotWaitForTheHistory: Add returns while the history read that
+// fills the status is still waiting on the Store, so that a host adding
+// thousands of connectors does not wait for thousands of reads; the status
+// is filled once the read is done.
+func TestAddDoesNotWaitForTheHistory(t *testing.T) {
+	h := &slowHistory{Store: memstore.New(), started: make(chan struct{}), release: make(chan struct{})}
+	ended := t0.Add(-time.Minute)
+	require.NoError(t, h.SaveSyncRun(context.Background(), ticketsync.SyncRun{ID: "r1", ConnectorID: "acme",
+		Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunSucceeded, StartedAt: ended.Add(-time.Second), FinishedAt: ended, Attempt: 1}))
+	s := ticketsync.NewSyncer(h, &ticketsync.Options{Now: func() time.Time { return t0 }})
+	require.NoError(t, s.Add("acme", newScripted(), ticketsync.ModePoll))
+	<-h.started
+	assert.True(t, h.reading.Load(), "Add returned only after the history read")
+	close(h.release)
+	ticketsync.WaitSeeded(s)
+	st, _ := s.Status("acme")
+	assert.Equal(t, ended, st.LastSuccess)
 }

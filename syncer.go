@@ -184,6 +184,11 @@ type Syncer struct {
 	// hooks remembers which tickets recent webhook deliveries named, for
 	// Explain.
 	hooks recentWebhooks
+
+	// seedSlots bounds the history reads of seedStatus in flight; seeds
+	// counts those not yet done.
+	seedSlots chan struct{}
+	seeds     sync.WaitGroup
 }
 
 // entry is one registered connector and its schedule.
@@ -300,6 +305,8 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 		conns:  make(map[string]*entry),
 		runner: make(map[string]*entry),
 		wake:   make(chan struct{}, 1),
+
+		seedSlots: make(chan struct{}, seedReads),
 	}
 	s.wakeAt = s.realWakeAt
 	s.leaser, _ = store.(Leaser)
@@ -323,10 +330,12 @@ func (s *Syncer) realWakeAt(at time.Time) (<-chan time.Time, func() bool) {
 // A connector that polls is due at once: its first run starts as soon as Run
 // has a free slot, also when Add is called while Run is running.
 //
-// Add reads the connector's newest poll and manual runs from the Store's
-// history, once and for at most a few seconds, so that its ConnectorStatus
+// Add then reads the connector's newest poll and manual runs from the
+// Store's history, in the background (a few connectors at a time, so that a
+// host adding thousands at start-up neither waits for it nor floods its
+// database) and for at most a few seconds, so that its ConnectorStatus
 // shows its last sync from the start (after a restart, say); an error
-// reading them is logged, not returned, and the status then starts empty.
+// reading them is logged, and the status then starts empty.
 func (s *Syncer) Add(id string, c Connector, mode Mode) error {
 	return s.AddWithOptions(id, c, mode, nil)
 }
@@ -349,7 +358,6 @@ func (s *Syncer) AddWithOptions(id string, c Connector, mode Mode, opts *Connect
 	if err != nil {
 		return err
 	}
-	s.seedStatus(e)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.conns[id]; ok {
@@ -359,6 +367,8 @@ func (s *Syncer) AddWithOptions(id string, c Connector, mode Mode, opts *Connect
 	if mode.polls() && !e.paused {
 		s.schedule(e, s.now())
 	}
+	s.seeds.Add(1)
+	go s.seedStatus(e)
 	return nil
 }
 
@@ -942,7 +952,7 @@ func (s *Syncer) noteRun(e *entry, run SyncRun, err error) {
 // noteElsewhere keeps what ConnectorStatus reports of run, a finished poll
 // or manual run of e that the Store's history holds (another replica's, or
 // an earlier process's), unless this Syncer knows of a later one. s.mu must
-// be held, or e not yet be added.
+// be held.
 func (s *Syncer) noteElsewhere(e *entry, run SyncRun) {
 	if run.FinishedAt.IsZero() || run.Status == RunRunning || !run.FinishedAt.After(e.last.ended) {
 		return
@@ -962,16 +972,23 @@ func (s *Syncer) noteElsewhere(e *entry, run SyncRun) {
 }
 
 // seedTimeout bounds the history reads with which Add fills a connector's
-// status.
-const seedTimeout = 2 * time.Second
+// status, and seedReads how many connectors' reads run at once.
+const (
+	seedTimeout = 2 * time.Second
+	seedReads   = 4
+)
 
-// seedStatus fills the status of e, not yet added, from the newest poll and
-// manual runs in the Store's history: the runs that ConnectorStatus reports.
-// Webhook runs are not among them (LastWebhook is this Syncer's own
-// deliveries), nor backfill slices (Backfill comes from the lane's state,
-// at the next run). A run still in progress (or whose replica died during
-// it) is skipped. An error is logged; the status then starts empty.
+// seedStatus, run in its own goroutine by Add, fills the status of e from
+// the newest poll and manual runs in the Store's history: the runs that
+// ConnectorStatus reports. Webhook runs are not among them (LastWebhook is
+// this Syncer's own deliveries), nor backfill slices (Backfill comes from
+// the lane's state, at the next run). A run still in progress (or whose
+// replica died during it) is skipped, and a run this Syncer has finished
+// meanwhile wins. An error is logged; the status then starts empty.
 func (s *Syncer) seedStatus(e *entry) {
+	defer s.seeds.Done()
+	s.seedSlots <- struct{}{}
+	defer func() { <-s.seedSlots }()
 	ctx, cancel := context.WithTimeout(context.Background(), seedTimeout)
 	defer cancel()
 	var runs []SyncRun
@@ -1007,6 +1024,12 @@ func (s *Syncer) seedStatus(e *entry) {
 		if r.Status == RunSucceeded && r.FinishedAt.After(success.FinishedAt) {
 			success = r
 		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur := s.conns[e.id]; cur != nil {
+		// e itself, or the entry that replaced it and took its status.
+		e = cur
 	}
 	s.noteElsewhere(e, last)
 	if success.FinishedAt.After(e.last.success) {
