@@ -2,9 +2,12 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,16 +24,53 @@ type platform struct {
 	inflight atomic.Int32
 	overlaps atomic.Int32
 	fetches  [3]atomic.Int32 // by replica
+	// firstFetch is when a replica other than the stuck one first fetched
+	// once the test asked for it (watch): the takeover.
+	watch      atomic.Bool
+	firstFetch atomic.Pointer[time.Time]
+}
+
+// hangs is the set of connectors whose Fetch is blocked in a stuck
+// replica now.
+type hangs struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (h *hangs) set(id string, on bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if on {
+		h.ids[id] = true
+	} else {
+		delete(h.ids, id)
+	}
+}
+
+// count returns how many Fetch calls are blocked.
+func (h *hangs) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.ids)
+}
+
+// freeze calls f while no blocked Fetch can return, and returns the
+// connectors blocked meanwhile.
+func (h *hangs) freeze(f func()) map[string]bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f()
+	return maps.Clone(h.ids)
 }
 
 // replicaConnector is replica r's connector for p. While hang is set, its
 // Fetch blocks until its context ends, as a stuck replica's would, and
-// reports the connector on hung.
+// is listed in hanging while it blocks.
 type replicaConnector struct {
-	p    *platform
-	r    int
-	hang *atomic.Bool
-	hung chan<- string
+	p       *platform
+	r       int
+	hang    *atomic.Bool
+	hanging *hangs
 }
 
 func (c *replicaConnector) Platform() string           { return "test" }
@@ -42,8 +82,13 @@ func (c *replicaConnector) Fetch(ctx context.Context, cursor string) (ticketsync
 	}
 	defer c.p.inflight.Add(-1)
 	c.p.fetches[c.r].Add(1)
+	if c.p.watch.Load() && c.r != 2 {
+		now := time.Now()
+		c.p.firstFetch.CompareAndSwap(nil, &now)
+	}
 	if c.hang.Load() {
-		c.hung <- c.p.id
+		c.hanging.set(c.p.id, true)
+		defer c.hanging.set(c.p.id, false)
 		<-ctx.Done()
 		return ticketsync.Page{}, ctx.Err()
 	}
@@ -116,6 +161,16 @@ func (s *killableStore) ReleaseLease(ctx context.Context, id, holder string) err
 	return s.Store.ReleaseLease(ctx, id, holder)
 }
 
+// platformByID returns the platform of connector id.
+func platformByID(ps []*platform, id string) *platform {
+	for _, p := range ps {
+		if p.id == id {
+			return p
+		}
+	}
+	panic("no platform " + id)
+}
+
 // waitFor polls cond until it holds, failing the test after a generous
 // deadline: a liveness check, not a timing assertion.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -134,7 +189,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // connectors. Every connector is polled, never by two replicas at once.
 // Then one replica dies holding leases (its Fetch calls hang and its
 // database calls fail, so it cannot release them); once those leases
-// expire, the other replicas take its connectors over.
+// expire, and not before, the other replicas take its connectors over.
+// The other replicas pause while it dies, so that the test can read who
+// holds the leases without racing their expiry on a loaded machine.
 func TestThreeReplicas(t *testing.T) {
 	const (
 		connectors = 50
@@ -149,10 +206,11 @@ func TestThreeReplicas(t *testing.T) {
 	for i := range platforms {
 		platforms[i] = &platform{id: fmt.Sprintf("conn-%02d", i)}
 	}
-	hung := make(chan string, 100)
+	hanging := &hangs{ids: map[string]bool{}}
 	var hang atomic.Bool
 	type replica struct {
 		store  *killableStore
+		syncer *ticketsync.Syncer
 		cancel context.CancelFunc
 		done   chan error
 	}
@@ -173,7 +231,7 @@ func TestThreeReplicas(t *testing.T) {
 			Holder:   fmt.Sprintf("replica-%d", r),
 		})
 		for _, p := range platforms {
-			c := &replicaConnector{p: p, r: r, hang: new(atomic.Bool), hung: hung}
+			c := &replicaConnector{p: p, r: r, hang: new(atomic.Bool), hanging: hanging}
 			if r == 2 {
 				c.hang = &hang
 			}
@@ -182,7 +240,7 @@ func TestThreeReplicas(t *testing.T) {
 			}
 		}
 		rctx, cancel := context.WithCancel(ctx)
-		rep := &replica{store: ks, cancel: cancel, done: make(chan error, 1)}
+		rep := &replica{store: ks, syncer: syncer, cancel: cancel, done: make(chan error, 1)}
 		go func() { rep.done <- syncer.Run(rctx) }()
 		replicas = append(replicas, rep)
 	}
@@ -224,41 +282,65 @@ func TestThreeReplicas(t *testing.T) {
 	}
 
 	// Replica 2 gets stuck in the Fetch calls it starts from now on, then
-	// dies holding those connectors' leases.
+	// dies holding those connectors' leases. A stuck run may still end
+	// before it dies (a renewal answered late, on a loaded database, stops
+	// it and gives its lease up), so the leases it dies holding are those
+	// of the Fetch calls blocked at the moment its Store dies: their runs
+	// can release nothing after that.
 	hang.Store(true)
-	held := map[string]bool{}
-	waitFor(t, "replica 2 stuck in three runs", func() bool {
-		for {
-			select {
-			case id := <-hung:
-				held[id] = true
-			default:
-				return len(held) >= 3
+	waitFor(t, "replica 2 stuck in three runs", func() bool { return hanging.count() >= 3 })
+	// The survivors pause, so that nobody takes a lease over while the
+	// test reads who holds it; they resume below.
+	for _, rep := range replicas[:2] {
+		for _, p := range platforms {
+			if err := rep.syncer.Pause(p.id); err != nil {
+				t.Fatal(err)
 			}
 		}
-	})
+	}
 	dead := replicas[2]
-	dead.store.dead.Store(true)
+	held := hanging.freeze(func() { dead.store.dead.Store(true) })
+	if len(held) == 0 {
+		t.Fatal("replica 2 died stuck in no run")
+	}
 	dead.cancel()
 	if err := <-dead.done; err != nil {
 		t.Fatal(err)
 	}
 	dead.done <- nil // for the deferred shutdown
+	start := time.Now()
+	// Its leases outlive it: each still names it, however long dying
+	// took, since only their holder releases them and nobody else has
+	// asked for them.
+	expires := map[string]time.Time{}
 	for id := range held {
-		// Its leases outlive it: nobody else may take them yet.
-		ok, err := replicas[0].store.AcquireLease(ctx, id, "probe", time.Millisecond)
+		var holder string
+		var exp time.Time
+		err := first.QueryRowContext(ctx, `SELECT holder, expires_at FROM `+prefix+`leases WHERE connector_id = $1`, id).Scan(&holder, &exp)
+		if errors.Is(err, sql.ErrNoRows) {
+			t.Errorf("the lease on %s was released by a replica whose Store had died; want it kept until its TTL", id)
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok {
-			t.Errorf("lease on %s was free right after its holder died; want it held until its TTL", id)
+		if holder != "replica-2" {
+			t.Errorf("the lease on %s is held by %q; want replica-2's, which it died holding", id, holder)
 		}
+		expires[id] = exp
 	}
 	before := map[string]int{}
 	for _, p := range platforms {
 		before[p.id] = int(p.fetches[0].Load() + p.fetches[1].Load())
+		p.watch.Store(held[p.id])
 	}
-	start := time.Now()
+	for _, rep := range replicas[:2] {
+		for _, p := range platforms {
+			if err := rep.syncer.Resume(p.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	waitFor(t, "the dead replica's connectors taken over", func() bool {
 		for _, p := range platforms {
 			if held[p.id] && int(p.fetches[0].Load()+p.fetches[1].Load()) == before[p.id] {
@@ -267,6 +349,16 @@ func TestThreeReplicas(t *testing.T) {
 		}
 		return true
 	})
+	// Nobody took a lease over before it lapsed. The database's clock
+	// decides expiry; it runs on this machine, so a takeover's Fetch, which
+	// follows the statement that found the lease lapsed, comes after it.
+	for id, exp := range expires {
+		if at := platformByID(platforms, id).firstFetch.Load(); at == nil {
+			t.Errorf("%s: taken over without a Fetch", id)
+		} else if at.Before(exp) {
+			t.Errorf("%s was polled by another replica at %s, before the dead replica's lease on it lapsed at %s", id, at.Format(time.StampMicro), exp.Format(time.StampMicro))
+		}
+	}
 	t.Logf("%d connectors of the dead replica taken over %v after it died (lease TTL %v)", len(held), time.Since(start).Round(10*time.Millisecond), ttl)
 	if n := overlaps(); n > 0 {
 		t.Fatalf("%d Fetch calls overlapped another replica's on the same connector", n)

@@ -73,7 +73,8 @@ type SoakReport struct {
 // run may end a pass an earlier run began), and the Store must equal the
 // account on the compared fields (Harness.Capabilities), no run
 // may be left "running" in the history, and no goroutine of the Syncer may
-// be left. The seed is logged; the rounds come from SoakRoundsEnv.
+// be left. After each round, the stopped Syncer must have left no lease
+// held. The seed is logged; the rounds come from SoakRoundsEnv.
 func RunSoak(t *testing.T, h Harness) SoakReport {
 	t.Helper()
 	caps := h.Capabilities()
@@ -198,6 +199,7 @@ func (k *soak) round() {
 	if err := <-done; err != nil {
 		k.t.Fatalf("Run: %v", err)
 	}
+	k.noLeaseLeft()
 	k.restart()
 }
 
@@ -225,6 +227,32 @@ func (k *soak) start() *ticketsync.Syncer {
 		k.t.Fatalf("Syncer.Add: %v", err)
 	}
 	return s
+}
+
+// noLeaseLeft fails the test when a Syncer whose Run has returned left the
+// lease of its connector held. Each restart is a new Syncer with a new
+// Holder, as a new process without a stable name would be: a lease left
+// behind would hold it off until the lease lapsed, and SyncNow, which does
+// not wait, would say "sync already in progress on another replica". Run
+// returns only once its runs have ended and given their leases up, so any
+// lease found here is a bug of the Syncer or the Store, and this names the
+// round it happened in.
+func (k *soak) noLeaseLeft() {
+	k.t.Helper()
+	k.store.mu.Lock()
+	s := k.store.inner
+	k.store.mu.Unlock()
+	lt, ok := s.(ticketsync.LeaseTimer)
+	if !ok {
+		return
+	}
+	left, err := lt.LeaseLeft(k.ctx, kitConnectorID)
+	if err != nil {
+		k.t.Fatalf("LeaseLeft: %v", err)
+	}
+	if left > 0 {
+		k.t.Errorf("soak (seed %d): round %d: the connector's lease is still held %v after Run returned; the next process would be refused it until then", k.rep.Seed, k.rep.Restarts+1, left)
+	}
 }
 
 // restart reopens the Store, as a new process would.
