@@ -204,11 +204,17 @@ func TestRunStopsWhileARenewalHangs(t *testing.T) {
 	conn := newScripted(makePages(1, 1)...)
 	conn.started = make(chan string, 1)
 	conn.block = make(chan struct{}) // never released: only the lease ends the run
-	s := ticketsync.NewSyncer(store, &ticketsync.Options{LeaseTTL: ttl})
+	// On a fake clock, so that a loaded machine cannot stretch the run:
+	// the renewal, a third of the TTL in, waits on a real-time deadline
+	// set from the clock (five sixths of the TTL after the lease was
+	// taken), and nothing else moves the clock.
+	s, clock := newClockedSyncer(store, ticketsync.Options{LeaseTTL: ttl})
 	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
 	done := make(chan error, 1)
 	go func() { _, err := s.SyncNow(context.Background(), "acme"); done <- err }()
 	waitFor(t, conn.started, "the run to start")
+	waitForTimer(t, clock)
+	clock.Advance(ttl / 3)
 	err := waitFor(t, done, "the run to stop while its lease renewal hangs")
 	require.ErrorIs(t, err, context.Canceled)
 	runs, _ := store.SyncRuns(context.Background(), "acme", 1)

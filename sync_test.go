@@ -352,33 +352,50 @@ func TestPageStorerSavesTicketsAndCursorTogether(t *testing.T) {
 	assert.Equal(t, "3", cursor)
 }
 
-// flakyLeaser grants the first lease, then fails every renewal.
+// flakyLeaser grants the first lease, then fails every renewal; each call
+// is reported on called.
 type flakyLeaser struct {
 	*memstore.Store
-	calls atomic.Int64
+	calls  atomic.Int64
+	called chan struct{}
 }
 
 func (f *flakyLeaser) AcquireLease(ctx context.Context, id, holder string, ttl time.Duration) (bool, error) {
+	defer func() { f.called <- struct{}{} }()
 	if f.calls.Add(1) == 1 {
 		return f.Store.AcquireLease(ctx, id, holder, ttl)
 	}
 	return false, errStoreDown
 }
 
+// TestRunStopsWhenTheLeaseCannotBeRenewed, on a fake clock: renewals come
+// every third of the TTL; one that fails is tried again, and the run stops
+// when the lease would be within a third of its TTL of lapsing.
 func TestRunStopsWhenTheLeaseCannotBeRenewed(t *testing.T) {
-	store := &flakyLeaser{Store: memstore.New()}
+	const ttl = 150 * time.Millisecond
+	store := &flakyLeaser{Store: memstore.New(), called: make(chan struct{}, 8)}
 	conn := newScripted(makePages(1, 1)...)
 	conn.started = make(chan string, 1)
 	conn.block = make(chan struct{}) // never released: only the lease ends the run
-	s := ticketsync.NewSyncer(store, &ticketsync.Options{LeaseTTL: 150 * time.Millisecond})
+	s, clock := newClockedSyncer(store, ticketsync.Options{LeaseTTL: ttl})
 	require.NoError(t, s.Add("acme", conn, ticketsync.ModePoll))
 	done := make(chan error, 1)
 	go func() { _, err := s.SyncNow(context.Background(), "acme"); done <- err }()
+	waitFor(t, store.called, "the lease to be taken")
 	waitFor(t, conn.started, "the run to start")
+	clock.Advance(ttl / 3)
+	waitFor(t, store.called, "the first renewal")
+	select {
+	case err := <-done:
+		t.Fatalf("the run stopped after one failed renewal, with two thirds of its lease left: %v", err)
+	default:
+	}
+	clock.Advance(ttl / 3)
+	waitFor(t, store.called, "the second renewal")
 	err := waitFor(t, done, "the run to stop once its lease could not be renewed")
 	require.ErrorIs(t, err, context.Canceled)
 	runs, _ := store.SyncRuns(context.Background(), "acme", 1)
 	require.Len(t, runs, 1)
 	assert.Contains(t, runs[0].Errors[0], "lease could not be renewed")
-	assert.GreaterOrEqual(t, store.calls.Load(), int64(3), "renewals were tried before giving up")
+	assert.Equal(t, int64(3), store.calls.Load(), "the lease, then two renewals")
 }
