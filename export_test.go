@@ -19,3 +19,10 @@ func Idle(s *Syncer) bool {
 // WaitSeeded waits until the history reads with which Add fills the
 // statuses of the connectors added so far are done.
 func WaitSeeded(s *Syncer) { s.seeds.Wait() }
+
+// Seeders returns how many goroutines are filling statuses from the history.
+func Seeders(s *Syncer) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seeders
+}

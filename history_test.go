@@ -279,3 +279,26 @@ func TestAddDoesNotWaitForTheHistory(t *testing.T) {
 	st, _ := s.Status("acme")
 	assert.Equal(t, ended, st.LastSuccess)
 }
+
+// TestAddsReadTheHistoryAFewAtATime: many connectors added at once have
+// their history read by a few goroutines, not one each, and every status
+// is filled in the end.
+func TestAddsReadTheHistoryAFewAtATime(t *testing.T) {
+	h := &slowHistory{Store: memstore.New(), started: make(chan struct{}), release: make(chan struct{})}
+	ended := t0.Add(-time.Minute)
+	s := ticketsync.NewSyncer(h, &ticketsync.Options{Now: func() time.Time { return t0 }})
+	for i := range 50 {
+		id := fmt.Sprintf("c%d", i)
+		require.NoError(t, h.SaveSyncRun(context.Background(), ticketsync.SyncRun{ID: id, ConnectorID: id,
+			Trigger: ticketsync.TriggerPoll, Status: ticketsync.RunSucceeded, StartedAt: ended.Add(-time.Second), FinishedAt: ended, Attempt: 1}))
+		require.NoError(t, s.Add(id, newScripted(), ticketsync.ModePoll))
+	}
+	<-h.started
+	assert.LessOrEqual(t, ticketsync.Seeders(s), 4, "goroutines reading the history")
+	close(h.release)
+	ticketsync.WaitSeeded(s)
+	assert.Zero(t, ticketsync.Seeders(s))
+	for _, st := range s.Connectors() {
+		assert.Equal(t, ended, st.LastSuccess, st.ID)
+	}
+}

@@ -185,10 +185,12 @@ type Syncer struct {
 	// Explain.
 	hooks recentWebhooks
 
-	// seedSlots bounds the history reads of seedStatus in flight; seeds
-	// counts those not yet done.
-	seedSlots chan struct{}
-	seeds     sync.WaitGroup
+	// seedQ are the entries whose status seedStatus is to fill, read by
+	// seeders goroutines (at most seedReads); guarded by mu. seeds counts
+	// the entries not yet done.
+	seedQ   []*entry
+	seeders int
+	seeds   sync.WaitGroup
 }
 
 // entry is one registered connector and its schedule.
@@ -305,8 +307,6 @@ func NewSyncer(store Store, opts *Options) *Syncer {
 		conns:  make(map[string]*entry),
 		runner: make(map[string]*entry),
 		wake:   make(chan struct{}, 1),
-
-		seedSlots: make(chan struct{}, seedReads),
 	}
 	s.wakeAt = s.realWakeAt
 	s.leaser, _ = store.(Leaser)
@@ -368,7 +368,11 @@ func (s *Syncer) AddWithOptions(id string, c Connector, mode Mode, opts *Connect
 		s.schedule(e, s.now())
 	}
 	s.seeds.Add(1)
-	go s.seedStatus(e)
+	s.seedQ = append(s.seedQ, e)
+	if s.seeders < seedReads {
+		s.seeders++
+		go s.seed()
+	}
 	return nil
 }
 
@@ -978,7 +982,25 @@ const (
 	seedReads   = 4
 )
 
-// seedStatus, run in its own goroutine by Add, fills the status of e from
+// seed fills the statuses of the entries in s.seedQ until it is empty.
+func (s *Syncer) seed() {
+	for {
+		s.mu.Lock()
+		if len(s.seedQ) == 0 {
+			s.seedQ = nil
+			s.seeders--
+			s.mu.Unlock()
+			return
+		}
+		e := s.seedQ[0]
+		s.seedQ[0] = nil
+		s.seedQ = s.seedQ[1:]
+		s.mu.Unlock()
+		s.seedStatus(e)
+	}
+}
+
+// seedStatus, run by a seed goroutine for Add, fills the status of e from
 // the newest poll and manual runs in the Store's history: the runs that
 // ConnectorStatus reports. Webhook runs are not among them (LastWebhook is
 // this Syncer's own deliveries), nor backfill slices (Backfill comes from
@@ -987,8 +1009,6 @@ const (
 // meanwhile wins. An error is logged; the status then starts empty.
 func (s *Syncer) seedStatus(e *entry) {
 	defer s.seeds.Done()
-	s.seedSlots <- struct{}{}
-	defer func() { <-s.seedSlots }()
 	ctx, cancel := context.WithTimeout(context.Background(), seedTimeout)
 	defer cancel()
 	var runs []SyncRun
