@@ -499,6 +499,11 @@ func (s *Store) writeSQLite(ctx context.Context, b batch, connectorID, cursor st
 		}
 		defer conn.Close()
 		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			// A BEGIN that the context's end interrupted may have begun
+			// all the same; the connection would then go back to the pool
+			// holding the write lock, and every writer would wait out
+			// the busy timeout. End it (an error when none began).
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 			return err
 		}
 		if err := s.sqliteRows(ctx, conn, b, connectorID, cursor, withCursor); err != nil {
