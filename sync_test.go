@@ -390,6 +390,9 @@ func TestRunStopsWhenTheLeaseCannotBeRenewed(t *testing.T) {
 		t.Fatalf("the run stopped after one failed renewal, with two thirds of its lease left: %v", err)
 	default:
 	}
+	// Once the renewer waits again, it has judged the failed renewal on
+	// the clock as it stood.
+	waitForTimer(t, clock)
 	clock.Advance(ttl / 3)
 	waitFor(t, store.called, "the second renewal")
 	err := waitFor(t, done, "the run to stop once its lease could not be renewed")
