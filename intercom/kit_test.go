@@ -113,13 +113,7 @@ func (a *account) Advance(d time.Duration) { a.fake.Advance(d) }
 // Throttled counts the answers 429 in the fake's request log that its
 // rate limit gave, not its injected faults.
 func (a *account) Throttled() int {
-	n := 0
-	for _, r := range a.fake.Requests() {
-		if r.Status == http.StatusTooManyRequests && !r.Fault {
-			n++
-		}
-	}
-	return n
+	return a.fake.Throttled()
 }
 
 var states = []string{"open", "closed", "snoozed", "open"}

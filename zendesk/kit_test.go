@@ -113,13 +113,7 @@ func (a *account) Advance(d time.Duration) { a.f.Advance(d) }
 // Throttled counts the answers 429 in the fake's request log that its
 // rate limits gave, not its injected faults.
 func (a *account) Throttled() int {
-	n := 0
-	for _, r := range a.f.Requests() {
-		if r.Status == http.StatusTooManyRequests && !r.Fault {
-			n++
-		}
-	}
-	return n
+	return a.f.Throttled()
 }
 
 // WebhookAt is Webhook signed with the timestamp at.

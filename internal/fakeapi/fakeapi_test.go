@@ -267,4 +267,12 @@ func TestRateWindowGuardAnswers429(t *testing.T) {
 	if !s.Now().Equal(clock.Now()) {
 		t.Error("the server does not share the given clock")
 	}
+	// A 429 from a fault is not the rate limit's.
+	s.Fail(1, http.StatusTooManyRequests)
+	if resp, _, _ := get(t, s, "GET", "/a"); resp.StatusCode != 429 {
+		t.Errorf("faulted request = %d, want 429", resp.StatusCode)
+	}
+	if n := s.Throttled(); n != 1 {
+		t.Errorf("Throttled() = %d after one 429 of the limit and one of a fault, want 1", n)
+	}
 }

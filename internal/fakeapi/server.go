@@ -98,6 +98,18 @@ func (s *Server) ClearFaults() { s.faults.clear() }
 // ResetRequests, oldest first.
 func (s *Server) Requests() []Request { return s.log.all() }
 
+// Throttled counts the requests its rate limits answered 429, not those a
+// fault answered 429: whether a client kept within the platform's limits.
+func (s *Server) Throttled() int {
+	n := 0
+	for _, r := range s.log.all() {
+		if r.Status == http.StatusTooManyRequests && !r.Fault {
+			n++
+		}
+	}
+	return n
+}
+
 // RequestCount counts the requests with that method ("" for any) and path
 // (exactly, or every path under it when it ends in "/").
 func (s *Server) RequestCount(method, path string) int {
