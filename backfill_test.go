@@ -189,6 +189,21 @@ func newLanePlatform(n int, now time.Time) *lanePlatform {
 	return p
 }
 
+// firstUnstored returns the first history ticket (h0, h1, ...) of
+// connector "big" that store does not hold: one the backfill lane has not
+// reached.
+func firstUnstored(t *testing.T, store *memstore.Store) string {
+	t.Helper()
+	for i := range 3000 {
+		id := "h" + strconv.Itoa(i)
+		if _, err := store.Ticket(context.Background(), "big", id); err != nil {
+			return id
+		}
+	}
+	t.Fatal("every history ticket is stored")
+	return ""
+}
+
 func storeEqualsPlatform(t *testing.T, store *memstore.Store, p *lanePlatform) {
 	t.Helper()
 	p.mu.Lock()
@@ -250,15 +265,7 @@ func TestBackfillLaneKeepsTheLiveLaneCurrent(t *testing.T) {
 
 	// Explain names the backfill lane for a history ticket it has not
 	// reached yet.
-	var pending string
-	for i := range 3000 {
-		id := "h" + strconv.Itoa(i)
-		if _, err := store.Ticket(context.Background(), "big", id); err != nil {
-			pending = id
-			break
-		}
-	}
-	require.NotEmpty(t, pending)
+	pending := firstUnstored(t, store)
 	x, err := s.Explain(context.Background(), "big", pending)
 	require.NoError(t, err)
 	t.Log(x)

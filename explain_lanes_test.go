@@ -2,7 +2,6 @@ package ticketsync_test
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -76,15 +75,7 @@ func explainTwoLanes(t *testing.T, midPass bool) {
 	st, _ := s.Status("big")
 	require.False(t, st.Backfill.Done, "the backfill ended before the check; make the history larger")
 
-	var pending string
-	for i := range 3000 {
-		id := "h" + strconv.Itoa(i)
-		if _, err := store.Ticket(context.Background(), "big", id); err != nil {
-			pending = id
-			break
-		}
-	}
-	require.NotEmpty(t, pending)
+	pending := firstUnstored(t, store)
 	x, err := s.Explain(context.Background(), "big", pending)
 	require.NoError(t, err)
 	require.Len(t, x.Cursors, 2)
